@@ -1,0 +1,6 @@
+export * from './api';
+export * from './catalog';
+export * from './errors';
+export * from './format';
+export * from './partner';
+export * from './sdk';
