@@ -3,8 +3,7 @@
  * server returns with Korean copy for the mini-app. The server validates with these; the web app reads the types.
  */
 import { z } from 'zod';
-import { LoginReferrer, ProductType, RenewalCycle, SubscriptionStatus } from './sdk';
-import { Offer } from './sdk';
+import { LoginReferrer, Offer, ProductType, RenewalCycle, SubscriptionStatus } from './sdk';
 
 /** Toss order ids are UUIDs (v7 in practice); anything else is refused before it reaches the partner API. */
 export const OrderId = z
@@ -13,7 +12,9 @@ export const OrderId = z
 export const Sku = z.string().min(1).max(64);
 
 // auth.login / auth.logout
-export const LoginInput = z.object({ authorizationCode: z.string().min(1).max(512), referrer: LoginReferrer }).strict();
+export const LoginInput = z
+  .object({ authorizationCode: z.string().min(1).max(512), referrer: LoginReferrer })
+  .strict();
 export type LoginInput = z.infer<typeof LoginInput>;
 export const LoginOutput = z.object({
   token: z.string(),
@@ -65,7 +66,10 @@ export const fulfillReasons = [
 ] as const;
 export const FulfillReason = z.enum(fulfillReasons);
 export type FulfillReason = z.infer<typeof FulfillReason>;
-export const retryableFulfillReasons: readonly FulfillReason[] = ['PAYMENT_IN_PROGRESS', 'UPSTREAM_UNAVAILABLE'];
+export const retryableFulfillReasons: readonly FulfillReason[] = [
+  'PAYMENT_IN_PROGRESS',
+  'UPSTREAM_UNAVAILABLE',
+];
 
 export const FulfillOutput = z.object({
   granted: z.boolean(),

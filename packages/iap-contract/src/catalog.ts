@@ -33,11 +33,16 @@ export const EntitlementGrant = z
   .strict();
 
 const base = {
-  sku: z.string().regex(skuPattern, 'sku must be 1-64 chars of a-z, 0-9, _ . - (as registered in the console)'),
+  sku: z
+    .string()
+    .regex(skuPattern, 'sku must be 1-64 chars of a-z, 0-9, _ . - (as registered in the console)'),
   name: z
     .string()
     .min(1, 'name is required')
-    .refine((v) => [...v].length <= consoleRules.nameMaxLength, `name must be at most ${consoleRules.nameMaxLength} characters`),
+    .refine(
+      (v) => [...v].length <= consoleRules.nameMaxLength,
+      `name must be at most ${consoleRules.nameMaxLength} characters`,
+    ),
   description: z
     .string()
     .min(1, 'description is required')
@@ -92,7 +97,11 @@ export const Catalog = z
     const seen = new Set<string>();
     catalog.products.forEach((product, index) => {
       if (seen.has(product.sku)) {
-        ctx.addIssue({ code: 'custom', path: ['products', index, 'sku'], message: `duplicate sku "${product.sku}"` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['products', index, 'sku'],
+          message: `duplicate sku "${product.sku}"`,
+        });
       }
       seen.add(product.sku);
     });
@@ -123,7 +132,9 @@ export interface CatalogViolation {
   message: string;
 }
 
-export type CatalogParseResult = { ok: true; catalog: Catalog } | { ok: false; violations: CatalogViolation[] };
+export type CatalogParseResult =
+  | { ok: true; catalog: Catalog }
+  | { ok: false; violations: CatalogViolation[] };
 
 /** Validate a whole catalog and report EVERY violation, each naming its SKU (when known) and field. */
 export function parseCatalog(input: unknown): CatalogParseResult {

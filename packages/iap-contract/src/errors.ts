@@ -50,7 +50,8 @@ export const iapErrorInfo: Record<IapErrorCode, IapErrorInfo> = {
   INVALID_PRODUCT_ID: {
     title: '지금은 구매할 수 없는 상품이에요',
     description: '상품 정보가 바뀌었을 수 있어요. 목록을 새로고침한 뒤 다시 시도해 주세요.',
-    developerMessage: 'Invalid product ID, or the product does not exist (check the console SKU and its visibility).',
+    developerMessage:
+      'Invalid product ID, or the product does not exist (check the console SKU and its visibility).',
     action: 'retry',
   },
   PAYMENT_PENDING: {
@@ -109,14 +110,17 @@ export const iapErrorInfo: Record<IapErrorCode, IapErrorInfo> = {
   },
   PRODUCT_NOT_GRANTED_BY_PARTNER: {
     title: '상품 지급이 늦어지고 있어요',
-    description: '결제는 완료됐어요. 앱을 다시 열면 자동으로 지급돼요. 계속 안 되면 고객센터로 문의해 주세요.',
-    developerMessage: "The partner's fulfillment (processProductGrant) failed; the order stays pending for recovery.",
+    description:
+      '결제는 완료됐어요. 앱을 다시 열면 자동으로 지급돼요. 계속 안 되면 고객센터로 문의해 주세요.',
+    developerMessage:
+      "The partner's fulfillment (processProductGrant) failed; the order stays pending for recovery.",
     action: 'contact',
   },
   UNSUPPORTED_APP_VERSION: {
     title: '토스 앱을 업데이트해 주세요',
     description: '이 기능은 최신 버전의 토스 앱에서 사용할 수 있어요.',
-    developerMessage: 'The Toss app is older than the minimum version for this function (it resolved undefined).',
+    developerMessage:
+      'The Toss app is older than the minimum version for this function (it resolved undefined).',
     action: 'update',
   },
   HOST_UNAVAILABLE: {
@@ -144,7 +148,9 @@ export function isSdkIapErrorCode(value: unknown): value is SdkIapErrorCode {
 }
 
 function makeError(code: IapErrorCode, rawMessage?: string): IapError {
-  return rawMessage === undefined ? { code, ...iapErrorInfo[code] } : { code, ...iapErrorInfo[code], rawMessage };
+  return rawMessage === undefined
+    ? { code, ...iapErrorInfo[code] }
+    : { code, ...iapErrorInfo[code], rawMessage };
 }
 
 /**
