@@ -131,5 +131,9 @@ export const minTossAppVersions = {
   getCompletedOrRefundedOrders: { android: '5.231.0', ios: '5.231.0' },
   /** Below this the grant callback's return value is ignored (legacy path). */
   grantCallbackResult: { android: '5.231.1', ios: '5.230.0' },
+  /** Below this `IAP.createOneTimePurchaseOrder` silently returns a no-op cleanup and never calls back. */
+  createOneTimePurchaseOrder: { android: '5.219.0', ios: '5.219.0' },
+  /** Below this `IAP.createSubscriptionPurchaseOrder` silently returns a no-op cleanup and never calls back. */
+  createSubscriptionPurchaseOrder: { android: '5.248.0', ios: '5.249.0' },
 } as const;
 export type VersionGatedFeature = keyof typeof minTossAppVersions;
