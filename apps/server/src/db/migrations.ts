@@ -1,0 +1,188 @@
+/**
+ * Versioned migrations, applied in order on start (Kysely's Migrator records them in `kysely_migration`).
+ * Written with Kysely's schema builder so they run on SQLite and PostgreSQL alike.
+ * To change the schema: append a new migration (`'002_...'`), never edit one that has shipped.
+ */
+import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
+
+const m001: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('users')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('user_key', 'text', (c) => c.notNull().unique())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('updated_at', 'text', (c) => c.notNull())
+      .execute();
+
+    await db.schema
+      .createTable('sessions')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('token_hash', 'text', (c) => c.notNull().unique())
+      .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('expires_at', 'text', (c) => c.notNull())
+      .addColumn('revoked_at', 'text')
+      .execute();
+    await db.schema.createIndex('sessions_user_id').on('sessions').column('user_id').execute();
+
+    await db.schema
+      .createTable('products')
+      .addColumn('sku', 'text', (c) => c.primaryKey())
+      .addColumn('type', 'text', (c) => c.notNull())
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('description', 'text', (c) => c.notNull())
+      .addColumn('supply_price', 'integer', (c) => c.notNull())
+      .addColumn('sale_price', 'integer', (c) => c.notNull())
+      .addColumn('grant_kind', 'text', (c) => c.notNull())
+      .addColumn('grant_currency', 'text')
+      .addColumn('grant_amount', 'integer')
+      .addColumn('grant_entitlement', 'text')
+      .addColumn('renewal_cycle', 'text')
+      .addColumn('grace_period_days', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('offers_json', 'text', (c) => c.notNull().defaultTo('[]'))
+      .addColumn('min_app_version', 'text', (c) => c.notNull())
+      .addColumn('image', 'text', (c) => c.notNull())
+      .addColumn('visible', 'integer', (c) => c.notNull())
+      .addColumn('active', 'integer', (c) => c.notNull())
+      .addColumn('definition', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('updated_at', 'text', (c) => c.notNull())
+      .execute();
+
+    await db.schema
+      .createTable('sku_aliases')
+      .addColumn('alias', 'text', (c) => c.primaryKey())
+      .addColumn('sku', 'text', (c) => c.notNull().references('products.sku'))
+      .execute();
+
+    await db.schema
+      .createTable('orders')
+      .addColumn('order_id', 'text', (c) => c.primaryKey())
+      .addColumn('user_id', 'text', (c) => c.notNull().references('users.id'))
+      .addColumn('sku', 'text', (c) => c.notNull().references('products.sku'))
+      .addColumn('product_type', 'text', (c) => c.notNull())
+      .addColumn('state', 'text', (c) => c.notNull())
+      .addColumn('last_reason', 'text')
+      .addColumn('toss_status', 'text')
+      .addColumn('sku_verified', 'integer', (c) => c.notNull())
+      .addColumn('subscription_id', 'text')
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('updated_at', 'text', (c) => c.notNull())
+      .addColumn('granted_at', 'text')
+      .addColumn('revoked_at', 'text')
+      .execute();
+    await db.schema.createIndex('orders_user_id').on('orders').columns(['user_id', 'created_at']).execute();
+    await db.schema.createIndex('orders_state').on('orders').columns(['state', 'updated_at']).execute();
+
+    await db.schema
+      .createTable('fulfillment_attempts')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('order_id', 'text', (c) => c.notNull())
+      .addColumn('user_id', 'text', (c) => c.notNull().references('users.id'))
+      .addColumn('sku', 'text', (c) => c.notNull())
+      .addColumn('source', 'text', (c) => c.notNull())
+      .addColumn('outcome', 'text', (c) => c.notNull())
+      .addColumn('retryable', 'integer', (c) => c.notNull())
+      .addColumn('toss_status', 'text')
+      .addColumn('detail', 'text')
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createIndex('fulfillment_attempts_order')
+      .on('fulfillment_attempts')
+      .columns(['order_id', 'created_at'])
+      .execute();
+    await db.schema
+      .createIndex('fulfillment_attempts_retryable')
+      .on('fulfillment_attempts')
+      .columns(['retryable', 'created_at'])
+      .execute();
+
+    await db.schema
+      .createTable('wallet_entries')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('user_id', 'text', (c) => c.notNull().references('users.id'))
+      .addColumn('currency', 'text', (c) => c.notNull())
+      .addColumn('amount', 'integer', (c) => c.notNull())
+      .addColumn('order_id', 'text', (c) => c.references('orders.order_id'))
+      .addColumn('kind', 'text', (c) => c.notNull())
+      .addColumn('idempotency_key', 'text', (c) => c.notNull().unique())
+      .addColumn('reason', 'text')
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createIndex('wallet_entries_user')
+      .on('wallet_entries')
+      .columns(['user_id', 'currency'])
+      .execute();
+    await db.schema.createIndex('wallet_entries_order').on('wallet_entries').column('order_id').execute();
+
+    await db.schema
+      .createTable('wallets')
+      .addColumn('user_id', 'text', (c) => c.notNull().references('users.id'))
+      .addColumn('currency', 'text', (c) => c.notNull())
+      .addColumn('balance', 'integer', (c) => c.notNull())
+      .addColumn('updated_at', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('wallets_pk', ['user_id', 'currency'])
+      .execute();
+
+    await db.schema
+      .createTable('entitlements')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('user_id', 'text', (c) => c.notNull().references('users.id'))
+      .addColumn('entitlement', 'text', (c) => c.notNull())
+      .addColumn('sku', 'text', (c) => c.notNull().references('products.sku'))
+      .addColumn('type', 'text', (c) => c.notNull())
+      .addColumn('order_id', 'text', (c) => c.notNull().unique().references('orders.order_id'))
+      .addColumn('subscription_id', 'text')
+      .addColumn('starts_at', 'text', (c) => c.notNull())
+      .addColumn('expires_at', 'text')
+      .addColumn('grace_expires_at', 'text')
+      .addColumn('revoked_at', 'text')
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createIndex('entitlements_user')
+      .on('entitlements')
+      .columns(['user_id', 'entitlement'])
+      .execute();
+
+    await db.schema
+      .createTable('audit_log')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('operator', 'text', (c) => c.notNull())
+      .addColumn('action', 'text', (c) => c.notNull())
+      .addColumn('order_id', 'text')
+      .addColumn('user_id', 'text')
+      .addColumn('reason', 'text', (c) => c.notNull())
+      .addColumn('detail', 'text')
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .execute();
+  },
+  async down() {
+    throw new Error('001_initial cannot be rolled back: it holds the order ledger');
+  },
+};
+
+export const migrations: Record<string, Migration> = {
+  '001_initial': m001,
+};
+
+class StaticMigrationProvider implements MigrationProvider {
+  async getMigrations(): Promise<Record<string, Migration>> {
+    return migrations;
+  }
+}
+
+/** Apply every pending migration. Throws with the failing migration's name if one fails. */
+export async function migrateToLatest(db: Kysely<unknown>): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: new StaticMigrationProvider() });
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((r) => r.status === 'Error');
+  if (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(`Database migration ${failed?.migrationName ?? ''} failed: ${reason}`);
+  }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

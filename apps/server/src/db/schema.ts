@@ -1,0 +1,157 @@
+/**
+ * The database's tables as TypeScript types (Kysely). Portable on purpose: integer money, ISO-8601 UTC text
+ * timestamps, integer 0/1 booleans, text ids — so the same queries run on SQLite and PostgreSQL.
+ * Change this together with a new migration in `migrations.ts`; never edit a shipped migration.
+ */
+import type { FulfillReason, OrderState, ProductType } from '@ait-iap/iap-contract';
+import type { Kysely, Transaction } from 'kysely';
+
+export interface UsersTable {
+  id: string;
+  /** Toss `userKey` (a number, stored as text). Needed for order lookups; never logged in clear. */
+  user_key: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface SessionsTable {
+  id: string;
+  /** SHA-256 (hex) of the bearer token; the token itself is never stored. */
+  token_hash: string;
+  user_id: string;
+  created_at: string;
+  expires_at: string;
+  revoked_at: string | null;
+}
+
+export interface ProductsTable {
+  sku: string;
+  type: ProductType;
+  name: string;
+  description: string;
+  supply_price: number;
+  sale_price: number;
+  grant_kind: 'currency' | 'entitlement';
+  grant_currency: string | null;
+  grant_amount: number | null;
+  grant_entitlement: string | null;
+  renewal_cycle: 'WEEKLY' | 'MONTHLY' | 'YEARLY' | null;
+  grace_period_days: number;
+  offers_json: string;
+  min_app_version: string;
+  image: string;
+  /** 0/1: listed in the shop (console "노출 여부"). */
+  visible: number;
+  /** 0/1: present in the catalog file. Removed SKUs are deactivated, never deleted (orders reference them). */
+  active: number;
+  /** Canonical JSON of the product as synced, to tell "unchanged" from "updated". */
+  definition: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface SkuAliasesTable {
+  /** A SKU as some client may name it (e.g. the sandbox app's test products). */
+  alias: string;
+  sku: string;
+}
+
+/** The ledger: one row per Toss order this server verified for a user. `order_id` is the primary key. */
+export interface OrdersTable {
+  order_id: string;
+  user_id: string;
+  sku: string;
+  product_type: ProductType;
+  state: OrderState;
+  last_reason: FulfillReason | null;
+  toss_status: string | null;
+  /** 0 when the partner API did not say which SKU the order was for and the client's (active) SKU was used. */
+  sku_verified: number;
+  subscription_id: string | null;
+  created_at: string;
+  updated_at: string;
+  granted_at: string | null;
+  revoked_at: string | null;
+}
+
+/** Every fulfillment attempt and its outcome, including the ones that could not reach Toss (ops + recovery). */
+export interface FulfillmentAttemptsTable {
+  id: string;
+  order_id: string;
+  /** The caller. Not proof of ownership: only `orders.user_id` is (set after Toss verified it). */
+  user_id: string;
+  sku: string;
+  source: string;
+  outcome: FulfillReason;
+  retryable: number;
+  toss_status: string | null;
+  detail: string | null;
+  created_at: string;
+}
+
+/** Wallet ledger: every credit and debit. A wallet's balance always equals the sum of its entries. */
+export interface WalletEntriesTable {
+  id: string;
+  user_id: string;
+  currency: string;
+  amount: number;
+  order_id: string | null;
+  kind: 'GRANT' | 'REVOKE' | 'OPERATOR_GRANT' | 'OPERATOR_REVOKE' | 'SPEND';
+  /** Unique: the same effect can never be written twice (e.g. `grant:<orderId>`). */
+  idempotency_key: string;
+  reason: string | null;
+  created_at: string;
+}
+
+export interface WalletsTable {
+  user_id: string;
+  currency: string;
+  balance: number;
+  updated_at: string;
+}
+
+export interface EntitlementsTable {
+  id: string;
+  user_id: string;
+  entitlement: string;
+  sku: string;
+  type: 'NON_CONSUMABLE' | 'SUBSCRIPTION';
+  /** The order that granted it (unique: one entitlement row per order). */
+  order_id: string;
+  subscription_id: string | null;
+  starts_at: string;
+  /** Subscriptions: end of the paid period. */
+  expires_at: string | null;
+  /** Subscriptions: end of the grace period after `expires_at`. */
+  grace_expires_at: string | null;
+  revoked_at: string | null;
+  created_at: string;
+}
+
+/** What operators did, and why. */
+export interface AuditLogTable {
+  id: string;
+  operator: string;
+  action: string;
+  order_id: string | null;
+  user_id: string | null;
+  reason: string;
+  detail: string | null;
+  created_at: string;
+}
+
+export interface Database {
+  users: UsersTable;
+  sessions: SessionsTable;
+  products: ProductsTable;
+  sku_aliases: SkuAliasesTable;
+  orders: OrdersTable;
+  fulfillment_attempts: FulfillmentAttemptsTable;
+  wallet_entries: WalletEntriesTable;
+  wallets: WalletsTable;
+  entitlements: EntitlementsTable;
+  audit_log: AuditLogTable;
+}
+
+export type Db = Kysely<Database>;
+export type Tx = Transaction<Database> | Kysely<Database>;

@@ -1,0 +1,42 @@
+/**
+ * In-memory token buckets (per user or per IP) with an injected clock. One process only: behind several server
+ * instances, use a shared store instead. Customization point: limits come from config (RATE_LIMIT_*).
+ */
+import type { Clock } from '../clock';
+
+export interface RateLimiter {
+  /** Take one token for `key`; false when the bucket is empty. */
+  take(key: string): boolean;
+}
+
+export function createRateLimiter(options: {
+  perMinute: number;
+  burst?: number;
+  clock: Clock;
+  maxKeys?: number;
+}): RateLimiter {
+  const capacity = options.burst ?? options.perMinute;
+  const refillPerMs = options.perMinute / 60_000;
+  const maxKeys = options.maxKeys ?? 50_000;
+  const buckets = new Map<string, { tokens: number; at: number }>();
+  return {
+    take(key) {
+      const now = options.clock.now();
+      let bucket = buckets.get(key);
+      if (!bucket) {
+        if (buckets.size >= maxKeys) {
+          // Forget the oldest bucket (Map keeps insertion order): bounded memory under a flood of keys.
+          const oldest = buckets.keys().next().value;
+          if (oldest !== undefined) buckets.delete(oldest);
+        }
+        bucket = { tokens: capacity, at: now };
+        buckets.set(key, bucket);
+      }
+      bucket.tokens = Math.min(capacity, bucket.tokens + Math.max(0, now - bucket.at) * refillPerMs);
+      bucket.at = now;
+      if (bucket.tokens < 1) return false;
+      bucket.tokens -= 1;
+      return true;
+    },
+  };
+}

@@ -1,0 +1,30 @@
+/**
+ * `iap.fulfill` (grant callback + pending-order recovery) and `iap.sync` (completed/refunded history).
+ * The grant itself: src/fulfillment/fulfill.ts. What a SKU grants: src/fulfillment/grants.ts.
+ */
+import { FulfillInput, FulfillOutput, SyncInput, SyncOutput } from '@ait-iap/iap-contract';
+import { fulfill } from '../fulfillment/fulfill';
+import { syncOrders } from '../fulfillment/sync';
+import { authedProcedure, rateLimited, router } from '../trpc';
+
+export const iapRouter = router({
+  fulfill: authedProcedure
+    .use(rateLimited((limits) => limits.fulfill))
+    .input(FulfillInput)
+    .output(FulfillOutput)
+    .mutation(async ({ ctx, input }) => {
+      const { output } = await fulfill(ctx.deps, {
+        user: ctx.session,
+        orderId: input.orderId,
+        sku: input.sku,
+        subscriptionId: input.subscriptionId,
+        source: 'client',
+      });
+      return output;
+    }),
+  sync: authedProcedure
+    .use(rateLimited((limits) => limits.fulfill))
+    .input(SyncInput)
+    .output(SyncOutput)
+    .mutation(({ ctx, input }) => syncOrders(ctx.deps, ctx.session, input.orders)),
+});
