@@ -1,0 +1,100 @@
+/**
+ * The mini-app as a user drives it: open it as a mock Toss user, switch tabs, buy, pay or cancel in the mock's
+ * checkout sheet, read balances and errors. Selectors are the app's data-testids (see apps/web) and the mock's
+ * checkout buttons ("결제하기" / "취소"), so a scenario reads like what the user does.
+ */
+import { expect, type Locator, type Page } from '@playwright/test';
+
+export type Tab = 'shop' | 'inventory' | 'history';
+
+export class App {
+  constructor(
+    readonly page: Page,
+    readonly webUrl: string,
+    readonly userKey: number,
+  ) {}
+
+  /** Open (or reopen: a full page load is a fresh app start) as this user and wait for login + first load. */
+  async open(): Promise<void> {
+    await this.page.goto(`${this.webUrl}/?mockUser=${this.userKey}`);
+    await this.waitReady();
+  }
+
+  async waitReady(): Promise<void> {
+    await expect(this.page.getByTestId('app-ready')).toBeVisible({ timeout: 30_000 });
+  }
+
+  /**
+   * Close the app and open it again, the way a user swipes it away and comes back: a full page load is a new JS
+   * runtime with nothing kept in memory (the mock host's ledger lives in toss-mock, like Toss's does).
+   */
+  async reopen(): Promise<void> {
+    await this.open();
+  }
+
+  testId(id: string): Locator {
+    return this.page.getByTestId(id);
+  }
+
+  async tab(name: Tab): Promise<void> {
+    await this.testId(`tab-${name}`).click();
+  }
+
+  product(sku: string): Locator {
+    return this.testId(`product-${sku}`);
+  }
+
+  buyButton(sku: string): Locator {
+    return this.testId(`buy-${sku}`);
+  }
+
+  /** The mock's checkout sheet: its pay button. */
+  payButton(): Locator {
+    return this.page.getByRole('button', { name: '결제하기', exact: true });
+  }
+
+  cancelButton(): Locator {
+    return this.page.getByRole('button', { name: '취소', exact: true });
+  }
+
+  /** Tap buy on the shop tab; the checkout sheet opens (unless Toss refuses first). */
+  async startPurchase(sku: string): Promise<void> {
+    await this.tab('shop');
+    await this.buyButton(sku).click();
+  }
+
+  /** Tap buy, then pay in the checkout sheet. */
+  async buy(sku: string): Promise<void> {
+    await this.startPurchase(sku);
+    await this.pay();
+  }
+
+  async pay(): Promise<void> {
+    await expect(this.payButton()).toBeVisible();
+    await this.payButton().click();
+    await expect(this.payButton()).toBeHidden();
+  }
+
+  async cancel(): Promise<void> {
+    await expect(this.cancelButton()).toBeVisible();
+    await this.cancelButton().click();
+    await expect(this.payButton()).toBeHidden();
+  }
+
+  balance(currency = 'COIN'): Locator {
+    return this.testId(`balance-${currency}`);
+  }
+
+  async expectBalance(amount: number, currency = 'COIN'): Promise<void> {
+    await expect(this.balance(currency)).toHaveText(String(amount));
+  }
+
+  error(code: string): Locator {
+    return this.testId(`error-${code}`);
+  }
+
+  /** Wait until no recovery is running. */
+  async settled(): Promise<void> {
+    await expect(this.testId('pending-recovery')).toHaveCount(0, { timeout: 30_000 });
+  }
+}
