@@ -1,0 +1,105 @@
+/**
+ * Login and the session: `appLogin()` (Toss) → `auth.login` (our server) → a bearer token kept in memory.
+ * Every authenticated call goes through `authed`, which logs in again once on UNAUTHORIZED / SESSION_EXPIRED and
+ * retries, so an expired session never throws the user out of the screen they are on.
+ * You probably don't need to edit this file (a fork that wants the session to survive reloads can persist `token`).
+ */
+import type { AppLoginResult, LoginOutput } from '@ait-iap/iap-contract';
+import type { IapResult } from '../iap/sdk';
+import { ApiError, isAuthError } from './errors';
+import type { ShopApi } from './types';
+
+export interface SessionDeps {
+  /** The unauthenticated transport (createTrpcApi with `getToken: session.token`). */
+  api: ShopApi;
+  /** Toss's appLogin (iap/sdk.ts `login`). */
+  appLogin: () => Promise<IapResult<AppLoginResult>>;
+}
+
+export interface Session {
+  /** Log in now (single flight: concurrent callers share one login). Throws ApiError or IapLoginError. */
+  login(): Promise<LoginOutput>;
+  token(): string | null;
+  userId(): string | null;
+  /** The API with automatic re-login on 401. */
+  api: ShopApi;
+}
+
+/** appLogin() failed (no host, old app, user closed the login sheet). */
+export class IapLoginError extends Error {
+  override readonly name = 'IapLoginError';
+  constructor(readonly result: Extract<IapResult<unknown>, { ok: false }>) {
+    super(result.error.developerMessage);
+  }
+}
+
+export function createSession({
+  api,
+  appLogin,
+}: SessionDeps): Session & { setToken(token: string | null): void } {
+  let token: string | null = null;
+  let userId: string | null = null;
+  let inFlight: Promise<LoginOutput> | null = null;
+
+  async function doLogin(): Promise<LoginOutput> {
+    const code = await appLogin();
+    if (!code.ok) throw new IapLoginError(code);
+    const out = await api.login({
+      authorizationCode: code.value.authorizationCode,
+      referrer: code.value.referrer,
+    });
+    token = out.token;
+    userId = out.user.id;
+    return out;
+  }
+
+  function login(): Promise<LoginOutput> {
+    if (!inFlight) {
+      inFlight = doLogin().finally(() => {
+        inFlight = null;
+      });
+    }
+    return inFlight;
+  }
+
+  async function authed<T>(call: () => Promise<T>): Promise<T> {
+    if (token === null) await login();
+    try {
+      return await call();
+    } catch (error) {
+      if (!isAuthError(error)) throw error;
+      token = null;
+      await login();
+      return call();
+    }
+  }
+
+  const authedApi: ShopApi = {
+    login: (input) => api.login(input),
+    logout: async () => {
+      try {
+        if (token !== null) await api.logout();
+      } finally {
+        token = null;
+        userId = null;
+      }
+    },
+    catalog: () => authed(() => api.catalog()),
+    fulfill: (input) => authed(() => api.fulfill(input)),
+    sync: (input) => authed(() => api.sync(input)),
+    inventory: () => authed(() => api.inventory()),
+    orders: () => authed(() => api.orders()),
+  };
+
+  return {
+    login,
+    token: () => token,
+    userId: () => userId,
+    setToken: (next) => {
+      token = next;
+    },
+    api: authedApi,
+  };
+}
+
+export { ApiError };

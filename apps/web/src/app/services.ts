@@ -1,0 +1,46 @@
+/**
+ * Wires the app's dependencies once: config → tRPC transport → session (login + re-login) → recovery runner.
+ * Tests build the same thing with their own transport (a real server in-process, or a scripted ShopApi).
+ */
+import type { LoginOutput } from '@ait-iap/iap-contract';
+import { createTrpcApi } from '../api/client';
+import { createSession } from '../api/session';
+import type { ShopApi } from '../api/types';
+import type { WebConfig } from '../config';
+import { createRecoveryRunner, type RecoveryRunner } from '../iap/recovery';
+import { login as appLogin } from '../iap/sdk';
+
+export interface AppServices {
+  config: WebConfig;
+  /** Authenticated API (logs in again on 401). */
+  api: ShopApi;
+  /** appLogin() → auth.login. Single flight. */
+  login: () => Promise<LoginOutput>;
+  recovery: RecoveryRunner;
+}
+
+export interface ServiceOptions {
+  /** Replace the tRPC transport (tests). Receives the session's token getter. */
+  transport?: (getToken: () => string | null) => ShopApi;
+  fetch?: typeof globalThis.fetch;
+}
+
+export function createAppServices(config: WebConfig, options: ServiceOptions = {}): AppServices {
+  let getToken: () => string | null = () => null;
+  const tokenGetter = () => getToken();
+  const transport =
+    options.transport?.(tokenGetter) ??
+    createTrpcApi({
+      apiUrl: config.apiUrl,
+      getToken: tokenGetter,
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+    });
+  const session = createSession({ api: transport, appLogin });
+  getToken = session.token;
+  const recovery = createRecoveryRunner({
+    api: session.api,
+    grantTimeoutMs: config.grantTimeoutMs,
+    completeTimeoutMs: config.completeTimeoutMs,
+  });
+  return { config, api: session.api, login: session.login, recovery };
+}

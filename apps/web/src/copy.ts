@@ -1,0 +1,140 @@
+/**
+ * Every Korean string the mini-app shows, in one place. CUSTOMIZATION POINT: a fork edits this file to change
+ * wording, currency names, support contact and date style. IAP error copy lives in the contract
+ * (`iapErrorInfo` in @ait-iap/iap-contract) so the server, the mock and the docs use the same words.
+ */
+import type { NextAction, OrderState, RenewalCycle, SubscriptionStatus } from '@ait-iap/iap-contract';
+
+export const copy = {
+  appTitle: '아이템 상점',
+  appSubtitle: '코인과 아이템, 구독을 한곳에서',
+  loading: '불러오는 중…',
+  tabs: { shop: '상점', inventory: '보관함', history: '구매 내역' },
+
+  login: {
+    inProgress: '토스로 로그인하고 있어요',
+    failedTitle: '로그인하지 못했어요',
+    retry: '다시 시도',
+  },
+
+  shop: {
+    balanceLabel: (currency: string) => `보유 ${currencyName(currency)}`,
+    productsHeader: '상품',
+    empty: '지금 판매 중인 상품이 없어요',
+    emptyDescription: '잠시 후 다시 확인해 주세요.',
+    loadFailed: '상품 목록을 불러오지 못했어요',
+    reload: '새로고침',
+    owned: '보유 중',
+    subscribed: '구독 중',
+    unavailable: '준비 중',
+    unavailableHint: '지금은 구매할 수 없어요',
+    buyAria: (name: string, price: string) => `${name} ${price}에 구매하기`,
+    subscribeAria: (name: string, price: string) => `${name} ${price} 구독하기`,
+    grants: {
+      currency: (currency: string, amount: number) =>
+        `${currencyName(currency)} ${amount.toLocaleString('ko-KR')}개 지급`,
+      entitlement: '한 번 구매하면 계속 이용',
+    },
+    offer: {
+      FREE_TRIAL: (period: string) => `${formatPeriod(period)} 무료 체험`,
+      NEW_SUBSCRIPTION: (period: string, price: string) => `첫 ${formatPeriod(period)} ${price}`,
+      RETURNING: (period: string, price: string) => `다시 구독하면 ${formatPeriod(period)} ${price}`,
+      startTrial: '무료 체험',
+    },
+    renewal: { WEEKLY: '매주', MONTHLY: '매월', YEARLY: '매년' } satisfies Record<RenewalCycle, string>,
+  },
+
+  purchase: {
+    recovering: '지난 결제를 확인하고 있어요',
+    checkout: '결제를 진행하고 있어요',
+    granting: '상품을 지급하고 있어요',
+    success: (name: string) => `${name} 구매를 완료했어요`,
+    successPendingComplete: (name: string) => `${name}을(를) 지급했어요`,
+    recoveredToast: (count: number) => `지난 결제 ${count}건을 지급했어요`,
+    grantDetailPrefix: '서버 응답: ',
+  },
+
+  actions: {
+    retry: '다시 시도',
+    wait: '확인',
+    none: '확인',
+    contact: '고객센터 문의',
+    owned: '보관함에서 보기',
+    update: '확인',
+    dismiss: '닫기',
+  } satisfies Record<NextAction | 'dismiss', string>,
+
+  /** Where "고객센터 문의" leads. A fork points this at its own support channel. */
+  supportUrl: 'https://toss.im/support',
+
+  network: {
+    title: '서버에 연결하지 못했어요',
+    description: '네트워크 상태를 확인하고 다시 시도해 주세요.',
+  },
+
+  recovery: {
+    banner: '지난 결제를 확인하고 있어요',
+  },
+
+  inventory: {
+    title: '보관함',
+    balances: '재화',
+    items: '보유 상품',
+    subscriptions: '구독',
+    empty: '아직 구매한 상품이 없어요',
+    emptyDescription: '상점에서 코인이나 아이템을 구매해 보세요.',
+    goShop: '상점 둘러보기',
+    ownedSince: (date: string) => `${date} 구매`,
+    expiresAt: (date: string) => `${date}까지`,
+    graceUntil: (date: string) => `${date}까지 결제를 다시 시도해요`,
+    autoRenew: '자동 갱신',
+    noAutoRenew: '갱신 안 함',
+    status: {
+      ACTIVE: '이용 중',
+      EXPIRED: '만료됨',
+      IN_GRACE_PERIOD: '결제 확인 중',
+      ON_HOLD: '결제 실패로 일시 정지',
+      PAUSED: '일시 중지됨',
+      REVOKED: '해지됨',
+    } satisfies Record<SubscriptionStatus, string>,
+  },
+
+  history: {
+    title: '구매 내역',
+    empty: '구매 내역이 없어요',
+    emptyDescription: '구매하거나 환불한 주문이 여기에 표시돼요.',
+    loadFailed: '구매 내역을 불러오지 못했어요',
+    completed: '완료',
+    refunded: '환불됨',
+    state: {
+      RECEIVED: '처리 중',
+      GRANTED: '완료',
+      REFUSED: '지급 안 됨',
+      REVOKED: '환불됨',
+    } satisfies Record<OrderState, string>,
+    unsupported: '이 토스 앱 버전에서는 토스 결제 내역을 볼 수 없어요. 서버에 기록된 내역만 보여드려요.',
+  },
+
+  currencies: { COIN: '코인' } as Record<string, string>,
+};
+
+export function currencyName(currency: string): string {
+  return copy.currencies[currency] ?? currency;
+}
+
+/** ISO-8601 duration (P7D, P1M, P1Y, P2W) → `7일`, `1개월`, `1년`, `2주`. */
+export function formatPeriod(period: string): string {
+  const match = /^P(\d+)([DWMY])$/.exec(period);
+  if (!match) return period;
+  const [, n, unit] = match;
+  const units: Record<string, string> = { D: '일', W: '주', M: '개월', Y: '년' };
+  return `${n}${units[unit ?? ''] ?? ''}`;
+}
+
+/** `2026-12-22T03:00:00Z` → `2026. 12. 22.` (Korean style). Unparseable input is shown as is. */
+export function formatDate(iso: string | null | undefined): string {
+  if (!iso) return '';
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  return new Intl.DateTimeFormat('ko-KR', { year: 'numeric', month: 'numeric', day: 'numeric' }).format(date);
+}

@@ -1,0 +1,15 @@
+/// <reference types="vite/client" />
+
+interface ImportMetaEnv {
+  /** Fulfillment server base URL (tRPC lives at `${VITE_API_URL}/trpc`). Default http://127.0.0.1:3000. */
+  readonly VITE_API_URL?: string;
+  /** '1' compiles the toss-mock host and dev panel into a production build (e2e only). */
+  readonly VITE_TOSS_MOCK?: string;
+  /** toss-mock's scenario control URL. Default http://127.0.0.1:3101. */
+  readonly VITE_TOSS_MOCK_CONTROL_URL?: string;
+}
+
+interface Window {
+  /** Present only inside the Toss app (or when the toss-mock host is installed). */
+  ReactNativeWebView?: { postMessage(message: string): void };
+}

@@ -1,0 +1,168 @@
+/**
+ * THE PURCHASE — one checkout, start to finish. Where is the grant? `processProductGrant` below.
+ *
+ *   1. IAP.createOneTimePurchaseOrder / createSubscriptionPurchaseOrder opens Toss's checkout.
+ *   2. Toss calls processProductGrant({ orderId[, subscriptionId] }) after payment: we ask OUR server to fulfill
+ *      (`iap.fulfill`), catch everything and answer a boolean well inside Toss's 30 s (grantTimeoutMs, 20 s).
+ *   3. onEvent 'success' → IAP.completeProductGrant so the order stops showing up as pending.
+ *   4. cleanup() on every exit: success, error, cancel, a synchronous throw, and abort() (unmount).
+ * Anything that goes wrong after payment leaves the order pending on Toss's side; recovery.ts finishes it later.
+ * You probably don't need to edit this file: it follows the Apps in Toss IAP guide step by step. Screens call it
+ * through usePurchase.ts.
+ */
+import {
+  type FulfillOutput,
+  type IapError,
+  type ProductType,
+  PurchaseResult,
+  type PurchaseResult as PurchaseResultType,
+  toIapError,
+} from '@ait-iap/iap-contract';
+import { IAP } from '@apps-in-toss/web-framework';
+import type { ShopApi } from '../api/types';
+import { completeProductGrant, hasTossHost, iapFailure, isFeatureSupported, withTimeout } from './sdk';
+
+export interface PurchaseRequest {
+  sku: string;
+  type: ProductType;
+  /** Subscription offer (e.g. a free trial) from getProductItemList, or null for the regular price. */
+  offerId?: string | null;
+}
+
+export interface PurchaseDeps {
+  api: Pick<ShopApi, 'fulfill'>;
+  grantTimeoutMs: number;
+  completeTimeoutMs: number;
+  /** Progress for the UI: the server is being asked to grant `orderId`. */
+  onGranting?: (orderId: string) => void;
+}
+
+/** What our server said (or why it could not be asked) for the order Toss handed to processProductGrant. */
+export interface GrantAttempt {
+  orderId: string;
+  granted: boolean;
+  output: FulfillOutput | null;
+  /** Set when the server could not answer (network, timeout, 401 after re-login…). */
+  failure?: string;
+}
+
+export type PurchaseOutcome =
+  | {
+      status: 'success';
+      orderId: string;
+      result: PurchaseResultType | null;
+      /** False when completeProductGrant failed or timed out; recovery acknowledges the order later. */
+      completed: boolean;
+      grant: GrantAttempt | null;
+    }
+  | { status: 'failed'; error: IapError; grant: GrantAttempt | null }
+  | { status: 'aborted'; grant: GrantAttempt | null };
+
+export interface PurchaseHandle {
+  done: Promise<PurchaseOutcome>;
+  /** Stop listening (calls cleanup). A paid order stays pending and is picked up by recovery. */
+  abort(): void;
+}
+
+export function startPurchase(deps: PurchaseDeps, request: PurchaseRequest): PurchaseHandle {
+  let resolveDone!: (outcome: PurchaseOutcome) => void;
+  const done = new Promise<PurchaseOutcome>((resolve) => {
+    resolveDone = resolve;
+  });
+  let cleanup: (() => void) | null = null;
+  let cleanedUp = false;
+  let settled = false;
+  let grant: GrantAttempt | null = null;
+
+  function runCleanup() {
+    if (cleanedUp || cleanup === null) return;
+    cleanedUp = true;
+    try {
+      cleanup();
+    } catch (error) {
+      console.warn('[iap] cleanup threw', error);
+    }
+  }
+
+  function finish(outcome: PurchaseOutcome) {
+    if (settled) return;
+    settled = true;
+    runCleanup();
+    resolveDone(outcome);
+  }
+
+  // Step 2. Never throws (a throw here would leave Toss without an answer) and always answers in time.
+  async function processProductGrant(params: { orderId: string; subscriptionId?: string }): Promise<boolean> {
+    const { orderId, subscriptionId } = params;
+    try {
+      deps.onGranting?.(orderId);
+      const output = await withTimeout(
+        deps.api.fulfill({ orderId, sku: request.sku, ...(subscriptionId ? { subscriptionId } : {}) }),
+        deps.grantTimeoutMs,
+        'iap.fulfill',
+      );
+      grant = { orderId, granted: output.granted === true, output };
+      return grant.granted;
+    } catch (error) {
+      grant = {
+        orderId,
+        granted: false,
+        output: null,
+        failure: error instanceof Error ? error.message : String(error),
+      };
+      return false;
+    }
+  }
+
+  // Step 3.
+  async function onEvent(event: { type: 'success'; data: unknown }) {
+    if (event.type !== 'success') return;
+    const parsed = PurchaseResult.safeParse(event.data);
+    const orderId = parsed.data?.orderId ?? grant?.orderId ?? '';
+    let completed = false;
+    if (orderId !== '') {
+      const ack = await completeProductGrant(orderId, deps.completeTimeoutMs);
+      completed = ack.ok && ack.value;
+    }
+    finish({ status: 'success', orderId, result: parsed.data ?? null, completed, grant });
+  }
+
+  function onError(error: unknown) {
+    finish({ status: 'failed', error: toIapError(error), grant });
+  }
+
+  // Step 1. The SDK silently returns a no-op below its minimum version, so gate first.
+  const feature =
+    request.type === 'SUBSCRIPTION' ? 'createSubscriptionPurchaseOrder' : 'createOneTimePurchaseOrder';
+  if (!hasTossHost()) {
+    finish({ status: 'failed', error: iapFailure('HOST_UNAVAILABLE').error, grant: null });
+    return { done, abort: () => {} };
+  }
+  if (!isFeatureSupported(feature)) {
+    finish({ status: 'failed', error: iapFailure('UNSUPPORTED_APP_VERSION', feature).error, grant: null });
+    return { done, abort: () => {} };
+  }
+  try {
+    cleanup =
+      request.type === 'SUBSCRIPTION'
+        ? IAP.createSubscriptionPurchaseOrder({
+            options: { sku: request.sku, offerId: request.offerId ?? null, processProductGrant },
+            onEvent,
+            onError,
+          })
+        : IAP.createOneTimePurchaseOrder({
+            options: { sku: request.sku, processProductGrant },
+            onEvent,
+            onError,
+          });
+  } catch (error) {
+    onError(error);
+  }
+  // An exit that happened before `cleanup` was assigned still gets its cleanup (step 4).
+  if (settled) runCleanup();
+
+  return {
+    done,
+    abort: () => finish({ status: 'aborted', grant }),
+  };
+}

@@ -1,0 +1,164 @@
+/**
+ * Thin, guarded wrappers over the Apps in Toss SDK's read calls: every result is version-gated with
+ * `isMinVersionSupported`, checked for `undefined` (old Toss apps resolve nothing), validated with the contract's
+ * schemas and returned as a value (`{ ok, value }` / `{ ok: false, error }`) — these never throw.
+ * You probably don't need to edit this file. The purchase calls themselves are in purchase.ts, written the way the
+ * Apps in Toss docs show them.
+ */
+import {
+  type AppLoginResult,
+  AppLoginResult as AppLoginResultSchema,
+  type CompletedOrRefundedPage,
+  CompletedOrRefundedPage as CompletedOrRefundedPageSchema,
+  type IapError,
+  type IapErrorCode,
+  IapProductListItem,
+  iapErrorInfo,
+  minTossAppVersions,
+  type PendingOrder,
+  PendingOrdersResult,
+  toIapError,
+  type VersionGatedFeature,
+} from '@ait-iap/iap-contract';
+import { appLogin, getOperationalEnvironment, IAP, isMinVersionSupported } from '@apps-in-toss/web-framework';
+
+export type IapResult<T> = { ok: true; value: T } | { ok: false; error: IapError };
+
+export function iapFailure(code: IapErrorCode, rawMessage?: string): { ok: false; error: IapError } {
+  return {
+    ok: false,
+    error:
+      rawMessage === undefined
+        ? { code, ...iapErrorInfo[code] }
+        : { code, ...iapErrorInfo[code], rawMessage },
+  };
+}
+
+/** True inside the Toss app, or when the toss-mock host is installed. */
+export function hasTossHost(): boolean {
+  return typeof window !== 'undefined' && typeof window.ReactNativeWebView !== 'undefined';
+}
+
+/** 'toss' in the real app, 'sandbox' in the Apps in Toss sandbox app, null outside Toss. */
+export function operationalEnvironment(): 'toss' | 'sandbox' | null {
+  if (!hasTossHost()) return null;
+  try {
+    const env = getOperationalEnvironment();
+    return env === 'toss' || env === 'sandbox' ? env : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Is this Toss app new enough for `feature`? False outside Toss (the SDK throws there). */
+export function isFeatureSupported(feature: VersionGatedFeature): boolean {
+  if (!hasTossHost()) return false;
+  try {
+    return isMinVersionSupported(minTossAppVersions[feature]);
+  } catch {
+    return false;
+  }
+}
+
+/** Why a gated feature is unavailable: no host at all, or an old Toss app. */
+function unavailable(feature: VersionGatedFeature): { ok: false; error: IapError } | null {
+  if (!hasTossHost()) return iapFailure('HOST_UNAVAILABLE');
+  if (!isFeatureSupported(feature))
+    return iapFailure('UNSUPPORTED_APP_VERSION', `${feature} needs a newer Toss app`);
+  return null;
+}
+
+async function guarded<T>(
+  feature: VersionGatedFeature | null,
+  call: () => Promise<unknown>,
+  parse: (raw: unknown) => T | null,
+): Promise<IapResult<T>> {
+  if (feature) {
+    const blocked = unavailable(feature);
+    if (blocked) return blocked;
+  } else if (!hasTossHost()) {
+    return iapFailure('HOST_UNAVAILABLE');
+  }
+  try {
+    const raw = await call();
+    if (raw === undefined || raw === null)
+      return iapFailure('UNSUPPORTED_APP_VERSION', 'the host resolved nothing');
+    const value = parse(raw);
+    if (value === null)
+      return iapFailure('UNKNOWN', `unexpected result shape: ${JSON.stringify(raw).slice(0, 200)}`);
+    return { ok: true, value };
+  } catch (error) {
+    return { ok: false, error: toIapError(error) };
+  }
+}
+
+/** `appLogin()` → a one-time authorization code for the server's `auth.login`. */
+export function login(): Promise<IapResult<AppLoginResult>> {
+  return guarded(
+    null,
+    () => appLogin(),
+    (raw) => AppLoginResultSchema.safeParse(raw).data ?? null,
+  );
+}
+
+/** `IAP.getProductItemList()`. Items the contract does not recognise are dropped (and logged), not fatal. */
+export function getProductItemList(): Promise<IapResult<IapProductListItem[]>> {
+  return guarded(
+    'getProductItemList',
+    () => IAP.getProductItemList(),
+    (raw) => {
+      const products = (raw as { products?: unknown }).products;
+      if (!Array.isArray(products)) return null;
+      const items: IapProductListItem[] = [];
+      for (const item of products) {
+        const parsed = IapProductListItem.safeParse(item);
+        if (parsed.success) items.push(parsed.data);
+        else console.warn('[iap] skipping a product with an unexpected shape', item);
+      }
+      return items;
+    },
+  );
+}
+
+/** `IAP.getPendingOrders()`: paid orders not yet acknowledged with `completeProductGrant`. */
+export function getPendingOrders(): Promise<IapResult<PendingOrder[]>> {
+  return guarded(
+    'getPendingOrders',
+    () => IAP.getPendingOrders(),
+    (raw) => PendingOrdersResult.safeParse(raw).data?.orders ?? null,
+  );
+}
+
+/**
+ * One page of `IAP.getCompletedOrRefundedOrders({ key })`. The 2.10.8 type declares no parameter, but the host reads
+ * `{ key }` and the SDK forwards it, hence the cast.
+ */
+export function getCompletedOrRefundedOrdersPage(
+  key: string | null,
+): Promise<IapResult<CompletedOrRefundedPage>> {
+  const getPage = IAP.getCompletedOrRefundedOrders as (params?: { key?: string | null }) => Promise<unknown>;
+  return guarded(
+    'getCompletedOrRefundedOrders',
+    () => getPage({ key }),
+    (raw) => CompletedOrRefundedPageSchema.safeParse(raw).data ?? null,
+  );
+}
+
+/** `IAP.completeProductGrant({ params: { orderId } })` with a deadline. Resolves true only if Toss said true. */
+export async function completeProductGrant(orderId: string, timeoutMs: number): Promise<IapResult<boolean>> {
+  const result = await guarded(
+    'completeProductGrant',
+    () => withTimeout(IAP.completeProductGrant({ params: { orderId } }), timeoutMs, 'completeProductGrant'),
+    (raw) => (typeof raw === 'boolean' ? raw : null),
+  );
+  return result;
+}
+
+/** Rejects with an Error after `ms` unless `promise` settles first. The timer is always cleared. */
+export function withTimeout<T>(promise: Promise<T>, ms: number, label: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${label} timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

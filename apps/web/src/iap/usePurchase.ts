@@ -1,0 +1,100 @@
+/**
+ * The purchase, as a React hook: one checkout at a time (a double tap never opens two), recovery before every new
+ * purchase, the checkout itself (purchase.ts), then inventory refresh — and recovery again when a paid order was
+ * left unfinished. cleanup() runs on every exit, including unmount.
+ * You probably don't need to edit this file; screens call `buy()` and render `state`.
+ */
+import type { IapError } from '@ait-iap/iap-contract';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { useAppState } from '../app/AppState';
+import { type GrantAttempt, type PurchaseHandle, type PurchaseRequest, startPurchase } from './purchase';
+
+export type PurchaseState =
+  | { phase: 'idle' }
+  /** Finishing earlier paid orders first. */
+  | { phase: 'preparing'; sku: string }
+  /** Toss's checkout is open. */
+  | { phase: 'checkout'; sku: string }
+  /** Paid; our server is granting. */
+  | { phase: 'granting'; sku: string; orderId: string }
+  | { phase: 'succeeded'; sku: string; orderId: string; completed: boolean }
+  | { phase: 'failed'; sku: string; error: IapError; grant: GrantAttempt | null };
+
+export function usePurchase() {
+  const app = useAppState();
+  const { services } = app;
+  const [state, setState] = useState<PurchaseState>({ phase: 'idle' });
+  const busy = useRef(false);
+  const handle = useRef<PurchaseHandle | null>(null);
+  const mounted = useRef(true);
+  const appRef = useRef(app);
+  appRef.current = app;
+
+  useEffect(() => {
+    mounted.current = true;
+    return () => {
+      mounted.current = false;
+      handle.current?.abort(); // cleanup() on unmount
+      handle.current = null;
+      busy.current = false;
+      appRef.current.setPurchaseInFlight(false);
+    };
+  }, []);
+
+  const buy = useCallback(
+    async (request: PurchaseRequest) => {
+      if (busy.current) return; // the double-tap guard: set synchronously, before any await
+      busy.current = true;
+      const current = appRef.current;
+      current.setPurchaseInFlight(true);
+      try {
+        setState({ phase: 'preparing', sku: request.sku });
+        await current.runRecovery();
+        if (!mounted.current) return;
+        setState({ phase: 'checkout', sku: request.sku });
+        const purchase = startPurchase(
+          {
+            api: services.api,
+            grantTimeoutMs: services.config.grantTimeoutMs,
+            completeTimeoutMs: services.config.completeTimeoutMs,
+            onGranting: (orderId) => {
+              if (mounted.current) setState({ phase: 'granting', sku: request.sku, orderId });
+            },
+          },
+          request,
+        );
+        handle.current = purchase;
+        const outcome = await purchase.done;
+        handle.current = null;
+        if (!mounted.current || outcome.status === 'aborted') return;
+
+        if (outcome.status === 'success') {
+          setState({
+            phase: 'succeeded',
+            sku: request.sku,
+            orderId: outcome.orderId,
+            completed: outcome.completed,
+          });
+        } else {
+          setState({ phase: 'failed', sku: request.sku, error: outcome.error, grant: outcome.grant });
+          if (outcome.error.code === 'ITEM_ALREADY_OWNED') appRef.current.markOwned(request.sku);
+        }
+        // A paid order left unfinished (grant refused or failed, completeProductGrant failed): recover it now.
+        const leftPending = outcome.grant !== null && !(outcome.status === 'success' && outcome.completed);
+        if (leftPending) await appRef.current.runRecovery();
+        await appRef.current.refreshInventory();
+      } catch (error) {
+        console.error('[iap] purchase flow failed unexpectedly', error);
+      } finally {
+        busy.current = false;
+        if (mounted.current) appRef.current.setPurchaseInFlight(false);
+      }
+    },
+    [services],
+  );
+
+  const dismiss = useCallback(() => setState({ phase: 'idle' }), []);
+
+  const inProgress = state.phase === 'preparing' || state.phase === 'checkout' || state.phase === 'granting';
+  return { state, buy, dismiss, inProgress };
+}

@@ -1,0 +1,118 @@
+/**
+ * What the user owns: currency balances, non-consumable items and subscriptions (status, expiry, auto-renew,
+ * grace period). Loaded lazily: the shop paints first. CUSTOMIZATION POINT: how owned things are presented.
+ */
+import type { Entitlement } from '@ait-iap/iap-contract';
+import { Badge, Button, List, ListRow, Result, Skeleton } from '@toss/tds-mobile';
+import { apiErrorCopy } from '../api/errors';
+import { useAppState } from '../app/AppState';
+import { copy, currencyName, formatDate } from '../copy';
+import { ProductIcon } from '../ui/ProductIcon';
+import { subscriptionText } from './Shop';
+
+export default function Inventory({ onGoShop }: { onGoShop: () => void }) {
+  const { inventory, catalog } = useAppState();
+  if (inventory.status === 'loading') {
+    return (
+      <div role="status" aria-busy="true" aria-label={copy.loading}>
+        <Skeleton pattern="listOnly" repeatLastItemCount={3} />
+      </div>
+    );
+  }
+  if (inventory.status === 'error') {
+    const text = apiErrorCopy(inventory.error);
+    return <Result title={text.title} description={text.description} />;
+  }
+  const names = new Map((catalog.status === 'ready' ? catalog.value : []).map((p) => [p.sku, p.name]));
+  const balances = Object.entries(inventory.value.balances);
+  const items = inventory.value.entitlements.filter((e) => e.type === 'NON_CONSUMABLE');
+  const subscriptions = inventory.value.entitlements.filter((e) => e.type === 'SUBSCRIPTION');
+  const nameOf = (e: Entitlement) => names.get(e.sku) ?? e.sku;
+
+  if (balances.every(([, n]) => n === 0) && items.length === 0 && subscriptions.length === 0) {
+    return (
+      <Result
+        title={copy.inventory.empty}
+        description={copy.inventory.emptyDescription}
+        button={<Result.Button onClick={onGoShop}>{copy.inventory.goShop}</Result.Button>}
+      />
+    );
+  }
+
+  return (
+    <div className="screen">
+      {balances.length > 0 ? (
+        <section aria-labelledby="inv-balances">
+          <h2 id="inv-balances" className="section-title">
+            {copy.inventory.balances}
+          </h2>
+          <List>
+            {balances.map(([currency, amount]) => (
+              <ListRow
+                key={currency}
+                data-testid={`inventory-balance-${currency}`}
+                left={<ProductIcon iconUrl="" type="CONSUMABLE" />}
+                contents={<span className="row-title">{currencyName(currency)}</span>}
+                right={<span className="amount">{amount.toLocaleString('ko-KR')}개</span>}
+              />
+            ))}
+          </List>
+        </section>
+      ) : null}
+      {subscriptions.length > 0 ? (
+        <section aria-labelledby="inv-subs">
+          <h2 id="inv-subs" className="section-title">
+            {copy.inventory.subscriptions}
+          </h2>
+          <List>
+            {subscriptions.map((sub) => (
+              <ListRow
+                key={sub.orderId}
+                left={<ProductIcon iconUrl="" type="SUBSCRIPTION" />}
+                contents={
+                  <div className="row-texts">
+                    <span className="row-title">{nameOf(sub)}</span>
+                    <span className="row-status" data-testid={`subscription-${sub.sku}`}>
+                      {subscriptionText(sub)}
+                    </span>
+                  </div>
+                }
+              />
+            ))}
+          </List>
+        </section>
+      ) : null}
+      {items.length > 0 ? (
+        <section aria-labelledby="inv-items">
+          <h2 id="inv-items" className="section-title">
+            {copy.inventory.items}
+          </h2>
+          <List>
+            {items.map((item) => (
+              <ListRow
+                key={item.orderId}
+                left={<ProductIcon iconUrl="" type="NON_CONSUMABLE" />}
+                contents={
+                  <div className="row-texts">
+                    <span className="row-title">{nameOf(item)}</span>
+                    <span className="row-sub">{copy.inventory.ownedSince(formatDate(item.grantedAt))}</span>
+                  </div>
+                }
+                right={
+                  <Badge size="small" variant="weak" color="blue" data-testid={`owned-${item.sku}`}>
+                    {copy.shop.owned}
+                  </Badge>
+                }
+              />
+            ))}
+          </List>
+        </section>
+      ) : null}
+      <div className="screen-footer">
+        <Button size="medium" variant="weak" color="primary" display="block" onClick={onGoShop}>
+          {copy.inventory.goShop}
+        </Button>
+      </div>
+    </div>
+  );
+}
