@@ -6,7 +6,13 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { type Catalog, type CatalogViolation, consoleRules, parseCatalog } from '@ait-iap/iap-contract';
+import {
+  type Catalog,
+  type CatalogViolation,
+  consoleRules,
+  formatViolation,
+  parseCatalog,
+} from '@ait-iap/iap-contract';
 import { readPngHeader } from '../lib/png';
 
 export type CatalogFileResult =
@@ -31,12 +37,40 @@ export async function checkImage(file: string): Promise<string | null> {
   return null;
 }
 
+/**
+ * Checks across products that the schema only runs once every product parses (zod refines a valid object only):
+ * duplicate SKUs and sandbox mappings to unknown SKUs. Same wording as the contract, so duplicates are dropped.
+ */
+function crossChecks(products: unknown[], sandboxSkuMap: unknown): CatalogViolation[] {
+  const violations: CatalogViolation[] = [];
+  const skus = new Set<string>();
+  for (const raw of products) {
+    const sku = (raw as { sku?: unknown } | null)?.sku;
+    if (typeof sku !== 'string') continue;
+    if (skus.has(sku)) violations.push({ sku, field: 'sku', message: `duplicate sku "${sku}"` });
+    skus.add(sku);
+  }
+  if (sandboxSkuMap && typeof sandboxSkuMap === 'object') {
+    for (const [alias, sku] of Object.entries(sandboxSkuMap)) {
+      if (typeof sku === 'string' && !skus.has(sku)) {
+        violations.push({
+          sku: undefined,
+          field: `sandboxSkuMap.${alias}`,
+          message: `maps to unknown sku "${sku}"`,
+        });
+      }
+    }
+  }
+  return violations;
+}
+
 /** Validate an already-parsed JSON value. Image paths are resolved against `root` (the repo root). */
 export async function validateCatalog(input: unknown, root: string): Promise<CatalogFileResult> {
   const parsed = parseCatalog(input);
   const violations = parsed.ok ? [] : [...parsed.violations];
-  const products = (input as { products?: unknown } | null)?.products;
+  const { products, sandboxSkuMap } = (input ?? {}) as { products?: unknown; sandboxSkuMap?: unknown };
   if (Array.isArray(products)) {
+    violations.push(...crossChecks(products, sandboxSkuMap));
     for (const [index, raw] of products.entries()) {
       const product = raw as { sku?: unknown; image?: unknown } | null;
       // A missing or non-.png image is already reported by the schema; check the file only when the field is sane.
@@ -48,8 +82,13 @@ export async function validateCatalog(input: unknown, root: string): Promise<Cat
       }
     }
   }
-  if (violations.length > 0 || !parsed.ok) return { ok: false, violations };
-  return { ok: true, catalog: parsed.catalog };
+  if (violations.length === 0 && parsed.ok) return { ok: true, catalog: parsed.catalog };
+  const seen = new Set<string>();
+  const unique = violations.filter((v) => {
+    const key = formatViolation(v);
+    return !seen.has(key) && seen.add(key);
+  });
+  return { ok: false, violations: unique };
 }
 
 /** Read and validate the catalog file. A missing file or broken JSON is one violation, not a crash. */

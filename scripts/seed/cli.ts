@@ -1,0 +1,158 @@
+/**
+ * `pnpm seed` — the console mirror's command line. See scripts/README.md.
+ *   pnpm seed                     validate catalog/products.json (every violation), then sync the server database
+ *                                 in one transaction and make a running Toss mock reload its product list
+ *   pnpm seed --validate          validate only; write nothing
+ *   pnpm seed --sheet             print what to enter in the console for each SKU
+ *   pnpm seed --check <dump.json> compare a getProductItemList() dump from the Toss app with the mirror
+ * Env: CATALOG_PATH (default <repo>/catalog/products.json), DATABASE_PATH (default <repo>/.dev/app.db),
+ *      MOCK_TOSS_CONTROL_URL (default http://127.0.0.1:3101).
+ * Exit codes: 0 ok; 1 invalid catalog, drift, or a failed write; 2 bad usage or an unreadable dump.
+ * You probably don't need to edit this file.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { type Catalog, formatViolation } from '@ait-iap/iap-contract';
+import { type CatalogSyncResult, type MockRefresh, refreshMock, syncDatabase } from './apply';
+import { checkDrift, formatDrift } from './drift';
+import { defaultCatalogPath, defaultDatabasePath, defaultMockControlUrl, repoRoot } from './paths';
+import { formatSheet } from './sheet';
+import { validateCatalogFile } from './validate';
+
+export interface SeedIo {
+  env: Record<string, string | undefined>;
+  /** Where relative paths given by the user are resolved (pnpm's INIT_CWD: where the user typed the command). */
+  cwd: string;
+  log: (line: string) => void;
+  error: (line: string) => void;
+  /** Injected for tests; defaults to the real ones. */
+  syncDatabase?: (databasePath: string, catalog: Catalog) => Promise<CatalogSyncResult>;
+  fetch?: typeof fetch;
+}
+
+const usage = `usage: pnpm seed [--validate | --sheet | --check <dump.json>]`;
+
+function show(file: string): string {
+  const relative = path.relative(repoRoot, file);
+  return relative.startsWith('..') || path.isAbsolute(relative) ? file : relative;
+}
+
+function list(label: string, skus: string[]): string {
+  return skus.length === 0 ? `${label} 0` : `${label} ${skus.length} (${skus.join(', ')})`;
+}
+
+function describeMock(result: MockRefresh): string {
+  switch (result.status) {
+    case 'refreshed':
+      return `✓ Toss mock: reloaded, ${result.products} products listed`;
+    case 'skipped':
+      return `– Toss mock: skipped, ${result.reason} (it reads the catalog file when it starts)`;
+    case 'failed':
+      return `✗ Toss mock: reload failed: ${result.reason}`;
+  }
+}
+
+export async function runSeed(args: string[], io: SeedIo): Promise<number> {
+  const { env, log, error } = io;
+  if (args.includes('--help') || args.includes('-h')) {
+    log(usage);
+    return 0;
+  }
+  const known = new Set(['--validate', '--sheet', '--check']);
+  const unknown = args.filter(
+    (arg, i) => arg.startsWith('-') && !known.has(arg) && args[i - 1] !== '--check',
+  );
+  const modes = args.filter((arg) => known.has(arg));
+  if (unknown.length > 0 || modes.length > 1) {
+    error(unknown.length > 0 ? `unknown option ${unknown.join(' ')}` : `pick one of ${modes.join(', ')}`);
+    error(usage);
+    return 2;
+  }
+  const mode = modes[0];
+  let dumpPath: string | undefined;
+  if (mode === '--check') {
+    const value = args[args.indexOf('--check') + 1];
+    if (!value || value.startsWith('-')) {
+      error('--check needs the path of a getProductItemList() dump (JSON)');
+      error(usage);
+      return 2;
+    }
+    dumpPath = path.resolve(io.cwd, value);
+  }
+
+  // 1. Validate everything before touching anything.
+  const catalogPath = path.resolve(io.cwd, env.CATALOG_PATH || defaultCatalogPath);
+  const validated = await validateCatalogFile(catalogPath, repoRoot);
+  if (!validated.ok) {
+    const count = validated.violations.length;
+    error(`✗ ${show(catalogPath)}: ${count} problem${count === 1 ? '' : 's'} (SKU: field — rule)`);
+    for (const violation of validated.violations) error(`  ${formatViolation(violation)}`);
+    error('Nothing was written. Fix the catalog and run `pnpm seed` again.');
+    return 1;
+  }
+  const { catalog } = validated;
+  const visible = catalog.products.filter((p) => p.visible).length;
+  const summary = `${catalog.products.length} products (${visible} visible), fee ${catalog.feeRateBps / 100}%`;
+
+  if (mode === '--validate') {
+    log(`✓ ${show(catalogPath)}: valid, ${summary}`);
+    return 0;
+  }
+  if (mode === '--sheet') {
+    log(formatSheet(catalog));
+    return 0;
+  }
+  if (dumpPath) {
+    let dump: unknown;
+    try {
+      dump = JSON.parse(await readFile(dumpPath, 'utf8'));
+    } catch (e) {
+      error(`✗ cannot read the dump ${dumpPath}: ${e instanceof Error ? e.message : String(e)}`);
+      return 2;
+    }
+    const report = checkDrift(catalog, dump);
+    if (!report.ok) {
+      error(`✗ ${report.error}`);
+      return 2;
+    }
+    if (report.sandboxSkus.length > 0) {
+      log(`– set aside the sandbox app's test products: ${report.sandboxSkus.join(', ')}`);
+    }
+    log(`Compared ${report.compared} products listed by Toss with ${show(catalogPath)} (${summary}).`);
+    if (report.drift.length === 0) {
+      log('✓ no drift: the console and the mirror agree');
+      return 0;
+    }
+    error(
+      `✗ ${report.drift.length} difference${report.drift.length === 1 ? '' : 's'} between Toss and the mirror:`,
+    );
+    for (const item of report.drift) error(`  ${formatDrift(item)}`);
+    error('Fix the console or catalog/products.json (then `pnpm seed`), and check again.');
+    return 1;
+  }
+
+  // 2. Write: the database in one transaction, then the mock.
+  log(`✓ ${show(catalogPath)}: valid, ${summary}`);
+  const databasePath = path.resolve(io.cwd, env.DATABASE_PATH || defaultDatabasePath);
+  let result: CatalogSyncResult;
+  try {
+    result = await (io.syncDatabase ?? syncDatabase)(databasePath, catalog);
+  } catch (e) {
+    error(
+      `✗ database ${show(databasePath)}: sync failed, nothing changed: ${e instanceof Error ? e.message : e}`,
+    );
+    return 1;
+  }
+  const changes = result.inserted.length + result.updated.length + result.deactivated.length;
+  log(
+    `✓ database ${show(databasePath)}: ${[
+      list('inserted', result.inserted),
+      list('updated', result.updated),
+      list('deactivated', result.deactivated),
+      `unchanged ${result.unchanged.length}`,
+    ].join(', ')}${changes === 0 ? ' — already up to date' : ''}`,
+  );
+  const mock = await refreshMock(env.MOCK_TOSS_CONTROL_URL || defaultMockControlUrl, io.fetch ?? fetch);
+  (mock.status === 'failed' ? error : log)(describeMock(mock));
+  return mock.status === 'failed' ? 1 : 0;
+}
