@@ -1,0 +1,51 @@
+#!/usr/bin/env -S npx tsx
+/**
+ * `pnpm toss:mock`: run the mock alone. Reads MOCK_TOSS_PORT (3100), MOCK_TOSS_CONTROL_PORT (3101),
+ * MOCK_TOSS_CERT_DIR (<repo>/.dev/certs), MOCK_TOSS_CATALOG (<repo>/catalog/products.json),
+ * MOCK_TOSS_STATUS_READING (payment-completed), MOCK_TOSS_GRANT_DEADLINE_MS (30000), MOCK_TOSS_HOST (127.0.0.1).
+ */
+import { StatusReading } from '@ait-iap/iap-contract';
+import { z } from 'zod';
+import { defaultCatalogPath, defaultCertDir, startTossMock } from './server';
+
+const Port = z.coerce.number().int().min(0).max(65_535);
+const Env = z.object({
+  MOCK_TOSS_PORT: Port.default(3100),
+  MOCK_TOSS_CONTROL_PORT: Port.default(3101),
+  MOCK_TOSS_HOST: z.string().min(1).default('127.0.0.1'),
+  MOCK_TOSS_CERT_DIR: z.string().min(1).default(defaultCertDir),
+  MOCK_TOSS_CATALOG: z.string().min(1).default(defaultCatalogPath),
+  MOCK_TOSS_STATUS_READING: StatusReading.default('payment-completed'),
+  MOCK_TOSS_GRANT_DEADLINE_MS: z.coerce.number().int().min(1).default(30_000),
+});
+
+const env = Env.safeParse(process.env);
+if (!env.success) {
+  console.error(`toss-mock: bad environment\n${z.prettifyError(env.error)}`);
+  process.exit(1);
+}
+const config = env.data;
+try {
+  const mock = await startTossMock({
+    port: config.MOCK_TOSS_PORT,
+    controlPort: config.MOCK_TOSS_CONTROL_PORT,
+    host: config.MOCK_TOSS_HOST,
+    certDir: config.MOCK_TOSS_CERT_DIR,
+    catalogPath: config.MOCK_TOSS_CATALOG,
+    statusReading: config.MOCK_TOSS_STATUS_READING,
+    grantDeadlineMs: config.MOCK_TOSS_GRANT_DEADLINE_MS,
+    log: (line) => console.log(`[toss-mock] ${line}`),
+  });
+  console.log(`[toss-mock] partner API (mTLS) ${mock.partnerUrl}`);
+  console.log(`[toss-mock] control API       ${mock.controlUrl}/__mock/state`);
+  console.log(`[toss-mock] client cert/key   ${mock.certs.clientCertPath} ${mock.certs.clientKeyPath}`);
+  console.log(`[toss-mock] CA                ${mock.certs.caPath}`);
+  const stop = () => {
+    mock.close().then(() => process.exit(0));
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+} catch (error) {
+  console.error(`toss-mock: ${(error as Error).message}`);
+  process.exit(1);
+}

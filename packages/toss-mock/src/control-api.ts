@@ -1,0 +1,303 @@
+/**
+ * The control API (plain HTTP on loopback, JSON, under /__mock/*): tests, the seed script, the dev panel and the
+ * browser host drive the shared ledger through it. Bad input → 400 `{ error: { code, message } }`; unknown route →
+ * 404; nothing here may crash the process. CORS is open to http://localhost:* and http://127.0.0.1:* only.
+ * Add a route here when you add a scenario; keep the README's table in step.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:http';
+import { StatusReading } from '@ait-iap/iap-contract';
+import { z } from 'zod';
+import { readJsonBody, sendJson } from './http';
+import { controlOrderStatuses, type MockState, subscriptionActions } from './ledger';
+import { type CheckoutRequest, purchaseOutcomes } from './protocol';
+
+export interface ControlApiDeps {
+  state: MockState;
+  /** Re-read the catalog file (`POST /__mock/catalog`). */
+  reloadCatalog: () => Promise<{ products: number }>;
+  log?: (line: string) => void;
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const UserKey = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+const Environment = z.enum(['toss', 'sandbox']);
+const schemas = {
+  users: z.object({ userKey: UserKey.optional() }).strict(),
+  orders: z
+    .object({
+      userKey: UserKey,
+      sku: z.string().min(1).max(64),
+      status: z.enum(controlOrderStatuses).optional(),
+    })
+    .strict(),
+  settle: z.object({ to: z.enum(['paid', 'failed']) }).strict(),
+  faults: z
+    .object({
+      kind: z.enum(['latency', 'error5xx', 'timeout', 'malformed']),
+      rate: z.number().min(0).max(1).optional(),
+      ms: z.number().int().min(0).max(600_000).optional(),
+      count: z.number().int().positive().optional(),
+      path: z.string().startsWith('/').optional(),
+    })
+    .strict(),
+  clock: z.union([
+    z
+      .object({
+        advanceMs: z
+          .number()
+          .int()
+          .min(-10 * 365 * 86_400_000)
+          .max(10 * 365 * 86_400_000),
+      })
+      .strict(),
+    z.object({ set: z.iso.datetime({ offset: true }) }).strict(),
+  ]),
+  reading: z.object({ reading: StatusReading }).strict(),
+  nextPurchase: z.object({ outcome: z.enum(purchaseOutcomes), userKey: UserKey.optional() }).strict(),
+  options: z
+    .object({
+      omitSku: z.boolean().optional(),
+      pageSize: z.number().int().min(1).max(100).optional(),
+      grantDeadlineMs: z.number().int().min(1).max(120_000).optional(),
+      statusReading: StatusReading.optional(),
+    })
+    .strict(),
+  hostLogin: z
+    .object({ userKey: UserKey, referrer: z.enum(['DEFAULT', 'SANDBOX']).default('DEFAULT') })
+    .strict(),
+  hostProducts: z.object({ environment: Environment }).strict(),
+  hostCheckout: z
+    .object({
+      userKey: UserKey,
+      sku: z.string().min(1).max(128),
+      kind: z.enum(['one-time', 'subscription']),
+      offerId: z.string().min(1).max(128).nullable().optional(),
+      environment: Environment,
+    })
+    .strict(),
+  hostOrder: z.object({ userKey: UserKey, orderId: z.string().min(1).max(128) }).strict(),
+  hostGrant: z
+    .object({ userKey: UserKey, orderId: z.string().min(1).max(128), granted: z.boolean() })
+    .strict(),
+  hostUser: z.object({ userKey: UserKey }).strict(),
+  hostCompleted: z.object({ userKey: UserKey, key: z.string().max(256).nullable().optional() }).strict(),
+};
+
+function parse<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
+  const result = schema.safeParse(body);
+  if (!result.success) throw new HttpError(400, 'INVALID_INPUT', z.prettifyError(result.error));
+  return result.data;
+}
+
+const allowedOrigin = /^http:\/\/(localhost|127\.0\.0\.1)(:\d{1,5})?$/;
+
+export function createControlServer(deps: ControlApiDeps): Server {
+  const { state } = deps;
+  const log = deps.log ?? (() => {});
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      if (error instanceof HttpError) {
+        sendJson(res, error.status, { error: { code: error.code, message: error.message } }, cors(req));
+        return;
+      }
+      log(`control: internal error ${(error as Error).stack ?? error}`);
+      sendJson(res, 500, { error: { code: 'INTERNAL', message: (error as Error).message } }, cors(req));
+    });
+  });
+
+  function cors(req: IncomingMessage): Record<string, string> {
+    const origin = req.headers.origin;
+    if (typeof origin !== 'string' || !allowedOrigin.test(origin)) return {};
+    return {
+      'access-control-allow-origin': origin,
+      'access-control-allow-methods': 'GET, POST, DELETE, OPTIONS',
+      'access-control-allow-headers': 'content-type',
+      'access-control-max-age': '600',
+      vary: 'Origin',
+    };
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const method = req.method ?? 'GET';
+    const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname.replace(/\/+$/, '') || '/';
+    if (method === 'OPTIONS') {
+      req.resume();
+      res.writeHead(204, { ...cors(req), 'access-control-allow-private-network': 'true' });
+      res.end();
+      return;
+    }
+    let body: unknown = {};
+    if (method === 'POST') {
+      const read = await readJsonBody(req);
+      if (!read.ok) throw new HttpError(400, 'INVALID_JSON', read.message);
+      body = read.value;
+    } else {
+      req.resume();
+    }
+    const result = await route(method, path, body);
+    if (method !== 'GET' && !path.startsWith('/__mock/host/')) log(`control: ${method} ${path}`);
+    sendJson(res, 200, result, cors(req));
+  }
+
+  async function route(method: string, path: string, body: unknown): Promise<unknown> {
+    const segments = path.split('/').filter(Boolean);
+    if (segments[0] !== '__mock') throw new HttpError(404, 'NOT_FOUND', `no route ${method} ${path}`);
+    const [, head, id, action, extra] = segments;
+    const key = `${method} ${head ?? ''}${id === undefined ? '' : '/:id'}${action === undefined ? '' : `/${action}`}`;
+    const requireId = () => decodeURIComponent(id!);
+
+    switch (key) {
+      case 'GET health':
+        return { ok: true };
+      case 'GET state':
+        return state.snapshot();
+      case 'POST reset':
+        state.reset();
+        return { ok: true };
+      case 'POST users': {
+        const input = parse(schemas.users, body);
+        const user = state.ensureUser(input.userKey);
+        return { userKey: user.userKey, authorizationCode: state.issueAuthorizationCode(user.userKey) };
+      }
+      case 'POST orders': {
+        const input = parse(schemas.orders, body);
+        const order = state.createOrder(input);
+        return {
+          orderId: order.orderId,
+          ...(order.subscriptionId ? { subscriptionId: order.subscriptionId } : {}),
+        };
+      }
+      case 'POST orders/:id/refund': {
+        const result = state.refund(requireId());
+        if (!result.ok)
+          throw new HttpError(result.code === 'NOT_FOUND' ? 404 : 400, result.code, result.message);
+        return { ok: true };
+      }
+      case 'POST orders/:id/settle': {
+        const input = parse(schemas.settle, body);
+        const result = state.settlePayment(requireId(), input.to);
+        if (!result.ok)
+          throw new HttpError(result.code === 'NOT_FOUND' ? 404 : 400, result.code, result.message);
+        return { ok: true };
+      }
+      case 'POST faults': {
+        const fault = state.addFault(parse(schemas.faults, body));
+        return { fault };
+      }
+      case 'DELETE faults':
+        state.clearFaults();
+        return { ok: true };
+      case 'POST clock': {
+        const input = parse(schemas.clock, body);
+        const now =
+          'advanceMs' in input ? state.clock.advance(input.advanceMs) : state.clock.set(new Date(input.set));
+        state.settleSubscriptions();
+        return { now: now.toISOString() };
+      }
+      case 'POST status-reading': {
+        const input = parse(schemas.reading, body);
+        state.setOptions({ statusReading: input.reading });
+        return { reading: input.reading };
+      }
+      case 'POST next-purchase': {
+        const input = parse(schemas.nextPurchase, body);
+        state.queueOutcome(input.outcome, input.userKey ?? null);
+        return { queued: state.outcomes.length };
+      }
+      case 'DELETE next-purchase':
+        state.outcomes.length = 0;
+        return { ok: true };
+      case 'POST options':
+        return { options: state.setOptions(parse(schemas.options, body)) };
+      case 'POST catalog':
+        try {
+          return await deps.reloadCatalog();
+        } catch (error) {
+          throw new HttpError(400, 'INVALID_CATALOG', (error as Error).message);
+        }
+    }
+
+    if (method === 'POST' && head === 'subscriptions' && id && action && extra === undefined) {
+      const parsedAction = z.enum(subscriptionActions).safeParse(action);
+      if (!parsedAction.success) {
+        throw new HttpError(
+          404,
+          'NOT_FOUND',
+          `unknown subscription action "${action}" (${subscriptionActions.join(', ')})`,
+        );
+      }
+      const result = state.subscriptionAction(requireId(), parsedAction.data);
+      if (!result.ok) throw new HttpError(404, result.code, result.message);
+      return { subscription: result.value };
+    }
+
+    if (head === 'host') return hostRoute(method, segments.slice(2), body);
+    throw new HttpError(404, 'NOT_FOUND', `no route ${method} ${path}`);
+  }
+
+  /** Internal routes for the browser host (`src/host`). */
+  function hostRoute(method: string, rest: string[], body: unknown): unknown {
+    const key = `${method} ${rest.map((s, i) => (rest[0] === 'checkout' && i === 1 ? ':id' : s)).join('/')}`;
+    switch (key) {
+      case 'GET config':
+        return { grantDeadlineMs: state.options.grantDeadlineMs };
+      case 'POST login': {
+        const input = parse(schemas.hostLogin, body);
+        return {
+          authorizationCode: state.issueAuthorizationCode(input.userKey, input.referrer),
+          referrer: input.referrer,
+        };
+      }
+      case 'POST products':
+        return { products: state.products(parse(schemas.hostProducts, body).environment) };
+      case 'POST checkout':
+        return state.beginCheckout(parse(schemas.hostCheckout, body) as CheckoutRequest);
+      case 'POST checkout/:id/pay': {
+        const result = state.payCheckout(decodeURIComponent(rest[1]!));
+        if (!result.ok) throw new HttpError(400, result.code, result.message);
+        return result.value;
+      }
+      case 'POST checkout/:id/cancel':
+        return { ok: state.cancelCheckout(decodeURIComponent(rest[1]!)) };
+      case 'POST grant': {
+        const input = parse(schemas.hostGrant, body);
+        const result = state.answerGrant(input.orderId, input.userKey, input.granted);
+        if (!result.ok) throw new HttpError(404, result.code, result.message);
+        return { ok: true };
+      }
+      case 'POST complete': {
+        const input = parse(schemas.hostOrder, body);
+        return state.completeGrant(input.orderId, input.userKey);
+      }
+      case 'POST pending':
+        return { orders: state.pendingOrders(parse(schemas.hostUser, body).userKey) };
+      case 'POST completed': {
+        const input = parse(schemas.hostCompleted, body);
+        const result = state.completedOrRefunded(input.userKey, input.key);
+        if (!result.ok) throw new HttpError(400, result.code, result.message);
+        return result.value;
+      }
+      case 'POST subscription': {
+        const input = parse(schemas.hostOrder, body);
+        const subscription = state.subscriptionInfo(input.orderId, input.userKey);
+        if (!subscription)
+          throw new HttpError(404, 'NOT_FOUND', `no subscription for order ${input.orderId}`);
+        return { subscription };
+      }
+    }
+    throw new HttpError(404, 'NOT_FOUND', `no host route ${method} /${rest.join('/')}`);
+  }
+
+  return server;
+}

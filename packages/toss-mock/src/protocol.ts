@@ -1,0 +1,78 @@
+/**
+ * What the Node side and the browser side of the mock share: the scenario names and the shapes of the internal
+ * `/__mock/host/*` calls. Browser-safe (no Node imports). Add a scenario here, then teach the ledger and host.
+ */
+import { iapErrorCodes, type PurchaseResult, type SdkIapErrorCode } from '@ait-iap/iap-contract';
+
+/**
+ * How the next purchase ends. Besides 'success' and the 11 SDK error codes:
+ * - 'close-after-payment': paid, then the app closes before `processProductGrant` runs (nothing granted yet).
+ * - 'close-during-grant': paid, the grant callback runs, but the app closes before Toss receives its answer.
+ * - 'close-after-grant': the grant answer (true) reaches Toss, the app closes before `completeProductGrant`.
+ * - 'complete-fails': the purchase succeeds, the first `completeProductGrant` for it rejects (NETWORK_ERROR).
+ */
+export const extraOutcomes = [
+  'success',
+  'close-after-payment',
+  'close-during-grant',
+  'close-after-grant',
+  'complete-fails',
+] as const;
+export const purchaseOutcomes = [...extraOutcomes, ...iapErrorCodes] as const;
+export type PurchaseOutcome = (typeof extraOutcomes)[number] | SdkIapErrorCode;
+
+/** Errors Toss reports before the checkout sheet opens. */
+export const preCheckoutErrors: readonly SdkIapErrorCode[] = [
+  'INVALID_PRODUCT_ID',
+  'ITEM_ALREADY_OWNED',
+  'INVALID_USER_ENVIRONMENT',
+  'KOREAN_ACCOUNT_ONLY',
+  'USER_CANCELED',
+];
+
+export type PurchaseKind = 'one-time' | 'subscription';
+export type HostEnvironment = 'toss' | 'sandbox';
+
+/** `POST /__mock/host/checkout` */
+export interface CheckoutRequest {
+  userKey: number;
+  sku: string;
+  kind: PurchaseKind;
+  offerId?: string | null;
+  environment: HostEnvironment;
+}
+export type CheckoutResponse =
+  | { ok: false; code: SdkIapErrorCode; message: string }
+  | { ok: true; checkoutId: string; displayName: string; displayAmount: string; amount: number };
+
+/** What the host does after payment. */
+export type AfterPayment =
+  | 'grant'
+  | 'close-after-payment'
+  | 'close-during-grant'
+  | 'close-after-grant'
+  | 'not-granted';
+
+/** `POST /__mock/host/checkout/:id/pay` */
+export type PayResponse =
+  | { ok: false; code: SdkIapErrorCode; message: string; orderId?: string }
+  | { ok: true; orderId: string; subscriptionId?: string; result: PurchaseResult; after: AfterPayment };
+
+/** `GET /__mock/host/config` */
+export interface HostConfig {
+  grantDeadlineMs: number;
+}
+
+export const sdkErrorMessages: Record<SdkIapErrorCode, string> = {
+  INVALID_PRODUCT_ID: '유효하지 않은 상품 ID이거나, 해당 상품이 존재하지 않아요.',
+  PAYMENT_PENDING: '사용자가 요청한 결제가 아직 승인을 기다리고 있어요.',
+  NETWORK_ERROR: '서버 내부 문제로 요청을 처리할 수 없어요.',
+  INVALID_USER_ENVIRONMENT: '특정 기기, 계정 또는 설정 환경에서 구매할 수 없는 상품이에요.',
+  ITEM_ALREADY_OWNED: '사용자가 이미 구매한 상품이에요.',
+  APP_MARKET_VERIFICATION_FAILED: '결제를 완료했지만, 앱스토어에서 사용자 정보 검증에 실패했어요.',
+  TOSS_SERVER_VERIFICATION_FAILED: '결제를 완료했지만, 서버 전송에 실패해서 결제 정보를 저장할 수 없어요.',
+  INTERNAL_ERROR: '서버 내부 문제로 요청을 처리할 수 없어요.',
+  KOREAN_ACCOUNT_ONLY: '한국 계정이 아니에요.',
+  USER_CANCELED: '사용자가 결제를 완료하지 않고 주문서 페이지를 이탈했어요.',
+  PRODUCT_NOT_GRANTED_BY_PARTNER: '파트너사의 상품 지급이 실패했어요.',
+};

@@ -1,0 +1,249 @@
+import { copyFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { defaultCatalogPath, type TossMock } from '../src/index';
+import { control, newUser, startTestMock, tempDir } from './helpers';
+
+let mock: TossMock;
+let catalogDir: Awaited<ReturnType<typeof tempDir>>;
+let catalogPath: string;
+beforeAll(async () => {
+  catalogDir = await tempDir();
+  catalogPath = join(catalogDir.dir, 'products.json');
+  await copyFile(defaultCatalogPath, catalogPath);
+  mock = await startTestMock({ catalogPath, now: () => new Date('2026-01-01T00:00:00.000Z') });
+});
+afterAll(async () => {
+  await mock.close();
+  await catalogDir.remove();
+});
+beforeEach(async () => {
+  await control(mock, 'POST', '/__mock/reset');
+});
+
+describe('bad input never crashes the mock', () => {
+  const cases: [string, 'POST' | 'DELETE' | 'GET', string, unknown][] = [
+    ['users with a string userKey', 'POST', '/__mock/users', { userKey: 'abc' }],
+    ['users with an unknown field', 'POST', '/__mock/users', { userKey: 1, admin: true }],
+    ['orders without a sku', 'POST', '/__mock/orders', { userKey: 1 }],
+    [
+      'orders with an unknown status',
+      'POST',
+      '/__mock/orders',
+      { userKey: 1, sku: 'coin_100', status: 'PAID?' },
+    ],
+    ['faults of an unknown kind', 'POST', '/__mock/faults', { kind: 'explode' }],
+    ['faults with a rate above 1', 'POST', '/__mock/faults', { kind: 'error5xx', rate: 2 }],
+    ['clock with a date that is not ISO', 'POST', '/__mock/clock', { set: 'tomorrow' }],
+    ['clock with nothing to do', 'POST', '/__mock/clock', {}],
+    ['status-reading with an unknown reading', 'POST', '/__mock/status-reading', { reading: 'maybe' }],
+    ['next-purchase with an unknown outcome', 'POST', '/__mock/next-purchase', { outcome: 'EXPLODE' }],
+    ['options with a negative page size', 'POST', '/__mock/options', { pageSize: -1 }],
+    ['a body that is not JSON', 'POST', '/__mock/users', '{"userKey":'],
+    ['a body that is a JSON string', 'POST', '/__mock/orders', '"coin_100"'],
+    ['a host checkout without a kind', 'POST', '/__mock/host/checkout', { userKey: 1, sku: 'coin_100' }],
+  ];
+  for (const [name, method, path, body] of cases) {
+    it(`answers 400 with a message: ${name}`, async () => {
+      const res = await control(mock, method, path, body);
+      expect(res.status).toBe(400);
+      expect(res.body.error.code).toMatch(/^[A-Z_]+$/);
+      expect(res.body.error.message.length).toBeGreaterThan(5);
+    });
+  }
+
+  it('answers 404 to unknown routes, orders and subscription actions', async () => {
+    expect((await control(mock, 'GET', '/__mock/nope')).status).toBe(404);
+    expect((await control(mock, 'GET', '/elsewhere')).status).toBe(404);
+    expect((await control(mock, 'POST', '/__mock/orders/unknown/refund')).status).toBe(404);
+    expect((await control(mock, 'POST', '/__mock/subscriptions/unknown/renew')).status).toBe(404);
+    const { userKey } = await newUser(mock);
+    const { orderId } = (await control(mock, 'POST', '/__mock/orders', { userKey, sku: 'premium_monthly' }))
+      .body;
+    const res = await control(mock, 'POST', `/__mock/subscriptions/${orderId}/cancel-everything`);
+    expect(res.status).toBe(404);
+    expect(res.body.error.message).toContain('renew');
+    expect((await control(mock, 'GET', '/__mock/health')).body).toEqual({ ok: true });
+  });
+
+  it('refuses to refund an order that was never paid', async () => {
+    const { userKey } = await newUser(mock);
+    const { orderId } = (
+      await control(mock, 'POST', '/__mock/orders', { userKey, sku: 'coin_100', status: 'FAILED' })
+    ).body;
+    const res = await control(mock, 'POST', `/__mock/orders/${orderId}/refund`);
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('NOT_REFUNDABLE');
+  });
+});
+
+describe('CORS for the browser host and panel', () => {
+  it('allows http://localhost:* and http://127.0.0.1:*, nothing else', async () => {
+    for (const origin of ['http://localhost:5173', 'http://127.0.0.1:4173']) {
+      const res = await control(mock, 'GET', '/__mock/state', undefined, { origin });
+      expect(res.headers.get('access-control-allow-origin')).toBe(origin);
+    }
+    const evil = await control(mock, 'GET', '/__mock/state', undefined, { origin: 'https://evil.example' });
+    expect(evil.headers.get('access-control-allow-origin')).toBeNull();
+    const preflight = await control(mock, 'OPTIONS', '/__mock/users', undefined, {
+      origin: 'http://localhost:5173',
+      'access-control-request-method': 'POST',
+      'access-control-request-headers': 'content-type',
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-headers')).toContain('content-type');
+  });
+});
+
+describe('users, orders and the ledger', () => {
+  it('creates numbered users and fresh codes for an existing one', async () => {
+    const a = await newUser(mock);
+    expect(typeof a.userKey).toBe('number');
+    const again = (await control(mock, 'POST', '/__mock/users', { userKey: a.userKey })).body;
+    expect(again.userKey).toBe(a.userKey);
+    expect(again.authorizationCode).not.toBe(a.authorizationCode);
+    const b = await newUser(mock);
+    expect(b.userKey).not.toBe(a.userKey);
+  });
+
+  it('shows orders with their status and flags in the state', async () => {
+    const { userKey } = await newUser(mock);
+    const { orderId } = (await control(mock, 'POST', '/__mock/orders', { userKey, sku: 'coin_100' })).body;
+    const state = (await control(mock, 'GET', '/__mock/state')).body;
+    expect(state.orders).toEqual([
+      expect.objectContaining({
+        orderId,
+        userKey,
+        sku: 'coin_100',
+        status: 'PAYMENT_COMPLETED',
+        granted: null,
+        completed: false,
+        amount: 1050,
+      }),
+    ]);
+    expect(state.reading).toBe('payment-completed');
+    expect(state.clock.now).toBe('2026-01-01T00:00:00.000Z');
+  });
+
+  it('moves the clock by an amount or to a moment, and reset puts it back', async () => {
+    const moved = await control(mock, 'POST', '/__mock/clock', { advanceMs: 86_400_000 });
+    expect(moved.body).toEqual({ now: '2026-01-02T00:00:00.000Z' });
+    const set = await control(mock, 'POST', '/__mock/clock', { set: '2027-03-01T09:00:00+09:00' });
+    expect(set.body).toEqual({ now: '2027-03-01T00:00:00.000Z' });
+    await control(mock, 'POST', '/__mock/reset');
+    expect((await control(mock, 'GET', '/__mock/state')).body.clock.now).toBe('2026-01-01T00:00:00.000Z');
+  });
+
+  it('reset forgets users, orders, faults and queued outcomes', async () => {
+    const { userKey } = await newUser(mock);
+    await control(mock, 'POST', '/__mock/orders', { userKey, sku: 'coin_100' });
+    await control(mock, 'POST', '/__mock/faults', { kind: 'error5xx' });
+    await control(mock, 'POST', '/__mock/next-purchase', { outcome: 'USER_CANCELED' });
+    await control(mock, 'POST', '/__mock/reset');
+    const state = (await control(mock, 'GET', '/__mock/state')).body;
+    expect([state.users, state.orders, state.faults, state.nextPurchase]).toEqual([[], [], [], []]);
+  });
+
+  it('queues next-purchase outcomes, optionally per user', async () => {
+    await control(mock, 'POST', '/__mock/next-purchase', { outcome: 'NETWORK_ERROR' });
+    await control(mock, 'POST', '/__mock/next-purchase', { outcome: 'close-after-grant', userKey: 7 });
+    expect((await control(mock, 'GET', '/__mock/state')).body.nextPurchase).toEqual([
+      { outcome: 'NETWORK_ERROR', userKey: null },
+      { outcome: 'close-after-grant', userKey: 7 },
+    ]);
+  });
+
+  it('reloads the catalog file, and refuses an invalid one with the violation named', async () => {
+    expect((await control(mock, 'POST', '/__mock/catalog')).body).toEqual({ products: 5 });
+    await writeFile(
+      catalogPath,
+      JSON.stringify({
+        feeRateBps: 500,
+        products: [
+          {
+            sku: 'gem_10',
+            type: 'CONSUMABLE',
+            name: '보석 10개',
+            description: '보석',
+            supplyPrice: 1000,
+            image: 'catalog/images/gem_10.png',
+            minAppVersion: '1.0.0',
+            visible: true,
+            grant: { kind: 'currency', currency: 'GEM', amount: 10 },
+          },
+        ],
+      }),
+    );
+    expect((await control(mock, 'POST', '/__mock/catalog')).body).toEqual({ products: 1 });
+    await writeFile(
+      catalogPath,
+      JSON.stringify({ feeRateBps: 500, products: [{ sku: 'x', supplyPrice: 1 }] }),
+    );
+    const bad = await control(mock, 'POST', '/__mock/catalog');
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toContain('x:');
+    await copyFile(defaultCatalogPath, catalogPath);
+    expect((await control(mock, 'POST', '/__mock/catalog')).body).toEqual({ products: 5 });
+  });
+});
+
+describe('subscriptions', () => {
+  async function subscribe() {
+    const { userKey } = await newUser(mock);
+    const { orderId, subscriptionId } = (
+      await control(mock, 'POST', '/__mock/orders', { userKey, sku: 'premium_monthly' })
+    ).body;
+    const info = async () =>
+      (await control(mock, 'POST', '/__mock/host/subscription', { userKey, orderId })).body.subscription;
+    return { userKey, orderId, subscriptionId, info };
+  }
+
+  it('starts ACTIVE for a month and auto-renews when the clock passes the end', async () => {
+    const { subscriptionId, info } = await subscribe();
+    expect(subscriptionId).toBeTruthy();
+    expect(await info()).toEqual({
+      catalogId: 4,
+      status: 'ACTIVE',
+      expiresAt: '2026-02-01T00:00:00.000Z',
+      isAutoRenew: true,
+      gracePeriodExpiresAt: null,
+      isAccessible: true,
+    });
+    await control(mock, 'POST', '/__mock/clock', { set: '2026-02-15T00:00:00Z' });
+    expect(await info()).toMatchObject({ status: 'ACTIVE', expiresAt: '2026-03-01T00:00:00.000Z' });
+  });
+
+  it('grace, then on hold when grace runs out; renew brings it back', async () => {
+    const { orderId, info } = await subscribe();
+    await control(mock, 'POST', `/__mock/subscriptions/${orderId}/grace`);
+    expect(await info()).toMatchObject({
+      status: 'IN_GRACE_PERIOD',
+      gracePeriodExpiresAt: '2026-01-04T00:00:00.000Z',
+      isAccessible: true,
+    });
+    await control(mock, 'POST', '/__mock/clock', { advanceMs: 3 * 86_400_000 });
+    expect(await info()).toMatchObject({ status: 'ON_HOLD', isAccessible: false });
+    await control(mock, 'POST', `/__mock/subscriptions/${orderId}/renew`);
+    expect(await info()).toMatchObject({
+      status: 'ACTIVE',
+      isAccessible: true,
+      expiresAt: '2026-02-04T00:00:00.000Z',
+    });
+  });
+
+  it('expire ends access and stops renewing; revoke also refunds the order', async () => {
+    const first = await subscribe();
+    await control(mock, 'POST', `/__mock/subscriptions/${first.orderId}/expire`);
+    expect(await first.info()).toMatchObject({ status: 'EXPIRED', isAutoRenew: false, isAccessible: false });
+    await control(mock, 'POST', '/__mock/clock', { advanceMs: 90 * 86_400_000 });
+    expect(await first.info()).toMatchObject({ status: 'EXPIRED' });
+
+    const second = await subscribe();
+    await control(mock, 'POST', `/__mock/subscriptions/${second.orderId}/revoke`);
+    expect(await second.info()).toMatchObject({ status: 'REVOKED', isAccessible: false });
+    const state = (await control(mock, 'GET', '/__mock/state')).body;
+    expect(state.orders.find((o: { orderId: string }) => o.orderId === second.orderId).status).toBe(
+      'REFUNDED',
+    );
+  });
+});

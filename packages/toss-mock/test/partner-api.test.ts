@@ -1,0 +1,373 @@
+import { partnerPaths } from '@ait-iap/iap-contract';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ensureDevCerts, type TossMock } from '../src/index';
+import { callPartner, control, newUser, startTestMock, tempDir } from './helpers';
+
+let mock: TossMock;
+beforeAll(async () => {
+  mock = await startTestMock();
+});
+afterAll(async () => {
+  await mock.close();
+});
+beforeEach(async () => {
+  await control(mock, 'POST', '/__mock/reset');
+});
+
+const orderStatus = (userKey: number | string, orderId: string) =>
+  callPartner(mock, {
+    path: partnerPaths.getOrderStatus,
+    headers: { 'x-toss-user-key': String(userKey) },
+    body: { orderId },
+  });
+
+async function login(referrer = 'DEFAULT') {
+  const { userKey, authorizationCode } = await newUser(mock);
+  const res = await callPartner(mock, {
+    path: partnerPaths.generateToken,
+    body: { authorizationCode, referrer },
+  });
+  return { userKey, authorizationCode, res, token: res.json?.success };
+}
+
+describe('mTLS', () => {
+  it('refuses a handshake without a client certificate', async () => {
+    await expect(
+      callPartner(mock, { path: partnerPaths.getOrderStatus, body: {}, identity: 'none' }),
+    ).rejects.toThrow();
+  });
+
+  it('refuses a client certificate signed by another CA', async () => {
+    const other = await tempDir();
+    try {
+      const foreign = await ensureDevCerts(other.dir);
+      await expect(
+        callPartner(mock, {
+          path: partnerPaths.getOrderStatus,
+          body: {},
+          identity: { cert: foreign.clientCert, key: foreign.clientKey },
+        }),
+      ).rejects.toThrow();
+    } finally {
+      await other.remove();
+    }
+  });
+
+  it('serves localhost with a certificate the dev CA vouches for', async () => {
+    const res = await orderStatus(1, 'x');
+    expect(res.status).toBe(200);
+    expect(mock.partnerUrl).toMatch(/^https:\/\/localhost:\d+$/);
+  });
+});
+
+describe('login: generate-token, login-me, refresh-token, remove-by-access-token', () => {
+  it('exchanges a fresh code for a Bearer token valid one hour, and login-me names the user', async () => {
+    const { userKey, res, token } = await login();
+    expect(res.status).toBe(200);
+    expect(res.json).toEqual({
+      resultType: 'SUCCESS',
+      success: {
+        tokenType: 'Bearer',
+        accessToken: expect.any(String),
+        refreshToken: expect.any(String),
+        expiresIn: 3600,
+        scope: 'user_key',
+      },
+    });
+    const me = await callPartner(mock, {
+      method: 'GET',
+      path: partnerPaths.loginMe,
+      headers: { authorization: `Bearer ${token.accessToken}` },
+    });
+    expect(me.status).toBe(200);
+    expect(me.json).toMatchObject({
+      resultType: 'SUCCESS',
+      success: { userKey, scope: 'user_key', agreedTerms: [] },
+    });
+  });
+
+  it('accepts a code only once', async () => {
+    const { authorizationCode } = await login();
+    const again = await callPartner(mock, {
+      path: partnerPaths.generateToken,
+      body: { authorizationCode, referrer: 'DEFAULT' },
+    });
+    expect(again.status).toBe(401);
+    expect(again.json).toEqual({
+      resultType: 'FAIL',
+      error: { errorCode: 'INVALID_AUTHORIZATION_CODE', reason: 'authorization code already used' },
+    });
+  });
+
+  it('accepts a code for 10 minutes and not after', async () => {
+    const early = await newUser(mock);
+    const late = await newUser(mock);
+    await control(mock, 'POST', '/__mock/clock', { advanceMs: 10 * 60 * 1000 - 1000 });
+    const ok = await callPartner(mock, {
+      path: partnerPaths.generateToken,
+      body: { authorizationCode: early.authorizationCode, referrer: 'DEFAULT' },
+    });
+    expect(ok.status).toBe(200);
+    await control(mock, 'POST', '/__mock/clock', { advanceMs: 1000 });
+    const expired = await callPartner(mock, {
+      path: partnerPaths.generateToken,
+      body: { authorizationCode: late.authorizationCode, referrer: 'DEFAULT' },
+    });
+    expect(expired.json).toMatchObject({
+      resultType: 'FAIL',
+      error: { errorCode: 'INVALID_AUTHORIZATION_CODE' },
+    });
+  });
+
+  it('refuses an unknown code, a referrer that does not match, and a malformed body', async () => {
+    const unknown = await callPartner(mock, {
+      path: partnerPaths.generateToken,
+      body: { authorizationCode: 'nope', referrer: 'DEFAULT' },
+    });
+    expect(unknown.json).toMatchObject({
+      resultType: 'FAIL',
+      error: { errorCode: 'INVALID_AUTHORIZATION_CODE' },
+    });
+    const { authorizationCode } = await newUser(mock);
+    const sandbox = await callPartner(mock, {
+      path: partnerPaths.generateToken,
+      body: { authorizationCode, referrer: 'SANDBOX' },
+    });
+    expect(sandbox.json).toMatchObject({
+      resultType: 'FAIL',
+      error: { errorCode: 'INVALID_AUTHORIZATION_CODE' },
+    });
+    const bad = await callPartner(mock, { path: partnerPaths.generateToken, body: { code: 1 } });
+    expect(bad.status).toBe(400);
+    expect(bad.json).toMatchObject({ resultType: 'FAIL', error: { errorCode: 'INVALID_REQUEST' } });
+  });
+
+  it('expires the access token after an hour; refresh-token issues a new pair once', async () => {
+    const { userKey, token } = await login();
+    await control(mock, 'POST', '/__mock/clock', { advanceMs: 3600 * 1000 });
+    const me = await callPartner(mock, {
+      method: 'GET',
+      path: partnerPaths.loginMe,
+      headers: { authorization: `Bearer ${token.accessToken}` },
+    });
+    expect(me.status).toBe(401);
+    expect(me.json).toMatchObject({ resultType: 'FAIL', error: { errorCode: 'INVALID_ACCESS_TOKEN' } });
+
+    const refreshed = await callPartner(mock, {
+      path: partnerPaths.refreshToken,
+      body: { refreshToken: token.refreshToken },
+    });
+    expect(refreshed.json).toMatchObject({
+      resultType: 'SUCCESS',
+      success: { tokenType: 'Bearer', expiresIn: 3600 },
+    });
+    const fresh = refreshed.json.success;
+    const me2 = await callPartner(mock, {
+      method: 'GET',
+      path: partnerPaths.loginMe,
+      headers: { authorization: `Bearer ${fresh.accessToken}` },
+    });
+    expect(me2.json).toMatchObject({ success: { userKey } });
+
+    const reused = await callPartner(mock, {
+      path: partnerPaths.refreshToken,
+      body: { refreshToken: token.refreshToken },
+    });
+    expect(reused.json).toMatchObject({ resultType: 'FAIL', error: { errorCode: 'INVALID_REFRESH_TOKEN' } });
+  });
+
+  it('remove-by-access-token logs the token out', async () => {
+    const { token } = await login();
+    const auth = { authorization: `Bearer ${token.accessToken}` };
+    const removed = await callPartner(mock, { path: partnerPaths.removeByAccessToken, headers: auth });
+    expect(removed.json).toEqual({ resultType: 'SUCCESS', success: {} });
+    const me = await callPartner(mock, { method: 'GET', path: partnerPaths.loginMe, headers: auth });
+    expect(me.json).toMatchObject({ resultType: 'FAIL', error: { errorCode: 'INVALID_ACCESS_TOKEN' } });
+    const twice = await callPartner(mock, { path: partnerPaths.removeByAccessToken, headers: auth });
+    expect(twice.status).toBe(401);
+  });
+
+  it('login-me without a Bearer token fails', async () => {
+    const me = await callPartner(mock, { method: 'GET', path: partnerPaths.loginMe });
+    expect(me.status).toBe(401);
+    expect(me.json).toMatchObject({ resultType: 'FAIL', error: { errorCode: 'INVALID_ACCESS_TOKEN' } });
+  });
+});
+
+describe('get-order-status', () => {
+  async function order(userKey: number, sku: string, status?: string) {
+    const res = await control(mock, 'POST', '/__mock/orders', {
+      userKey,
+      sku,
+      ...(status ? { status } : {}),
+    });
+    expect(res.status).toBe(200);
+    return res.body.orderId as string;
+  }
+
+  it('reads a paid order as PAYMENT_COMPLETED with its sku, for its owner only', async () => {
+    const a = await newUser(mock);
+    const b = await newUser(mock);
+    const orderId = await order(a.userKey, 'coin_100');
+    expect(orderId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    const mine = await orderStatus(a.userKey, orderId);
+    expect(mine.json).toEqual({
+      resultType: 'SUCCESS',
+      success: { orderId, status: 'PAYMENT_COMPLETED', reason: null, sku: 'coin_100' },
+    });
+    const theirs = await orderStatus(b.userKey, orderId);
+    expect(theirs.json).toMatchObject({ resultType: 'SUCCESS', success: { orderId, status: 'NOT_FOUND' } });
+    expect(theirs.json.success.sku).toBeUndefined();
+  });
+
+  it('reads each kind of order with its documented status', async () => {
+    const { userKey } = await newUser(mock);
+    const cases: [string, string | undefined, string][] = [
+      ['coin_100', 'FAILED', 'FAILED'],
+      ['coin_100', 'ORDER_IN_PROGRESS', 'ORDER_IN_PROGRESS'],
+      ['coin_100', 'REFUNDED', 'REFUNDED'],
+      ['another_apps_sku', undefined, 'MINIAPP_MISMATCH'],
+    ];
+    for (const [sku, status, expected] of cases) {
+      const orderId = await order(userKey, sku, status);
+      const res = await orderStatus(userKey, orderId);
+      expect(res.json, `${sku} ${status}`).toMatchObject({
+        resultType: 'SUCCESS',
+        success: { status: expected },
+      });
+    }
+    const unknown = await orderStatus(userKey, '0190a000-0000-7000-8000-000000000000');
+    expect(unknown.json).toMatchObject({ success: { status: 'NOT_FOUND' } });
+  });
+
+  it('reads REFUNDED after a refund through the control API', async () => {
+    const { userKey } = await newUser(mock);
+    const orderId = await order(userKey, 'remove_ads');
+    expect((await control(mock, 'POST', `/__mock/orders/${orderId}/refund`)).body).toEqual({ ok: true });
+    expect((await orderStatus(userKey, orderId)).json).toMatchObject({ success: { status: 'REFUNDED' } });
+  });
+
+  it("'purchased' reading: PAYMENT_COMPLETED until the grant answered true, PURCHASED after", async () => {
+    await control(mock, 'POST', '/__mock/status-reading', { reading: 'purchased' });
+    const { userKey } = await newUser(mock);
+    const orderId = await order(userKey, 'coin_100');
+    expect((await orderStatus(userKey, orderId)).json).toMatchObject({
+      success: { status: 'PAYMENT_COMPLETED' },
+    });
+    await control(mock, 'POST', '/__mock/host/grant', { userKey, orderId, granted: true });
+    expect((await orderStatus(userKey, orderId)).json).toMatchObject({ success: { status: 'PURCHASED' } });
+    await control(mock, 'POST', '/__mock/status-reading', { reading: 'payment-completed' });
+    expect((await orderStatus(userKey, orderId)).json).toMatchObject({
+      success: { status: 'PAYMENT_COMPLETED' },
+    });
+  });
+
+  it("'purchased' reading: a grant answered false stays PAYMENT_COMPLETED", async () => {
+    await control(mock, 'POST', '/__mock/status-reading', { reading: 'purchased' });
+    const { userKey } = await newUser(mock);
+    const orderId = await order(userKey, 'coin_100');
+    await control(mock, 'POST', '/__mock/host/grant', { userKey, orderId, granted: false });
+    expect((await orderStatus(userKey, orderId)).json).toMatchObject({
+      success: { status: 'PAYMENT_COMPLETED' },
+    });
+  });
+
+  it('omits the undocumented sku when asked to', async () => {
+    const { userKey } = await newUser(mock);
+    const orderId = await order(userKey, 'coin_100');
+    await control(mock, 'POST', '/__mock/options', { omitSku: true });
+    expect((await orderStatus(userKey, orderId)).json).toEqual({
+      resultType: 'SUCCESS',
+      success: { orderId, status: 'PAYMENT_COMPLETED', reason: null },
+    });
+  });
+
+  it('requires a numeric x-toss-user-key and an orderId', async () => {
+    const missing = await callPartner(mock, { path: partnerPaths.getOrderStatus, body: { orderId: 'x' } });
+    expect(missing.status).toBe(400);
+    expect(missing.json).toMatchObject({ resultType: 'FAIL', error: { errorCode: 'MISSING_USER_KEY' } });
+    const words = await orderStatus('abc', 'x');
+    expect(words.json).toMatchObject({ resultType: 'FAIL', error: { errorCode: 'MISSING_USER_KEY' } });
+    const noOrder = await callPartner(mock, {
+      path: partnerPaths.getOrderStatus,
+      headers: { 'x-toss-user-key': '1' },
+      body: {},
+    });
+    expect(noOrder.status).toBe(400);
+    expect(noOrder.json).toMatchObject({ resultType: 'FAIL', error: { errorCode: 'INVALID_REQUEST' } });
+    const notJson = await callPartner(mock, {
+      path: partnerPaths.getOrderStatus,
+      headers: { 'x-toss-user-key': '1' },
+      body: undefined,
+    });
+    expect(notJson.status).toBe(400);
+  });
+
+  it('answers unknown paths with 404 and wrong methods with 405, in the FAIL envelope', async () => {
+    const unknown = await callPartner(mock, { path: '/api-partner/v1/nope', body: {} });
+    expect(unknown.status).toBe(404);
+    expect(unknown.json).toMatchObject({ resultType: 'FAIL', error: { errorCode: 'NOT_FOUND' } });
+    const wrong = await callPartner(mock, { method: 'GET', path: partnerPaths.getOrderStatus });
+    expect(wrong.status).toBe(405);
+    expect(wrong.json).toMatchObject({ resultType: 'FAIL', error: { errorCode: 'METHOD_NOT_ALLOWED' } });
+  });
+});
+
+describe('faults', () => {
+  it('answers 503 to the next n requests on a path, then recovers', async () => {
+    await control(mock, 'POST', '/__mock/faults', {
+      kind: 'error5xx',
+      count: 2,
+      path: partnerPaths.getOrderStatus,
+    });
+    const first = await orderStatus(1, 'x');
+    const second = await orderStatus(1, 'x');
+    const third = await orderStatus(1, 'x');
+    expect([first.status, second.status, third.status]).toEqual([503, 503, 200]);
+    expect(first.json).toMatchObject({ resultType: 'FAIL', error: { errorCode: 'INTERNAL_SERVER_ERROR' } });
+  });
+
+  it('limits a fault to its path', async () => {
+    await control(mock, 'POST', '/__mock/faults', { kind: 'error5xx', path: partnerPaths.loginMe });
+    expect((await orderStatus(1, 'x')).status).toBe(200);
+    expect((await callPartner(mock, { method: 'GET', path: partnerPaths.loginMe })).status).toBe(503);
+  });
+
+  it('sends a body that is not JSON when malformed', async () => {
+    await control(mock, 'POST', '/__mock/faults', { kind: 'malformed', count: 1 });
+    const broken = await orderStatus(1, 'x');
+    expect(broken.status).toBe(200);
+    expect(() => JSON.parse(broken.text)).toThrow();
+    expect((await orderStatus(1, 'x')).json).toMatchObject({ resultType: 'SUCCESS' });
+  });
+
+  it('holds a request open without answering on timeout', async () => {
+    await control(mock, 'POST', '/__mock/faults', { kind: 'timeout', count: 1 });
+    await expect(
+      callPartner(mock, {
+        path: partnerPaths.getOrderStatus,
+        headers: { 'x-toss-user-key': '1' },
+        body: { orderId: 'x' },
+        timeoutMs: 300,
+      }),
+    ).rejects.toThrow('client timeout');
+    expect((await orderStatus(1, 'x')).status).toBe(200);
+  });
+
+  it('still answers correctly behind latency', async () => {
+    await control(mock, 'POST', '/__mock/faults', { kind: 'latency', ms: 50, count: 1 });
+    expect((await orderStatus(1, 'x')).json).toMatchObject({
+      resultType: 'SUCCESS',
+      success: { status: 'NOT_FOUND' },
+    });
+  });
+
+  it('rate 0 never fires; DELETE clears every fault', async () => {
+    await control(mock, 'POST', '/__mock/faults', { kind: 'error5xx', rate: 0 });
+    expect((await orderStatus(1, 'x')).status).toBe(200);
+    await control(mock, 'POST', '/__mock/faults', { kind: 'error5xx' });
+    expect((await orderStatus(1, 'x')).status).toBe(503);
+    await control(mock, 'DELETE', '/__mock/faults');
+    expect((await orderStatus(1, 'x')).status).toBe(200);
+  });
+});
