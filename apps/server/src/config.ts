@@ -116,7 +116,11 @@ function readPem(
 }
 
 /** Parse the environment once. Throws `ConfigError` listing every problem. */
-export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+export function loadConfig(rawEnv: Record<string, string | undefined> = process.env): Config {
+  // An empty value (`DATABASE_PATH=` in .env) means "use the default".
+  const env = Object.fromEntries(
+    Object.entries(rawEnv).filter(([, value]) => value !== undefined && value.trim() !== ''),
+  );
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) {
     throw new ConfigError(

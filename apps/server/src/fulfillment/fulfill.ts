@@ -201,6 +201,14 @@ export async function fulfill(deps: FulfillDeps, request: FulfillRequest): Promi
         .where('order_id', '=', orderId)
         .executeTakeFirstOrThrow();
       if (row.state === 'REVOKED' || row.user_id !== user.userId) return null;
+      // An operator re-granted this order knowing it was refunded (a goodwill grant): don't undo their decision.
+      const regranted = await trx
+        .selectFrom('audit_log')
+        .select('id')
+        .where('order_id', '=', orderId)
+        .where('action', '=', 'regrant')
+        .executeTakeFirst();
+      if (regranted && row.state === 'GRANTED') return null;
       const at = isoAt(now());
       if (row.state === 'GRANTED') {
         await revokeGrant({

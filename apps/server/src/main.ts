@@ -1,0 +1,70 @@
+/**
+ * The server process: read config, build the server, listen on PORT, run the reconcile job every
+ * RECONCILE_INTERVAL_SECONDS, and shut down gracefully on SIGTERM/SIGINT. You probably don't need to edit this file.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseEnv } from 'node:util';
+import { ConfigError, loadConfig } from './config';
+import { reconcile } from './fulfillment/reconcile';
+import { createServer } from './server';
+
+async function main() {
+  // apps/server/.env, if present (values already in the environment win).
+  const envFile = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../.env');
+  if (existsSync(envFile)) {
+    for (const [key, value] of Object.entries(parseEnv(readFileSync(envFile, 'utf8'))))
+      process.env[key] ??= value;
+  }
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const server = await createServer(config);
+  const { url } = await server.listen(config.port, config.host);
+  const { log } = server.deps;
+  log.info('server.listening', {
+    url,
+    port: config.port,
+    database: config.databasePath,
+    toss: config.toss.baseUrl,
+  });
+
+  let timer: NodeJS.Timeout | null = null;
+  let running: Promise<unknown> | null = null;
+  if (config.reconcile.intervalSeconds > 0) {
+    timer = setInterval(() => {
+      if (running) return; // never overlap runs
+      running = reconcile(server.deps, config.reconcile)
+        .catch((error: unknown) => log.error('reconcile.failed', { message: (error as Error)?.message }))
+        .finally(() => {
+          running = null;
+        });
+    }, config.reconcile.intervalSeconds * 1000);
+  }
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info('server.stopping', { signal });
+    if (timer) clearInterval(timer);
+    await running;
+    await server.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,234 @@
+/**
+ * What customer support can do, as functions (the CLI in cli.ts is a thin shell over these): look up a user's
+ * orders and grants, re-grant or revoke an order with a reason (written to `audit_log` in the same transaction as
+ * the effect). Re-granting needs an order already bound to its user (Toss-verified); for an order that never got
+ * that far, re-check it (`recheck --apply`), which goes through `fulfill` and Toss.
+ */
+import { randomUUID } from 'node:crypto';
+import { findProduct } from '../catalog/products';
+import { isoAt } from '../clock';
+import { writeTransaction } from '../db/database';
+import type { FulfillDeps } from '../fulfillment/fulfill';
+import { applyGrant, revokeGrant } from '../fulfillment/grants';
+import { hashUserKey } from '../log';
+
+export type OpsDeps = Pick<FulfillDeps, 'database' | 'clock' | 'log'>;
+
+export type OpsResult =
+  | { ok: true; auditId: string; from: string; to: string }
+  | { ok: false; error: string };
+
+/** Find a user by our id or by Toss userKey. */
+export async function findUser(deps: OpsDeps, idOrUserKey: string) {
+  return deps.database.db
+    .selectFrom('users')
+    .selectAll()
+    .where((eb) => eb.or([eb('id', '=', idOrUserKey), eb('user_key', '=', idOrUserKey)]))
+    .executeTakeFirst();
+}
+
+export async function describeUser(deps: OpsDeps, idOrUserKey: string) {
+  const user = await findUser(deps, idOrUserKey);
+  if (!user) return null;
+  const db = deps.database.db;
+  const [orders, wallets, walletEntries, entitlements, attempts] = await Promise.all([
+    db
+      .selectFrom('orders')
+      .selectAll()
+      .where('user_id', '=', user.id)
+      .orderBy('created_at', 'desc')
+      .execute(),
+    db.selectFrom('wallets').selectAll().where('user_id', '=', user.id).execute(),
+    db
+      .selectFrom('wallet_entries')
+      .selectAll()
+      .where('user_id', '=', user.id)
+      .orderBy('created_at')
+      .execute(),
+    db.selectFrom('entitlements').selectAll().where('user_id', '=', user.id).orderBy('starts_at').execute(),
+    db
+      .selectFrom('fulfillment_attempts')
+      .selectAll()
+      .where('user_id', '=', user.id)
+      .orderBy('created_at', 'desc')
+      .limit(100)
+      .execute(),
+  ]);
+  return {
+    user: { id: user.id, userKeyHash: hashUserKey(user.user_key), createdAt: user.created_at },
+    orders,
+    wallets,
+    walletEntries,
+    entitlements,
+    attempts,
+  };
+}
+
+export async function describeOrder(deps: OpsDeps, orderId: string) {
+  const db = deps.database.db;
+  const [order, attempts, walletEntries, entitlements, audit] = await Promise.all([
+    db.selectFrom('orders').selectAll().where('order_id', '=', orderId).executeTakeFirst(),
+    db
+      .selectFrom('fulfillment_attempts')
+      .selectAll()
+      .where('order_id', '=', orderId)
+      .orderBy('created_at')
+      .execute(),
+    db
+      .selectFrom('wallet_entries')
+      .selectAll()
+      .where('order_id', '=', orderId)
+      .orderBy('created_at')
+      .execute(),
+    db.selectFrom('entitlements').selectAll().where('order_id', '=', orderId).execute(),
+    db.selectFrom('audit_log').selectAll().where('order_id', '=', orderId).orderBy('created_at').execute(),
+  ]);
+  return { order: order ?? null, attempts, walletEntries, entitlements, audit };
+}
+
+async function audit(
+  trx: Parameters<Parameters<typeof writeTransaction>[1]>[0],
+  entry: {
+    operator: string;
+    action: string;
+    orderId: string;
+    userId: string;
+    reason: string;
+    detail: string;
+    now: number;
+  },
+): Promise<string> {
+  const id = randomUUID();
+  await trx
+    .insertInto('audit_log')
+    .values({
+      id,
+      operator: entry.operator,
+      action: entry.action,
+      order_id: entry.orderId,
+      user_id: entry.userId,
+      reason: entry.reason,
+      detail: entry.detail,
+      created_at: isoAt(entry.now),
+    })
+    .execute();
+  return id;
+}
+
+/** Grant an order again (after a revoke or a refusal), recording who and why. */
+export async function operatorRegrant(
+  deps: OpsDeps,
+  input: { orderId: string; reason: string; operator: string },
+): Promise<OpsResult> {
+  if (!input.reason.trim()) return { ok: false, error: 'a reason is required' };
+  const now = deps.clock.now();
+  const result = await writeTransaction(deps.database, async (trx): Promise<OpsResult> => {
+    const order = await trx
+      .selectFrom('orders')
+      .selectAll()
+      .where('order_id', '=', input.orderId)
+      .executeTakeFirst();
+    if (!order)
+      return { ok: false, error: 'order not in the ledger (never verified by Toss): use `recheck --apply`' };
+    if (order.state === 'GRANTED') return { ok: false, error: 'order is already granted' };
+    const product = await findProduct(trx, order.sku);
+    if (!product) return { ok: false, error: `unknown sku ${order.sku}` };
+    const auditId = await audit(trx, {
+      operator: input.operator,
+      action: 'regrant',
+      orderId: order.order_id,
+      userId: order.user_id,
+      reason: input.reason,
+      detail: `from ${order.state}`,
+      now,
+    });
+    await applyGrant({
+      trx,
+      userId: order.user_id,
+      orderId: order.order_id,
+      product,
+      subscriptionId: order.subscription_id,
+      now,
+      effectKey: `operator:${auditId}`,
+      kind: 'OPERATOR_GRANT',
+      reason: input.reason,
+    });
+    await trx
+      .updateTable('orders')
+      .set({
+        state: 'GRANTED',
+        last_reason: 'GRANTED',
+        granted_at: isoAt(now),
+        revoked_at: null,
+        updated_at: isoAt(now),
+      })
+      .where('order_id', '=', order.order_id)
+      .where('state', '=', order.state)
+      .execute();
+    return { ok: true, auditId, from: order.state, to: 'GRANTED' };
+  });
+  if (result.ok) {
+    deps.log.info('order.state_changed', {
+      orderId: input.orderId,
+      from: result.from,
+      to: result.to,
+      reason: 'OPERATOR',
+      source: 'operator',
+      auditId: result.auditId,
+    });
+  }
+  return result;
+}
+
+/** Revoke a granted order (wallet credit reversed, entitlement revoked), recording who and why. */
+export async function operatorRevoke(
+  deps: OpsDeps,
+  input: { orderId: string; reason: string; operator: string },
+): Promise<OpsResult> {
+  if (!input.reason.trim()) return { ok: false, error: 'a reason is required' };
+  const now = deps.clock.now();
+  const result = await writeTransaction(deps.database, async (trx): Promise<OpsResult> => {
+    const order = await trx
+      .selectFrom('orders')
+      .selectAll()
+      .where('order_id', '=', input.orderId)
+      .executeTakeFirst();
+    if (!order) return { ok: false, error: 'order not in the ledger' };
+    if (order.state !== 'GRANTED') return { ok: false, error: `order is ${order.state}, not GRANTED` };
+    const auditId = await audit(trx, {
+      operator: input.operator,
+      action: 'revoke',
+      orderId: order.order_id,
+      userId: order.user_id,
+      reason: input.reason,
+      detail: 'from GRANTED',
+      now,
+    });
+    await revokeGrant({
+      trx,
+      userId: order.user_id,
+      orderId: order.order_id,
+      now,
+      kind: 'OPERATOR_REVOKE',
+      reason: input.reason,
+    });
+    await trx
+      .updateTable('orders')
+      .set({ state: 'REVOKED', last_reason: 'REVOKED', revoked_at: isoAt(now), updated_at: isoAt(now) })
+      .where('order_id', '=', order.order_id)
+      .where('state', '=', 'GRANTED')
+      .execute();
+    return { ok: true, auditId, from: 'GRANTED', to: 'REVOKED' };
+  });
+  if (result.ok) {
+    deps.log.info('order.state_changed', {
+      orderId: input.orderId,
+      from: result.from,
+      to: result.to,
+      reason: 'OPERATOR',
+      source: 'operator',
+      auditId: result.auditId,
+    });
+  }
+  return result;
+}

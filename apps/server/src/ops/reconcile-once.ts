@@ -1,0 +1,17 @@
+/**
+ * Run the reconcile job once and print its report as JSON (`pnpm --filter @ait-iap/server reconcile`).
+ * Exit code 0 when nothing is stuck, 2 when paid-but-ungranted orders older than the threshold remain.
+ */
+import { loadConfig } from '../config';
+import { reconcile } from '../fulfillment/reconcile';
+import { createServer } from '../server';
+
+const config = loadConfig();
+const server = await createServer(config);
+try {
+  const report = await reconcile(server.deps, config.reconcile);
+  console.log(JSON.stringify(report, null, 2));
+  process.exitCode = report.stuck.length > 0 ? 2 : 0;
+} finally {
+  await server.close();
+}

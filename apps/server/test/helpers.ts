@@ -1,0 +1,235 @@
+/**
+ * Test harness: a real toss-mock (partner API over REAL mTLS, control API over HTTP) on free ports, and this server
+ * built in-process with `createServer` on port 0, talking to it exactly as in production. Plus a plain-fetch tRPC
+ * caller (no transformer: the same requests curl would send) and ledger invariant checks.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { startTossMock, type TossMock } from '@ait-iap/toss-mock';
+import { sql } from 'kysely';
+import { type Config, loadConfig, repoRoot } from '../src/config';
+import type { AppDatabase } from '../src/db/database';
+import { type AppServer, createServer, type ServerOverrides } from '../src/server';
+
+export const catalogPath = path.join(repoRoot, 'catalog', 'products.json');
+
+export async function tempDir(prefix = 'ait-server-'): Promise<{ dir: string; remove(): Promise<void> }> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
+  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+export interface MockHarness {
+  mock: TossMock;
+  control: ReturnType<typeof controlClient>;
+  close(): Promise<void>;
+}
+
+export async function startMock(certDir: string): Promise<MockHarness> {
+  const mock = await startTossMock({ port: 0, controlPort: 0, certDir });
+  return { mock, control: controlClient(mock.controlUrl), close: () => mock.close() };
+}
+
+export function controlClient(controlUrl: string) {
+  const call = async <T = Record<string, unknown>>(
+    method: string,
+    route: string,
+    body?: unknown,
+  ): Promise<T> => {
+    const response = await fetch(`${controlUrl}/__mock/${route}`, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const json = (await response.json()) as T;
+    if (!response.ok) throw new Error(`mock ${method} ${route} → ${response.status} ${JSON.stringify(json)}`);
+    return json;
+  };
+  return {
+    newUser: () => call<{ userKey: number; authorizationCode: string }>('POST', 'users', {}),
+    codeFor: (userKey: number) =>
+      call<{ userKey: number; authorizationCode: string }>('POST', 'users', { userKey }),
+    order: (userKey: number, sku: string, status?: string) =>
+      call<{ orderId: string; subscriptionId?: string }>('POST', 'orders', {
+        userKey,
+        sku,
+        ...(status ? { status } : {}),
+      }),
+    refund: (orderId: string) => call('POST', `orders/${orderId}/refund`, {}),
+    settle: (orderId: string, to: 'paid' | 'failed') => call('POST', `orders/${orderId}/settle`, { to }),
+    fault: (fault: { kind: string; rate?: number; ms?: number; count?: number; path?: string }) =>
+      call('POST', 'faults', fault),
+    clearFaults: () => call('DELETE', 'faults'),
+    statusReading: (reading: 'payment-completed' | 'purchased') =>
+      call('POST', 'status-reading', { reading }),
+    options: (options: Record<string, unknown>) => call('POST', 'options', options),
+    reset: () => call('POST', 'reset', {}),
+  };
+}
+
+export function testConfig(mock: TossMock, databasePath: string, env: Record<string, string> = {}): Config {
+  return loadConfig({
+    DATABASE_PATH: databasePath,
+    CATALOG_PATH: catalogPath,
+    TOSS_API_BASE_URL: mock.partnerUrl,
+    TOSS_MTLS_CERT_PEM: mock.certs.clientCert,
+    TOSS_MTLS_KEY_PEM: mock.certs.clientKey,
+    TOSS_MTLS_CA_PEM: mock.certs.caCert,
+    TOSS_TIMEOUT_MS: '400',
+    TOSS_RETRIES: '1',
+    TOSS_TOTAL_TIMEOUT_MS: '1500',
+    RATE_LIMIT_FULFILL_PER_MINUTE: '100000',
+    RATE_LIMIT_LOGIN_PER_MINUTE: '100000',
+    RECONCILE_INTERVAL_SECONDS: '0',
+    SHUTDOWN_GRACE_MS: '2000',
+    LOG_LEVEL: 'silent',
+    ...env,
+  });
+}
+
+export interface ServerHarness {
+  server: AppServer;
+  url: string;
+  api: ReturnType<typeof apiClient>;
+  close(): Promise<void>;
+}
+
+export async function startServer(config: Config, overrides: ServerOverrides = {}): Promise<ServerHarness> {
+  const server = await createServer(config, overrides);
+  const { url } = await server.listen(0, '127.0.0.1');
+  return { server, url, api: apiClient(url), close: () => server.close() };
+}
+
+export interface TrpcReply<T = unknown> {
+  status: number;
+  data?: T;
+  error?: { message: string; code: number; data: { code: string; appCode: string; httpStatus: number } };
+  headers: Headers;
+}
+
+/** tRPC over plain HTTP: mutations are `POST /trpc/<path>` with the input as the body, queries `GET ...?input=`. */
+export function apiClient(url: string) {
+  const parse = async <T>(response: Response): Promise<TrpcReply<T>> => {
+    const text = await response.text();
+    let json: { result?: { data: T }; error?: TrpcReply['error'] } = {};
+    try {
+      json = JSON.parse(text);
+    } catch {
+      // non-JSON answer: leave data/error empty
+    }
+    return {
+      status: response.status,
+      ...(json.result ? { data: json.result.data } : {}),
+      ...(json.error ? { error: json.error } : {}),
+      headers: response.headers,
+    };
+  };
+  const headers = (token?: string): Record<string, string> => ({
+    'content-type': 'application/json',
+    ...(token ? { authorization: `Bearer ${token}` } : {}),
+  });
+  return {
+    mutation: async <T = unknown>(procedure: string, input: unknown, token?: string) =>
+      parse<T>(
+        await fetch(`${url}/trpc/${procedure}`, {
+          method: 'POST',
+          headers: headers(token),
+          body: typeof input === 'string' ? input : JSON.stringify(input),
+        }),
+      ),
+    query: async <T = unknown>(procedure: string, input?: unknown, token?: string) =>
+      parse<T>(
+        await fetch(
+          `${url}/trpc/${procedure}${input === undefined ? '' : `?input=${encodeURIComponent(JSON.stringify(input))}`}`,
+          { headers: headers(token) },
+        ),
+      ),
+  };
+}
+
+export type Api = ReturnType<typeof apiClient>;
+
+/** A Toss user (in the mock) logged in to our server. */
+export async function loginUser(api: Api, control: MockHarness['control']) {
+  const { userKey, authorizationCode } = await control.newUser();
+  const reply = await api.mutation<{ token: string; expiresAt: string; user: { id: string } }>('auth.login', {
+    authorizationCode,
+    referrer: 'DEFAULT',
+  });
+  if (!reply.data) throw new Error(`login failed: ${JSON.stringify(reply.error)}`);
+  return { userKey, token: reply.data.token, userId: reply.data.user.id };
+}
+
+/**
+ * The ledger's invariants. Returns a list of violations (empty = healthy):
+ *  - every wallet's balance equals the sum of its ledger entries;
+ *  - per order, wallet credits net to the product amount when GRANTED and to 0 otherwise;
+ *  - per order, at most one entitlement row, unrevoked iff the order is GRANTED;
+ *  - every order-linked effect belongs to the order's user.
+ */
+export async function ledgerViolations(database: AppDatabase): Promise<string[]> {
+  const db = database.db;
+  const problems: string[] = [];
+  const wallets = await db.selectFrom('wallets').selectAll().execute();
+  const sums = await db
+    .selectFrom('wallet_entries')
+    .select(['user_id', 'currency', (eb) => eb.fn.sum<number>('amount').as('total')])
+    .groupBy(['user_id', 'currency'])
+    .execute();
+  const sumOf = new Map(sums.map((s) => [`${s.user_id}/${s.currency}`, Number(s.total)]));
+  for (const wallet of wallets) {
+    const total = sumOf.get(`${wallet.user_id}/${wallet.currency}`) ?? 0;
+    if (total !== Number(wallet.balance)) {
+      problems.push(
+        `wallet ${wallet.user_id}/${wallet.currency}: balance ${wallet.balance} ≠ ledger ${total}`,
+      );
+    }
+  }
+  if (sums.length !== wallets.length)
+    problems.push(`ledger has ${sums.length} wallets, cache has ${wallets.length}`);
+  const orders = await db
+    .selectFrom('orders')
+    .innerJoin('products', 'products.sku', 'orders.sku')
+    .select([
+      'orders.order_id',
+      'orders.user_id',
+      'orders.state',
+      'products.grant_kind',
+      'products.grant_amount',
+    ])
+    .execute();
+  const nets = await db
+    .selectFrom('wallet_entries')
+    .select(['order_id', 'user_id', (eb) => eb.fn.sum<number>('amount').as('net')])
+    .where('order_id', 'is not', null)
+    .groupBy(['order_id', 'user_id'])
+    .execute();
+  const entitlements = await db.selectFrom('entitlements').selectAll().execute();
+  for (const order of orders) {
+    const orderNets = nets.filter((n) => n.order_id === order.order_id);
+    if (orderNets.some((n) => n.user_id !== order.user_id))
+      problems.push(`order ${order.order_id}: credit to another user`);
+    const net = orderNets.reduce((sum, n) => sum + Number(n.net), 0);
+    const granted = order.state === 'GRANTED';
+    if (order.grant_kind === 'currency') {
+      const expected = granted ? Number(order.grant_amount) : 0;
+      if (net !== expected)
+        problems.push(`order ${order.order_id} (${order.state}): wallet net ${net}, expected ${expected}`);
+    } else {
+      const rows = entitlements.filter((e) => e.order_id === order.order_id);
+      const live = rows.filter((e) => e.revoked_at === null).length;
+      if (rows.length > 1) problems.push(`order ${order.order_id}: ${rows.length} entitlement rows`);
+      if (live !== (granted ? 1 : 0))
+        problems.push(`order ${order.order_id} (${order.state}): ${live} live entitlements`);
+      if (rows.some((e) => e.user_id !== order.user_id))
+        problems.push(`order ${order.order_id}: entitlement of another user`);
+    }
+  }
+  const orphans = await sql<{
+    n: number;
+  }>`select count(*) as n from wallet_entries where order_id is not null and order_id not in (select order_id from orders)`.execute(
+    db,
+  );
+  if (Number(orphans.rows[0]?.n ?? 0) > 0) problems.push('wallet entries for unknown orders');
+  return problems;
+}
