@@ -1,0 +1,181 @@
+/**
+ * Throughput/latency phase: N distinct paid orders fulfilled over HTTP at concurrency C, against
+ *  1. the baseline (bare node:http + the same SQLite write, no framework, no verification),
+ *  2. the fulfillment server with the partner API answered in-process (server overhead only),
+ *  3. the fulfillment server against toss-mock over mTLS on loopback.
+ * Each target is a fresh process on a fresh database; a warm-up (not timed) precedes the N timed requests.
+ * Server RSS is sampled from /proc every 100 ms during the timed run. Afterwards the ledger is checked: every order
+ * granted exactly once, wallets equal their entries.
+ */
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { mockControl, serverApi } from './api';
+import { createJsonClient, type LoadResult, runLoad, runPool } from './http';
+import { checkLedger, type LedgerReport } from './ledger-check';
+import { readRss } from './proc';
+import { type RunningServer, startBaseline, startInprocServer, startMainServer, startMock } from './targets';
+
+export interface FulfillOptions {
+  orders: number;
+  warmup: number;
+  concurrency: number;
+  users: number;
+  tmpDir: string;
+  certDir: string;
+  log: (line: string) => void;
+}
+
+export interface TargetResult {
+  label: string;
+  load: LoadResult;
+  rssPeakBytes: number | null;
+  rssEndBytes: number | null;
+  /** null for the baseline (its tables are a subset). */
+  ledger: LedgerReport | null;
+  /** Sum of COIN balances read back through me.inventory vs what the granted orders should credit. */
+  balanceOk: boolean | null;
+}
+
+export interface FulfillPhaseResult {
+  baseline: TargetResult;
+  inproc: TargetResult;
+  mock: TargetResult;
+}
+
+const sku = 'coin_100';
+const coinPerOrder = 100;
+
+function sampleRss(pid: number) {
+  let peak = 0;
+  let last = 0;
+  const tick = () => {
+    const rss = readRss(pid);
+    if (rss) {
+      last = rss.rssBytes;
+      peak = Math.max(peak, rss.rssBytes);
+    }
+  };
+  tick();
+  const timer = setInterval(tick, 100);
+  return {
+    stop() {
+      clearInterval(timer);
+      tick();
+      return { peak: peak || null, end: last || null };
+    },
+  };
+}
+
+async function timed(
+  server: RunningServer,
+  options: FulfillOptions,
+  send: (index: number) => Promise<string | null>,
+): Promise<{ load: LoadResult; rssPeakBytes: number | null; rssEndBytes: number | null }> {
+  // Warm-up: the same requests on other orders, not timed (JIT, SQLite page cache, keep-alive sockets).
+  await runLoad(options.warmup, options.concurrency, (i) => send(options.orders + i));
+  const sampler = sampleRss(server.child.pid);
+  const load = await runLoad(options.orders, options.concurrency, send);
+  const rss = sampler.stop();
+  return { load, rssPeakBytes: rss.peak, rssEndBytes: rss.end };
+}
+
+export async function runBaseline(options: FulfillOptions): Promise<TargetResult> {
+  const server = await startBaseline(path.join(options.tmpDir, 'baseline.db'));
+  const client = createJsonClient({ maxSockets: options.concurrency });
+  try {
+    const orderIds = Array.from({ length: options.orders + options.warmup }, () => randomUUID());
+    const result = await timed(server, options, async (i) => {
+      const res = await client.request(
+        'POST',
+        `${server.url}/fulfill`,
+        { orderId: orderIds[i], sku },
+        { 'x-user-id': `bench-user-${i % options.users}` },
+      );
+      const body = res.body as { granted?: boolean; reason?: string };
+      return res.status === 200 && body.reason === 'GRANTED'
+        ? null
+        : `HTTP ${res.status} ${JSON.stringify(body)}`;
+    });
+    return { label: 'baseline: bare node:http + SQLite', ...result, ledger: null, balanceOk: null };
+  } finally {
+    client.close();
+    await server.child.kill();
+  }
+}
+
+/** Log users in, fulfill N+warm-up orders, then read balances back and check the ledger. */
+async function runServerTarget(
+  label: string,
+  server: RunningServer,
+  options: FulfillOptions,
+  users: { code: string }[],
+  orderFor: (index: number) => { orderId: string; user: number },
+  orderIds: string[],
+): Promise<TargetResult> {
+  const client = createJsonClient({ maxSockets: options.concurrency });
+  try {
+    const api = serverApi(client, server.url);
+    const tokens = await runPool(users.length, Math.min(4, options.concurrency), async (i) => {
+      return (await api.login(users[i]!.code)).token;
+    });
+    const result = await timed(server, options, async (i) => {
+      const order = orderFor(i);
+      const res = await api.fulfillRaw(tokens[order.user]!, order.orderId, sku);
+      const body = res.body as { result?: { data?: { granted?: boolean; reason?: string } } };
+      return res.status === 200 && body.result?.data?.reason === 'GRANTED'
+        ? null
+        : `HTTP ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`;
+    });
+    const granted = result.load.ok + options.warmup;
+    let coins = 0;
+    for (const token of tokens) coins += (await api.inventory(token)).balances.COIN ?? 0;
+    const balanceOk = coins === granted * coinPerOrder;
+    await server.child.kill();
+    const ledger = checkLedger(server.databasePath, orderIds);
+    return { label, ...result, ledger, balanceOk };
+  } finally {
+    client.close();
+    await server.child.kill();
+  }
+}
+
+export async function runInproc(options: FulfillOptions): Promise<TargetResult> {
+  const server = await startInprocServer(path.join(options.tmpDir, 'inproc.db'));
+  const users = Array.from({ length: options.users }, (_, i) => ({ code: `bench-${i + 1}` }));
+  const orderIds = Array.from({ length: options.orders + options.warmup }, () => randomUUID());
+  return runServerTarget(
+    'server, partner API in-process',
+    server,
+    options,
+    users,
+    (i) => ({ orderId: orderIds[i]!, user: i % options.users }),
+    orderIds,
+  );
+}
+
+export async function runMockTarget(options: FulfillOptions): Promise<TargetResult> {
+  const mock = await startMock(options.certDir);
+  const control = createJsonClient({ maxSockets: 4 });
+  try {
+    const ctl = mockControl(control, mock.controlUrl);
+    const users = await runPool(options.users, 4, () => ctl.createUser());
+    const total = options.orders + options.warmup;
+    const orders = await runPool(total, 4, async (i) => {
+      const user = i % options.users;
+      const { orderId } = await ctl.createOrder(users[user]!.userKey, sku);
+      return { orderId, user };
+    });
+    const server = await startMainServer(mock, path.join(options.tmpDir, 'mock.db'));
+    return await runServerTarget(
+      'server, toss-mock over mTLS',
+      server,
+      options,
+      users.map((u) => ({ code: u.authorizationCode })),
+      (i) => orders[i]!,
+      orders.map((o) => o.orderId),
+    );
+  } finally {
+    control.close();
+    await mock.child.kill();
+  }
+}

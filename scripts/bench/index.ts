@@ -1,0 +1,142 @@
+/**
+ * `pnpm bench`: in ONE run, the fulfillment server against a baseline (throughput/latency/RSS), a duplicate storm,
+ * a chaos run (SIGKILL + partner faults, then recovery) checking the ledger invariants, and the web bundle against
+ * a bare TDS baseline. Prints a Markdown report, writes it to scripts/bench/last-run.md, and prints a one-line JSON
+ * summary LAST. Exit code: 0 ok, 1 a ledger invariant was violated, 2 a phase could not run.
+ * Flags: --quick, --only fulfill|storm|chaos|bundle, --concurrency N, --orders N, --keep-temp (see README.md).
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { type Phase, parseArgs } from './args';
+import { buildBaseline, buildWeb } from './bundle';
+import { runChaos } from './chaos';
+import { runBaseline, runInproc, runMockTarget } from './fulfill';
+import { repoRoot } from './proc';
+import { type BenchResults, invariantViolations, markdown, summary } from './report';
+import { round } from './stats';
+import { runStorm } from './storm';
+
+const log = (line: string) => console.error(line);
+
+async function main(): Promise<number> {
+  let options: ReturnType<typeof parseArgs>;
+  try {
+    options = parseArgs(process.argv.slice(2));
+  } catch (error) {
+    console.error(`bench: ${(error as Error).message}`);
+    return 2;
+  }
+  const started = Date.now();
+  const tmpDir = mkdtempSync(path.join(os.tmpdir(), 'ait-iap-bench-'));
+  const certDir = path.join(tmpDir, 'certs');
+  const results: BenchResults = {
+    startedAt: new Date(started).toISOString(),
+    elapsedMs: 0,
+    options,
+    loadAverageAtStart: os.loadavg(),
+    errors: [],
+    notes: [],
+  };
+  const runs = (phase: Phase) => options.only === null || options.only === phase;
+  const attempt = async <T>(name: string, fn: () => Promise<T>): Promise<T | undefined> => {
+    const t0 = Date.now();
+    log(`bench: ${name}…`);
+    try {
+      const value = await fn();
+      log(`bench: ${name} done in ${round((Date.now() - t0) / 1000, 1)} s`);
+      return value;
+    } catch (error) {
+      const message = `${name}: ${(error as Error).stack ?? error}`;
+      log(`bench: FAILED ${message}`);
+      results.errors.push(`${name}: ${(error as Error).message}`);
+      return undefined;
+    }
+  };
+
+  try {
+    if (runs('fulfill')) {
+      const fulfillOptions = {
+        orders: options.orders,
+        warmup: options.warmup,
+        concurrency: options.concurrency,
+        users: options.users,
+        tmpDir,
+        certDir,
+        log,
+      };
+      results.fulfill = {};
+      const baseline = await attempt('fulfill: baseline (bare node:http + SQLite)', () =>
+        runBaseline(fulfillOptions),
+      );
+      if (baseline) results.fulfill.baseline = baseline;
+      const inproc = await attempt('fulfill: server, partner API in-process', () =>
+        runInproc(fulfillOptions),
+      );
+      if (inproc) results.fulfill.inproc = inproc;
+      const mock = await attempt('fulfill: server, toss-mock over mTLS', () => runMockTarget(fulfillOptions));
+      if (mock) results.fulfill.mock = mock;
+    }
+    if (runs('storm')) {
+      results.storm = await attempt('storm', () =>
+        runStorm({
+          orders: options.stormOrders,
+          callsPerOrder: options.concurrency,
+          users: options.users,
+          tmpDir,
+          certDir,
+        }),
+      );
+    }
+    if (runs('chaos')) {
+      results.chaos = await attempt('chaos', () =>
+        runChaos({
+          durationMs: options.chaosDurationMs,
+          kills: options.chaosKills,
+          workers: options.chaosWorkers,
+          users: Math.min(options.users, 10),
+          faults: { latencyRate: 0.2, latencyMs: 150, error5xxRate: 0.3, timeoutRate: 0.1 },
+          tmpDir,
+          certDir,
+          log,
+        }),
+      );
+    }
+    if (runs('bundle')) {
+      const web = await attempt('bundle: apps/web production build', () =>
+        buildWeb(path.join(tmpDir, 'web-dist')),
+      );
+      const baseline = await attempt('bundle: baseline build', () =>
+        buildBaseline(path.join(tmpDir, 'baseline-dist')),
+      );
+      if (web && baseline) results.bundle = { web, baseline };
+    }
+  } finally {
+    if (!options.keepTemp) rmSync(tmpDir, { recursive: true, force: true });
+    else log(`bench: temp files kept in ${tmpDir}`);
+  }
+
+  results.elapsedMs = Date.now() - started;
+  const s = summary(results);
+  const report = markdown(results, s);
+  const reportPath = path.join(repoRoot, 'scripts/bench/last-run.md');
+  writeFileSync(reportPath, report);
+  console.log(report);
+  console.log(`(report written to ${path.relative(process.cwd(), reportPath) || reportPath})`);
+  const violations = invariantViolations(s);
+  if (violations.length > 0) console.log(`bench: LEDGER INVARIANT VIOLATED: ${violations.join(', ')}`);
+  console.log(JSON.stringify(s));
+  if (violations.length > 0) return 1;
+  return results.errors.length > 0 ? 2 : 0;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    console.error(error);
+    console.log(JSON.stringify({ error: String((error as Error)?.message ?? error) }));
+    process.exitCode = 2;
+  },
+);

@@ -1,0 +1,232 @@
+/**
+ * The bench's output: a Markdown report (also written to scripts/bench/last-run.md for the README "Performance"
+ * section) and the one-line JSON summary printed LAST. Targets are reported here, never asserted, except the
+ * ledger invariants, which decide the exit code (in index.ts).
+ */
+import os from 'node:os';
+import type { BenchOptions } from './args';
+import type { BundleSize } from './bundle';
+import type { ChaosResult } from './chaos';
+import type { FulfillPhaseResult, TargetResult } from './fulfill';
+import { round } from './stats';
+import type { StormResult } from './storm';
+
+export interface BenchResults {
+  startedAt: string;
+  elapsedMs: number;
+  options: BenchOptions;
+  loadAverageAtStart: number[];
+  fulfill?: Partial<FulfillPhaseResult>;
+  storm?: StormResult;
+  chaos?: ChaosResult;
+  bundle?: { web: BundleSize; baseline: BundleSize };
+  errors: string[];
+  /** Extra lines (profiling notes, causes of missed targets) added to the report. */
+  notes: string[];
+}
+
+export const targets = {
+  fulfillRatio: 0.5,
+  p99Ms: 25,
+  bundleRatio: 1.2,
+} as const;
+
+const kb = (bytes: number | null | undefined) => (bytes == null ? '–' : `${round(bytes / 1024, 1)} KB`);
+const mb = (bytes: number | null | undefined) =>
+  bytes == null ? '–' : `${round(bytes / 1024 / 1024, 0)} MB`;
+const ms = (value: number) => round(value, 1).toString();
+
+export function summary(results: BenchResults) {
+  const f = results.fulfill;
+  const fulfillRps = f?.inproc ? round(f.inproc.load.rps, 0) : null;
+  const baselineRps = f?.baseline ? round(f.baseline.load.rps, 0) : null;
+  const ledgers = [f?.inproc?.ledger, f?.mock?.ledger, results.storm?.ledger].filter((l) => l != null);
+  const sumOf = (pick: (l: NonNullable<(typeof ledgers)[number]>) => number) =>
+    ledgers.reduce((total, l) => total + pick(l), 0);
+  const phaseRan = Boolean(f?.inproc || f?.mock || results.storm || results.chaos);
+  const doubleGrants = phaseRan
+    ? sumOf((l) => l.doubleGrants) +
+      (results.storm?.ordersGrantedTwice ?? 0) +
+      (results.storm && results.storm.effects !== results.storm.orders
+        ? Math.abs(results.storm.effects - results.storm.orders)
+        : 0) +
+      (results.chaos?.doubleGrants ?? 0)
+    : null;
+  const lostGrants = phaseRan ? sumOf((l) => l.lostGrants) + (results.chaos?.lostGrants ?? 0) : null;
+  const walletMismatches = phaseRan
+    ? sumOf((l) => l.walletMismatches) +
+      (results.chaos?.walletMismatches ?? 0) +
+      [f?.inproc?.balanceOk, f?.mock?.balanceOk, results.storm?.balanceOk].filter((ok) => ok === false).length
+    : null;
+  const web = results.bundle?.web;
+  const base = results.bundle?.baseline;
+  return {
+    mode: results.options.quick ? 'quick' : 'full',
+    only: results.options.only,
+    concurrency: results.options.concurrency,
+    orders: results.options.orders,
+    fulfillRps,
+    baselineRps,
+    ratio: fulfillRps !== null && baselineRps ? round(fulfillRps / baselineRps, 2) : null,
+    p50Ms: f?.inproc ? round(f.inproc.load.latency.p50Ms, 1) : null,
+    p99Ms: f?.inproc ? round(f.inproc.load.latency.p99Ms, 1) : null,
+    baselineP99Ms: f?.baseline ? round(f.baseline.load.latency.p99Ms, 1) : null,
+    mockRps: f?.mock ? round(f.mock.load.rps, 0) : null,
+    mockP99Ms: f?.mock ? round(f.mock.load.latency.p99Ms, 1) : null,
+    serverRssPeakBytes: f?.inproc?.rssPeakBytes ?? null,
+    stormOrders: results.storm?.orders ?? null,
+    stormEffects: results.storm?.effects ?? null,
+    chaosPurchases: results.chaos?.purchases ?? null,
+    chaosKills: results.chaos?.kills ?? null,
+    doubleGrants,
+    lostGrants,
+    walletMismatches,
+    webInitialJsGzipBytes: web?.initialJsGzipBytes ?? null,
+    baselineJsGzipBytes: base?.initialJsGzipBytes ?? null,
+    bundleRatio: web && base ? round(web.initialJsGzipBytes / base.initialJsGzipBytes, 2) : null,
+    webInitialCssGzipBytes: web?.initialCssGzipBytes ?? null,
+    errors: results.errors.length,
+    elapsedSeconds: round(results.elapsedMs / 1000, 0),
+  };
+}
+export type Summary = ReturnType<typeof summary>;
+
+/** Ledger invariants violated (decides the exit code). */
+export function invariantViolations(s: Summary): string[] {
+  const problems: string[] = [];
+  if (s.doubleGrants) problems.push(`${s.doubleGrants} double grant(s)`);
+  if (s.lostGrants) problems.push(`${s.lostGrants} lost grant(s)`);
+  if (s.walletMismatches) problems.push(`${s.walletMismatches} wallet/ledger mismatch(es)`);
+  return problems;
+}
+
+function targetRow(t: TargetResult | undefined, baseline: TargetResult | undefined): string {
+  if (!t) return '';
+  const l = t.load;
+  const vs = baseline && t !== baseline ? `${round(l.rps / baseline.load.rps, 2)}×` : '1×';
+  const failed = l.failed > 0 ? ` (${l.failed} failed)` : '';
+  return `| ${t.label} | ${round(l.rps, 0)}${failed} | ${ms(l.latency.p50Ms)} | ${ms(l.latency.p95Ms)} | ${ms(l.latency.p99Ms)} | ${mb(t.rssPeakBytes)} | ${vs} |`;
+}
+
+const check = (ok: boolean | null) => (ok === null ? '–' : ok ? 'met' : '**missed**');
+
+export function markdown(results: BenchResults, s: Summary): string {
+  const o = results.options;
+  const cpu = os.cpus();
+  const lines: string[] = [];
+  lines.push('# `pnpm bench` — last run', '');
+  lines.push(
+    `${results.startedAt} · ${s.mode}${o.only ? ` (--only ${o.only})` : ''} run · ${cpu.length} × ${cpu[0]?.model ?? 'CPU'} · ` +
+      `Node ${process.version} · ${os.platform()} ${os.release()} · load average at start ${results.loadAverageAtStart
+        .map((v) => round(v, 2))
+        .join(' / ')} · took ${s.elapsedSeconds} s`,
+    '',
+  );
+  const f = results.fulfill;
+  if (f) {
+    lines.push(
+      `## Fulfillment: ${o.orders} distinct paid orders over HTTP at concurrency ${o.concurrency}`,
+      '',
+      `Each target is a fresh process on a fresh SQLite file; ${o.warmup} warm-up requests first (not timed). ` +
+        `Latency is per request as the client sees it; RSS is the server process's peak during the timed run.`,
+      '',
+      '| Target | req/s | p50 ms | p95 ms | p99 ms | server RSS | vs baseline |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    );
+    for (const t of [f.baseline, f.inproc, f.mock]) if (t) lines.push(targetRow(t, f.baseline));
+    lines.push('');
+    for (const t of [f.inproc, f.mock]) {
+      if (!t?.ledger) continue;
+      lines.push(
+        `- ${t.label}: ${t.ledger.grantedOrders} orders granted, ${t.ledger.grantEffects} grant effects, ` +
+          `${t.ledger.doubleGrants} double, ${t.ledger.lostGrants} lost, balances ${t.balanceOk ? 'match' : '**do not match**'}.`,
+      );
+      if (t.load.failures.length > 0) lines.push(`  - failures: ${t.load.failures.join('; ')}`);
+    }
+    if (f.baseline?.load.failures.length)
+      lines.push(`- baseline failures: ${f.baseline.load.failures.join('; ')}`);
+    lines.push('');
+  }
+  const st = results.storm;
+  if (st) {
+    lines.push(
+      `## Duplicate storm: ${st.callsPerOrder} concurrent calls for each of ${st.orders} orders (toss-mock)`,
+      '',
+      `| Calls | Grant effects (expected ${st.orders}) | GRANTED answers | ALREADY_GRANTED | other | orders answered GRANTED twice | balances |`,
+      '| ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+      `| ${st.calls} | ${st.effects} | ${st.grantedAnswers} | ${st.alreadyGrantedAnswers} | ${st.otherAnswers} | ${st.ordersGrantedTwice} | ${st.balanceOk ? 'match' : '**mismatch**'} |`,
+      '',
+    );
+    if (st.sampleProblems.length) lines.push(`- other answers, e.g.: ${st.sampleProblems.join('; ')}`, '');
+  }
+  const c = results.chaos;
+  if (c) {
+    const answers = Object.entries(c.answers)
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ');
+    lines.push(
+      `## Chaos: purchases while the server is SIGKILLed ${c.kills}× and toss-mock misbehaves`,
+      '',
+      `Faults on every partner call: latency ${c.faults.latencyMs} ms at ${c.faults.latencyRate * 100}%, ` +
+        `5xx at ${c.faults.error5xxRate * 100}%, held-open (timeout) at ${c.faults.timeoutRate * 100}%. ` +
+        'Server Toss client: TOSS_TIMEOUT_MS=600, TOSS_RETRIES=2, TOSS_TOTAL_TIMEOUT_MS=2000. ' +
+        'Then faults off, and recovery: every pending order retried until granted, then every order once more.',
+      '',
+      '| Purchases (paid) | Kills | Pending after storm | Recovery calls | Double grants | Lost grants | Wallet ≠ ledger |',
+      '| ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+      `| ${c.purchases} (${c.paidOrders}) | ${c.kills} | ${c.pendingAfterStorm} | ${c.recoveryCalls} | ${c.doubleGrants} | ${c.lostGrants} | ${c.walletMismatches} |`,
+      '',
+      `- answers during the storm: ${answers}`,
+      '',
+    );
+    if (c.ledger.lostOrderIds.length) lines.push(`- lost: ${c.ledger.lostOrderIds.join(', ')}`, '');
+    if (c.ledger.walletDetails.length) lines.push(`- wallets: ${c.ledger.walletDetails.join('; ')}`, '');
+  }
+  const b = results.bundle;
+  if (b) {
+    lines.push(
+      '## Bundle: initial JS/CSS the entry HTML loads (gzip), production builds made in this run',
+      '',
+      '| Build | initial JS gzip | initial CSS gzip | initial JS raw | all JS gzip (lazy included) | JS chunks |',
+      '| --- | ---: | ---: | ---: | ---: | ---: |',
+      `| apps/web (production) | ${kb(b.web.initialJsGzipBytes)} | ${kb(b.web.initialCssGzipBytes)} | ${kb(b.web.initialJsBytes)} | ${kb(b.web.totalJsGzipBytes)} | ${b.web.jsChunks} |`,
+      `| baseline: Vite + React + SDK + TDS provider | ${kb(b.baseline.initialJsGzipBytes)} | ${kb(b.baseline.initialCssGzipBytes)} | ${kb(b.baseline.initialJsBytes)} | ${kb(b.baseline.totalJsGzipBytes)} | ${b.baseline.jsChunks} |`,
+      '',
+      `- web initial files: ${b.web.initialFiles.join(', ')}`,
+      '',
+    );
+  }
+  lines.push(
+    '## Targets (reported, not asserted)',
+    '',
+    '| Target | Goal | This run | |',
+    '| --- | --- | --- | --- |',
+  );
+  if (s.ratio !== null) {
+    lines.push(
+      `| Fulfill throughput, partner in-process | ≥ ${targets.fulfillRatio}× baseline | ${s.ratio}× (${s.fulfillRps} vs ${s.baselineRps} req/s) | ${check(s.ratio >= targets.fulfillRatio)} |`,
+    );
+  }
+  if (s.p99Ms !== null) {
+    lines.push(
+      `| Fulfill p99 at concurrency ${o.concurrency} | < ${targets.p99Ms} ms | ${s.p99Ms} ms | ${check(s.p99Ms < targets.p99Ms)} |`,
+    );
+  }
+  if (s.doubleGrants !== null)
+    lines.push(`| Double grants (all phases) | 0 | ${s.doubleGrants} | ${check(s.doubleGrants === 0)} |`);
+  if (s.lostGrants !== null)
+    lines.push(`| Lost grants (all phases) | 0 | ${s.lostGrants} | ${check(s.lostGrants === 0)} |`);
+  if (s.walletMismatches !== null)
+    lines.push(`| Wallet ≠ ledger | 0 | ${s.walletMismatches} | ${check(s.walletMismatches === 0)} |`);
+  if (s.bundleRatio !== null) {
+    lines.push(
+      `| Initial JS gzip | ≤ ${targets.bundleRatio}× baseline | ${s.bundleRatio}× | ${check(s.bundleRatio <= targets.bundleRatio)} |`,
+    );
+  }
+  lines.push('');
+  if (results.notes.length) lines.push('## Notes', '', ...results.notes.map((n) => `- ${n}`), '');
+  if (results.errors.length)
+    lines.push('## Errors', '', ...results.errors.map((e) => `- ${e.replace(/\n/g, ' ⏎ ')}`), '');
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,125 @@
+/**
+ * The processes under test, each in its own Node process (so RSS is the server's alone):
+ *  - `startBaseline`: baseline-server.ts (bare node:http + the same SQLite write);
+ *  - `startInprocServer`: the fulfillment server with the partner API answered in-process (server-inproc.ts);
+ *  - `startMock` + `startMainServer`: toss-mock (mock-entry.ts) and the server's real entry (apps/server/src/main.ts)
+ *    talking to it over mTLS on loopback.
+ * Rate limits are raised for the bench through the server's own env (RATE_LIMIT_LOGIN_PER_MINUTE,
+ * RATE_LIMIT_FULFILL_PER_MINUTE); everything else keeps its default unless a phase says otherwise.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { type Child, freePort, repoRoot, sleep, startNode, waitHealthy } from './proc';
+
+const benchDir = 'scripts/bench';
+
+/** Env every server under test gets: limits out of the way, no reconcile timer firing mid-run. */
+export const benchServerEnv: Record<string, string> = {
+  HOST: '127.0.0.1',
+  RATE_LIMIT_LOGIN_PER_MINUTE: '1000000',
+  RATE_LIMIT_FULFILL_PER_MINUTE: '1000000',
+  RECONCILE_INTERVAL_SECONDS: '0',
+  LOG_LEVEL: 'info',
+};
+
+export interface RunningServer {
+  child: Child;
+  url: string;
+  port: number;
+  databasePath: string;
+  env: Record<string, string>;
+}
+
+async function startWithRetry(
+  name: string,
+  entry: string,
+  env: Record<string, string>,
+  healthPath: string,
+  port?: number,
+): Promise<RunningServer> {
+  let lastError: unknown;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const chosen = port ?? (await freePort());
+    const fullEnv = { ...env, PORT: String(chosen) };
+    const child = startNode(name, entry, fullEnv);
+    const url = `http://127.0.0.1:${chosen}`;
+    try {
+      await waitHealthy(child, `${url}${healthPath}`, 60_000);
+      return { child, url, port: chosen, databasePath: env.DATABASE_PATH ?? '', env: fullEnv };
+    } catch (error) {
+      lastError = error;
+      await child.kill('SIGKILL');
+      if (port !== undefined) await sleep(200); // the same port: give the OS a moment
+    }
+  }
+  throw lastError;
+}
+
+export function startBaseline(databasePath: string): Promise<RunningServer> {
+  return startWithRetry(
+    'baseline',
+    `${benchDir}/baseline-server.ts`,
+    { DATABASE_PATH: databasePath },
+    '/healthz',
+  );
+}
+
+export function startInprocServer(databasePath: string): Promise<RunningServer> {
+  return startWithRetry(
+    'server(in-process partner)',
+    `${benchDir}/server-inproc.ts`,
+    { ...benchServerEnv, DATABASE_PATH: databasePath, TOSS_API_BASE_URL: 'https://partner.bench.invalid' },
+    '/healthz',
+  );
+}
+
+export interface RunningMock {
+  child: Child;
+  partnerUrl: string;
+  controlUrl: string;
+  certs: { caPath: string; clientCertPath: string; clientKeyPath: string };
+}
+
+export async function startMock(certDir: string): Promise<RunningMock> {
+  const child = startNode('toss-mock', `${benchDir}/mock-entry.ts`, { BENCH_CERT_DIR: certDir });
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const ready = child.grep(/"event":"mock\.ready"/)[0];
+    if (ready) {
+      const info = JSON.parse(ready) as Omit<RunningMock, 'child'>;
+      return { child, ...info };
+    }
+    if (child.process.exitCode !== null) break;
+    await sleep(50);
+  }
+  await child.kill('SIGKILL');
+  throw new Error(`toss-mock did not start:\n${child.tail()}`);
+}
+
+/** The server's real entry point against toss-mock (mTLS). `port` reuses a port across restarts (chaos). */
+export function startMainServer(
+  mock: RunningMock,
+  databasePath: string,
+  extraEnv: Record<string, string> = {},
+  port?: number,
+): Promise<RunningServer> {
+  // The server's own entry; if it is missing, the same createServer(loadConfig()) without the in-process partner.
+  const mainEntry = 'apps/server/src/main.ts';
+  const useMain = existsSync(path.join(repoRoot, mainEntry));
+  return startWithRetry(
+    'server(toss-mock)',
+    useMain ? mainEntry : `${benchDir}/server-inproc.ts`,
+    {
+      ...(useMain ? {} : { BENCH_PARTNER: 'https' }),
+      ...benchServerEnv,
+      DATABASE_PATH: databasePath,
+      TOSS_API_BASE_URL: mock.partnerUrl,
+      TOSS_MTLS_CERT: mock.certs.clientCertPath,
+      TOSS_MTLS_KEY: mock.certs.clientKeyPath,
+      TOSS_MTLS_CA: mock.certs.caPath,
+      ...extraEnv,
+    },
+    '/healthz',
+    port,
+  );
+}
