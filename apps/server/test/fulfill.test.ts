@@ -1,0 +1,373 @@
+/**
+ * The purchase spine against toss-mock over real mTLS: grant once (repeated and concurrent), other users' orders,
+ * the status policy under both status readings, SKU checks, upstream faults then recovery, refunds via sync.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import {
+  ledgerViolations,
+  loginUser,
+  type MockHarness,
+  type ServerHarness,
+  startMock,
+  startServer,
+  tempDir,
+  testConfig,
+} from './helpers';
+
+type Fulfill = { granted: boolean; reason: string; retryable: boolean; orderId: string; sku?: string };
+type Inventory = {
+  balances: Record<string, number>;
+  entitlements: Array<{ entitlement: string; sku: string; status?: string; expiresAt?: string | null }>;
+};
+type Sync = { checked: number; granted: string[]; revoked: string[]; unchanged: number; deferred: string[] };
+
+let tmp: Awaited<ReturnType<typeof tempDir>>;
+let mock: MockHarness;
+let server: ServerHarness;
+
+beforeAll(async () => {
+  tmp = await tempDir();
+  mock = await startMock(`${tmp.dir}/certs`);
+  server = await startServer(testConfig(mock.mock, `${tmp.dir}/app.db`));
+});
+afterEach(async () => {
+  await mock.control.clearFaults();
+  await mock.control.statusReading('payment-completed');
+  await mock.control.options({ omitSku: false });
+  expect(await ledgerViolations(server.server.deps.database)).toEqual([]);
+});
+afterAll(async () => {
+  await server?.close();
+  await mock?.close();
+  await tmp?.remove();
+});
+
+const fulfill = (token: string, input: Record<string, unknown>) =>
+  server.api.mutation<Fulfill>('iap.fulfill', input, token);
+const inventory = async (token: string) =>
+  (await server.api.query<Inventory>('me.inventory', undefined, token)).data!;
+const walletEntries = (orderId: string) =>
+  server.server.deps.database.db
+    .selectFrom('wallet_entries')
+    .selectAll()
+    .where('order_id', '=', orderId)
+    .execute();
+const orderRow = (orderId: string) =>
+  server.server.deps.database.db
+    .selectFrom('orders')
+    .selectAll()
+    .where('order_id', '=', orderId)
+    .executeTakeFirst();
+
+describe('granting', () => {
+  test('grants once under 50 concurrent calls, and every caller is told granted', async () => {
+    const user = await loginUser(server.api, mock.control);
+    const { orderId } = await mock.control.order(user.userKey, 'coin_100');
+    const replies = await Promise.all(
+      Array.from({ length: 50 }, () => fulfill(user.token, { orderId, sku: 'coin_100' })),
+    );
+    expect(replies.every((r) => r.data?.granted === true)).toBe(true);
+    expect(replies.filter((r) => r.data?.reason === 'GRANTED')).toHaveLength(1);
+    expect(replies.filter((r) => r.data?.reason === 'ALREADY_GRANTED')).toHaveLength(49);
+    expect(await walletEntries(orderId)).toHaveLength(1);
+    expect((await inventory(user.token)).balances.COIN).toBe(100);
+  });
+
+  test('a repeated call answers ALREADY_GRANTED without a second credit', async () => {
+    const user = await loginUser(server.api, mock.control);
+    const { orderId } = await mock.control.order(user.userKey, 'coin_550');
+    expect((await fulfill(user.token, { orderId, sku: 'coin_550' })).data?.reason).toBe('GRANTED');
+    const again = await fulfill(user.token, { orderId, sku: 'coin_550' });
+    expect(again.data).toEqual({
+      granted: true,
+      reason: 'ALREADY_GRANTED',
+      retryable: false,
+      orderId,
+      sku: 'coin_550',
+    });
+    expect((await inventory(user.token)).balances.COIN).toBe(550);
+  });
+
+  test("another user's order is refused and grants nothing, before and after its owner claims it", async () => {
+    const owner = await loginUser(server.api, mock.control);
+    const thief = await loginUser(server.api, mock.control);
+    const { orderId } = await mock.control.order(owner.userKey, 'coin_100');
+
+    const early = await fulfill(thief.token, { orderId, sku: 'coin_100' });
+    expect(early.data).toMatchObject({ granted: false, reason: 'ORDER_NOT_FOUND' });
+    expect(await orderRow(orderId)).toBeUndefined(); // not bound to the thief
+
+    expect((await fulfill(owner.token, { orderId, sku: 'coin_100' })).data?.reason).toBe('GRANTED');
+    const late = await fulfill(thief.token, { orderId, sku: 'coin_100' });
+    expect(late.data).toMatchObject({ granted: false, reason: 'ORDER_CONFLICT', retryable: false });
+    expect((await inventory(thief.token)).balances.COIN).toBe(0);
+    expect((await inventory(owner.token)).balances.COIN).toBe(100);
+  });
+
+  test('a non-consumable unlocks its entitlement', async () => {
+    const user = await loginUser(server.api, mock.control);
+    const { orderId } = await mock.control.order(user.userKey, 'remove_ads');
+    expect((await fulfill(user.token, { orderId, sku: 'remove_ads' })).data?.granted).toBe(true);
+    const { entitlements } = await inventory(user.token);
+    expect(entitlements).toEqual([
+      expect.objectContaining({ entitlement: 'no_ads', sku: 'remove_ads', orderId }),
+    ]);
+  });
+
+  test('a subscription grants an entitlement for one renewal cycle, and a renewal extends it', async () => {
+    const user = await loginUser(server.api, mock.control);
+    const first = await mock.control.order(user.userKey, 'premium_monthly');
+    const reply = await fulfill(user.token, {
+      orderId: first.orderId,
+      sku: 'premium_monthly',
+      subscriptionId: first.subscriptionId ?? 'sub-1',
+    });
+    expect(reply.data?.granted).toBe(true);
+    const [premium] = (await inventory(user.token)).entitlements;
+    expect(premium).toMatchObject({ entitlement: 'premium', type: 'SUBSCRIPTION', status: 'ACTIVE' });
+    const days = (Date.parse(premium!.expiresAt!) - Date.now()) / 86_400_000;
+    expect(days).toBeGreaterThan(27);
+    expect(days).toBeLessThan(32);
+
+    const renewal = await mock.control.order(user.userKey, 'premium_monthly');
+    expect(
+      (await fulfill(user.token, { orderId: renewal.orderId, sku: 'premium_monthly' })).data?.granted,
+    ).toBe(true);
+    const [extended] = (await inventory(user.token)).entitlements;
+    const extendedDays = (Date.parse(extended!.expiresAt!) - Date.now()) / 86_400_000;
+    expect(extendedDays).toBeGreaterThan(56);
+  });
+});
+
+describe('the status policy, under both status readings', () => {
+  const cases: Array<{ status: string; granted: boolean; reason: string; retryable: boolean }> = [
+    { status: 'PAYMENT_COMPLETED', granted: true, reason: 'GRANTED', retryable: false },
+    { status: 'PURCHASED', granted: true, reason: 'GRANTED', retryable: false },
+    { status: 'COMPLETED', granted: true, reason: 'GRANTED', retryable: false },
+    { status: 'ORDER_IN_PROGRESS', granted: false, reason: 'PAYMENT_IN_PROGRESS', retryable: true },
+    { status: 'FAILED', granted: false, reason: 'NOT_PAID', retryable: false },
+    { status: 'REFUNDED', granted: false, reason: 'REFUNDED', retryable: false },
+  ];
+  for (const reading of ['payment-completed', 'purchased'] as const) {
+    for (const c of cases) {
+      test(`${reading}: an order created as ${c.status} → ${c.reason}`, async () => {
+        await mock.control.statusReading(reading);
+        const user = await loginUser(server.api, mock.control);
+        const { orderId } = await mock.control.order(user.userKey, 'coin_100', c.status);
+        const reply = await fulfill(user.token, { orderId, sku: 'coin_100' });
+        expect(reply.data).toMatchObject({ granted: c.granted, reason: c.reason, retryable: c.retryable });
+        expect((await inventory(user.token)).balances.COIN).toBe(c.granted ? 100 : 0);
+      });
+    }
+  }
+
+  test('an order unknown to Toss → ORDER_NOT_FOUND', async () => {
+    const user = await loginUser(server.api, mock.control);
+    const reply = await fulfill(user.token, {
+      orderId: '01900000-0000-7000-8000-000000000000',
+      sku: 'coin_100',
+    });
+    expect(reply.data).toMatchObject({ granted: false, reason: 'ORDER_NOT_FOUND', retryable: false });
+  });
+
+  test("an order of another mini-app's product → MINIAPP_MISMATCH", async () => {
+    const user = await loginUser(server.api, mock.control);
+    const { orderId } = await mock.control.order(user.userKey, 'someone_elses_product');
+    const reply = await fulfill(user.token, { orderId, sku: 'coin_100' });
+    expect(reply.data).toMatchObject({ granted: false, reason: 'MINIAPP_MISMATCH' });
+  });
+
+  test('an order still in progress is granted once the payment settles', async () => {
+    const user = await loginUser(server.api, mock.control);
+    const { orderId } = await mock.control.order(user.userKey, 'coin_100', 'ORDER_IN_PROGRESS');
+    expect((await fulfill(user.token, { orderId, sku: 'coin_100' })).data?.reason).toBe(
+      'PAYMENT_IN_PROGRESS',
+    );
+    await mock.control.settle(orderId, 'paid');
+    expect((await fulfill(user.token, { orderId, sku: 'coin_100' })).data?.reason).toBe('GRANTED');
+  });
+});
+
+describe('SKU checks', () => {
+  test('a SKU that contradicts the verified order is refused, and the true SKU still grants', async () => {
+    const user = await loginUser(server.api, mock.control);
+    const { orderId } = await mock.control.order(user.userKey, 'coin_100');
+    const lie = await fulfill(user.token, { orderId, sku: 'coin_550' });
+    expect(lie.data).toMatchObject({ granted: false, reason: 'SKU_MISMATCH' });
+    expect((await inventory(user.token)).balances.COIN).toBe(0);
+    expect((await fulfill(user.token, { orderId, sku: 'coin_100' })).data?.reason).toBe('GRANTED');
+    expect((await fulfill(user.token, { orderId, sku: 'coin_550' })).data?.reason).toBe('SKU_MISMATCH');
+    expect((await inventory(user.token)).balances.COIN).toBe(100);
+  });
+
+  test('an unknown SKU is refused without granting', async () => {
+    const user = await loginUser(server.api, mock.control);
+    const { orderId } = await mock.control.order(user.userKey, 'coin_100');
+    expect((await fulfill(user.token, { orderId, sku: 'gold_bar' })).data).toMatchObject({
+      granted: false,
+      reason: 'UNKNOWN_SKU',
+    });
+  });
+
+  test("the sandbox app's test SKU maps onto the catalog SKU", async () => {
+    const user = await loginUser(server.api, mock.control);
+    const { orderId } = await mock.control.order(user.userKey, 'coin_100');
+    expect((await fulfill(user.token, { orderId, sku: 'test_product_1' })).data).toMatchObject({
+      granted: true,
+      sku: 'coin_100',
+    });
+  });
+
+  test('when Toss does not say the SKU, an active client SKU is used and recorded as unverified', async () => {
+    await mock.control.options({ omitSku: true });
+    const user = await loginUser(server.api, mock.control);
+    const { orderId } = await mock.control.order(user.userKey, 'coin_550');
+    expect((await fulfill(user.token, { orderId, sku: 'coin_550' })).data?.reason).toBe('GRANTED');
+    expect((await orderRow(orderId))?.sku_verified).toBe(0);
+    const other = await mock.control.order(user.userKey, 'coin_100');
+    expect((await fulfill(user.token, { orderId: other.orderId, sku: 'gold_bar' })).data?.reason).toBe(
+      'UNKNOWN_SKU',
+    );
+  });
+});
+
+describe('upstream failures', () => {
+  for (const kind of ['timeout', 'error5xx', 'malformed'] as const) {
+    test(`${kind}: no grant and a retryable answer, then a later call grants exactly once`, async () => {
+      const user = await loginUser(server.api, mock.control);
+      const { orderId } = await mock.control.order(user.userKey, 'coin_100');
+      await mock.control.fault({ kind, path: '/api-partner/v1/apps-in-toss/order/get-order-status' });
+      const down = await fulfill(user.token, { orderId, sku: 'coin_100' });
+      expect(down.data).toEqual({ granted: false, reason: 'UPSTREAM_UNAVAILABLE', retryable: true, orderId });
+      expect(await orderRow(orderId)).toBeUndefined();
+      const attempts = await server.server.deps.database.db
+        .selectFrom('fulfillment_attempts')
+        .selectAll()
+        .where('order_id', '=', orderId)
+        .execute();
+      expect(attempts).toEqual([expect.objectContaining({ outcome: 'UPSTREAM_UNAVAILABLE', retryable: 1 })]);
+      expect((await inventory(user.token)).balances.COIN).toBe(0);
+
+      await mock.control.clearFaults();
+      const [a, b] = await Promise.all([
+        fulfill(user.token, { orderId, sku: 'coin_100' }),
+        fulfill(user.token, { orderId, sku: 'coin_100' }),
+      ]);
+      expect([a.data?.granted, b.data?.granted]).toEqual([true, true]);
+      expect(await walletEntries(orderId)).toHaveLength(1);
+      expect((await inventory(user.token)).balances.COIN).toBe(100);
+    });
+  }
+
+  test('a transient 5xx is retried inside one call and the user is granted without noticing', async () => {
+    const user = await loginUser(server.api, mock.control);
+    const { orderId } = await mock.control.order(user.userKey, 'coin_100');
+    await mock.control.fault({ kind: 'error5xx', count: 1 });
+    expect((await fulfill(user.token, { orderId, sku: 'coin_100' })).data?.reason).toBe('GRANTED');
+  });
+
+  test('an already granted order is confirmed even while Toss is down', async () => {
+    const user = await loginUser(server.api, mock.control);
+    const { orderId } = await mock.control.order(user.userKey, 'coin_100');
+    expect((await fulfill(user.token, { orderId, sku: 'coin_100' })).data?.reason).toBe('GRANTED');
+    await mock.control.fault({ kind: 'error5xx' });
+    expect((await fulfill(user.token, { orderId, sku: 'coin_100' })).data?.reason).toBe('ALREADY_GRANTED');
+  });
+});
+
+describe('refunds and sync', () => {
+  test('refund → sync → revoked, and the balance shows what is owed', async () => {
+    const user = await loginUser(server.api, mock.control);
+    const { orderId } = await mock.control.order(user.userKey, 'coin_100');
+    await fulfill(user.token, { orderId, sku: 'coin_100' });
+    await mock.control.refund(orderId);
+    const sync = await server.api.mutation<Sync>(
+      'iap.sync',
+      { orders: [{ orderId, sku: 'coin_100', status: 'REFUNDED' }] },
+      user.token,
+    );
+    expect(sync.data).toEqual({ checked: 1, granted: [], revoked: [orderId], unchanged: 0, deferred: [] });
+    expect((await inventory(user.token)).balances.COIN).toBe(0);
+    expect((await orderRow(orderId))?.state).toBe('REVOKED');
+    const again = await server.api.mutation<Sync>(
+      'iap.sync',
+      { orders: [{ orderId, sku: 'coin_100', status: 'REFUNDED' }] },
+      user.token,
+    );
+    expect(again.data).toMatchObject({ revoked: [], unchanged: 1 });
+    expect((await fulfill(user.token, { orderId, sku: 'coin_100' })).data).toMatchObject({
+      granted: false,
+      reason: 'REVOKED',
+    });
+  });
+
+  test("sync never trusts the client's status: a refunded order reported COMPLETED is still revoked", async () => {
+    const user = await loginUser(server.api, mock.control);
+    const { orderId } = await mock.control.order(user.userKey, 'remove_ads');
+    await fulfill(user.token, { orderId, sku: 'remove_ads' });
+    await mock.control.refund(orderId);
+    const sync = await server.api.mutation<Sync>(
+      'iap.sync',
+      { orders: [{ orderId, sku: 'remove_ads', status: 'COMPLETED' }] },
+      user.token,
+    );
+    expect(sync.data?.revoked).toEqual([orderId]);
+    expect((await inventory(user.token)).entitlements).toEqual([]);
+  });
+
+  test('sync grants a completed order this server never saw, and defers what it cannot check', async () => {
+    const user = await loginUser(server.api, mock.control);
+    const seen = await mock.control.order(user.userKey, 'coin_100', 'COMPLETED');
+    const unseen = await mock.control.order(user.userKey, 'coin_550', 'COMPLETED');
+    const fake = await mock.control.order(user.userKey, 'coin_100', 'FAILED');
+    await fulfill(user.token, { orderId: seen.orderId, sku: 'coin_100' });
+    const sync = await server.api.mutation<Sync>(
+      'iap.sync',
+      {
+        orders: [
+          { orderId: seen.orderId, sku: 'coin_100', status: 'COMPLETED' },
+          { orderId: unseen.orderId, sku: 'coin_550', status: 'COMPLETED' },
+          { orderId: fake.orderId, sku: 'coin_100', status: 'COMPLETED' },
+        ],
+      },
+      user.token,
+    );
+    expect(sync.data).toEqual({
+      checked: 3,
+      granted: [unseen.orderId],
+      revoked: [],
+      unchanged: 2,
+      deferred: [],
+    });
+    expect((await inventory(user.token)).balances.COIN).toBe(650);
+
+    await mock.control.fault({ kind: 'error5xx' });
+    const down = await server.api.mutation<Sync>(
+      'iap.sync',
+      { orders: [{ orderId: seen.orderId, sku: 'coin_100', status: 'REFUNDED' }] },
+      user.token,
+    );
+    expect(down.data).toMatchObject({ deferred: [seen.orderId], revoked: [] });
+    expect((await inventory(user.token)).balances.COIN).toBe(650);
+  });
+
+  test('me.orders lists the history as the server recorded it', async () => {
+    const user = await loginUser(server.api, mock.control);
+    const { orderId } = await mock.control.order(user.userKey, 'coin_100');
+    await fulfill(user.token, { orderId, sku: 'coin_100' });
+    const history = await server.api.query<{ orders: Array<Record<string, unknown>> }>(
+      'me.orders',
+      undefined,
+      user.token,
+    );
+    expect(history.data?.orders).toEqual([
+      expect.objectContaining({
+        orderId,
+        sku: 'coin_100',
+        name: '코인 100개',
+        state: 'GRANTED',
+        lastReason: 'GRANTED',
+      }),
+    ]);
+  });
+});
