@@ -1,0 +1,123 @@
+/** Catalog sync (idempotent, deactivates removed SKUs, never deletes) and config validation (clear messages). */
+import { readFile } from 'node:fs/promises';
+import { type Catalog, parseCatalog } from '@ait-iap/iap-contract';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { listShopProducts } from '../src/catalog/products';
+import { syncCatalog } from '../src/catalog/sync';
+import { ConfigError, loadConfig } from '../src/config';
+import { type AppDatabase, openDatabase } from '../src/db/database';
+import { catalogPath, tempDir } from './helpers';
+
+let tmp: Awaited<ReturnType<typeof tempDir>>;
+let catalog: Catalog;
+beforeAll(async () => {
+  tmp = await tempDir();
+  const parsed = parseCatalog(JSON.parse(await readFile(catalogPath, 'utf8')));
+  if (!parsed.ok) throw new Error('repo catalog is invalid');
+  catalog = parsed.catalog;
+});
+afterAll(async () => {
+  await tmp?.remove();
+});
+
+describe('syncCatalog', () => {
+  let database: AppDatabase;
+  beforeAll(async () => {
+    database = await openDatabase({ databasePath: `${tmp.dir}/catalog.db` });
+  });
+  afterAll(async () => {
+    await database?.close();
+  });
+
+  test('first run inserts every SKU; a second run changes nothing', async () => {
+    const first = await syncCatalog(database.db, catalog);
+    expect(first.inserted.sort()).toEqual(catalog.products.map((p) => p.sku).sort());
+    const second = await syncCatalog(database, catalog);
+    expect(second).toEqual({ inserted: [], updated: [], deactivated: [], unchanged: expect.any(Array) });
+    expect(second.unchanged).toHaveLength(catalog.products.length);
+  });
+
+  test('a changed product is updated; a removed SKU is deactivated (kept), then revived when it returns', async () => {
+    const changed: Catalog = {
+      ...catalog,
+      products: catalog.products
+        .filter((p) => p.sku !== 'coin_550')
+        .map((p) => (p.sku === 'coin_100' ? { ...p, supplyPrice: 1200 } : p)),
+    };
+    const result = await syncCatalog(database.db, changed);
+    expect(result.updated).toEqual(['coin_100']);
+    expect(result.deactivated).toEqual(['coin_550']);
+    const kept = await database.db
+      .selectFrom('products')
+      .selectAll()
+      .where('sku', '=', 'coin_550')
+      .executeTakeFirst();
+    expect(kept?.active).toBe(0);
+    const shop = await listShopProducts(database.db);
+    expect(shop.products.map((p) => p.sku)).not.toContain('coin_550');
+    expect(shop.products.find((p) => p.sku === 'coin_100')?.salePrice).toBe(1260);
+
+    expect((await syncCatalog(database.db, changed)).deactivated).toEqual([]);
+    const back = await syncCatalog(database.db, catalog);
+    expect(back.updated.sort()).toEqual(['coin_100', 'coin_550']);
+  });
+
+  test('reopening the database keeps the data and re-applies no migration', async () => {
+    await database.close();
+    database = await openDatabase({ databasePath: `${tmp.dir}/catalog.db` });
+    expect((await syncCatalog(database.db, catalog)).inserted).toEqual([]);
+  });
+});
+
+describe('loadConfig', () => {
+  test('defaults match the public contract', () => {
+    const config = loadConfig({});
+    expect(config.port).toBe(3000);
+    expect(config.sessionTtlSeconds).toBe(86_400);
+    expect(config.toss.baseUrl).toBe('https://apps-in-toss-api.toss.im');
+    expect(config.corsOrigins).toEqual(['http://localhost:5173', 'http://127.0.0.1:5173']);
+    expect(config.databasePath).toMatch(/\.dev[/\\]app\.db$/);
+    expect(config.catalogPath).toMatch(/catalog[/\\]products\.json$/);
+    expect(config.toss.mtls).toBeNull();
+  });
+
+  test('empty values mean "use the default"', () => {
+    expect(loadConfig({ PORT: '', DATABASE_PATH: '' }).port).toBe(3000);
+  });
+
+  test('every problem is reported with the variable named', () => {
+    let error: unknown;
+    try {
+      loadConfig({
+        PORT: 'eighty',
+        TOSS_API_BASE_URL: 'http://plain.example',
+        TOSS_MTLS_CERT: '/nonexistent/cert.pem',
+        LOG_LEVEL: 'loud',
+      });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as Error).message;
+    expect(message).toContain('PORT');
+    expect(message).toContain('TOSS_API_BASE_URL');
+    expect(message).toContain('LOG_LEVEL');
+  });
+
+  test('certificate files that cannot be read, or a cert without a key, are refused', () => {
+    expect(() =>
+      loadConfig({ TOSS_MTLS_CERT: '/nonexistent/cert.pem', TOSS_MTLS_KEY: '/nonexistent/key.pem' }),
+    ).toThrow(/TOSS_MTLS_CERT: cannot read/);
+    expect(() => loadConfig({ TOSS_MTLS_CERT_PEM: '-----BEGIN CERTIFICATE-----' })).toThrow(
+      /must be set together/,
+    );
+  });
+
+  test('inline PEM with \\n escapes is accepted; CORS origins must be bare origins', () => {
+    const config = loadConfig({ TOSS_MTLS_CERT_PEM: 'a\\nb', TOSS_MTLS_KEY_PEM: 'k' });
+    expect(config.toss.mtls?.cert).toBe('a\nb');
+    expect(() => loadConfig({ CORS_ORIGINS: 'https://ok.example,https://bad.example/path' })).toThrow(
+      /CORS_ORIGINS/,
+    );
+  });
+});
