@@ -1,0 +1,212 @@
+/**
+ * Crashes and shutdowns. The server runs as a real process (node + tsx, src/main.ts) against toss-mock over mTLS;
+ * it is killed with SIGKILL in the middle of a stream of grants, then restarted on the same database file.
+ * Also: a graceful close lets an in-flight grant finish before the database closes.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { openDatabase } from '../src/db/database';
+import {
+  apiClient,
+  ledgerViolations,
+  loginUser,
+  type MockHarness,
+  startMock,
+  startServer,
+  tempDir,
+  testConfig,
+} from './helpers';
+
+const serverDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+let tmp: Awaited<ReturnType<typeof tempDir>>;
+let mock: MockHarness;
+const children = new Set<ChildProcess>();
+
+beforeAll(async () => {
+  tmp = await tempDir();
+  mock = await startMock(`${tmp.dir}/certs`);
+});
+afterAll(async () => {
+  for (const child of children) child.kill('SIGKILL');
+  await mock?.close();
+  await tmp?.remove();
+});
+
+/** Start `src/main.ts` as its own process; resolves with its URL once it logs `server.listening`. */
+function startProcess(
+  databasePath: string,
+): Promise<{ child: ChildProcess; url: string; exited: Promise<number | null> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: serverDir,
+    env: {
+      PATH: process.env.PATH,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATABASE_PATH: databasePath,
+      TOSS_API_BASE_URL: mock.mock.partnerUrl,
+      TOSS_MTLS_CERT: mock.mock.certs.clientCertPath,
+      TOSS_MTLS_KEY: mock.mock.certs.clientKeyPath,
+      TOSS_MTLS_CA: mock.mock.certs.caPath,
+      RATE_LIMIT_FULFILL_PER_MINUTE: '100000',
+      RECONCILE_INTERVAL_SECONDS: '0',
+      LOG_LEVEL: 'info',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.add(child);
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  let stderr = '';
+  child.stderr?.on('data', (chunk) => {
+    stderr += String(chunk);
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${stderr}`)), 20_000);
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      try {
+        const record = JSON.parse(line) as { event?: string; url?: string };
+        if (record.event === 'server.listening' && record.url) {
+          clearTimeout(timer);
+          resolve({ child, url: record.url, exited });
+        }
+      } catch {
+        // not a log line
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code}: ${stderr}`));
+    });
+  });
+}
+
+test('SIGKILL in the middle of a stream of grants, then restart: every order granted at most once, wallets equal their ledgers, every paid order granted or recoverable', async () => {
+  const databasePath = `${tmp.dir}/crash.db`;
+  const first = await startProcess(databasePath);
+  const api = apiClient(first.url);
+  const users = await Promise.all([1, 2, 3].map(() => loginUser(api, mock.control)));
+  const skus = ['coin_100', 'coin_550', 'remove_ads'];
+  const orders: Array<{ orderId: string; sku: string; user: (typeof users)[number] }> = [];
+  for (let i = 0; i < 45; i++) {
+    const user = users[i % users.length]!;
+    const sku = skus[i % skus.length]!;
+    orders.push({ orderId: (await mock.control.order(user.userKey, sku)).orderId, sku, user });
+  }
+
+  // A stream of grants (each order fulfilled twice, 6 at a time); kill -9 once some have landed.
+  const queue = orders.flatMap((o) => [o, o]);
+  let answered = 0;
+  let killed = false;
+  const worker = async () => {
+    while (queue.length > 0) {
+      const order = queue.shift()!;
+      try {
+        const reply = await api.mutation(
+          'iap.fulfill',
+          { orderId: order.orderId, sku: order.sku },
+          order.user.token,
+        );
+        if (reply.data) answered += 1;
+      } catch {
+        // connection dropped by the crash
+      }
+      if (answered >= 20 && !killed) {
+        killed = true;
+        first.child.kill('SIGKILL');
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: 6 }, worker));
+  expect(killed).toBe(true);
+  await first.exited;
+  children.delete(first.child);
+
+  // Right after the crash: the ledger is consistent, and no order was granted twice.
+  const afterCrash = await openDatabase({ databasePath });
+  expect(await ledgerViolations(afterCrash)).toEqual([]);
+  const grantedAfterCrash = await afterCrash.db
+    .selectFrom('orders')
+    .select('order_id')
+    .where('state', '=', 'GRANTED')
+    .execute();
+  expect(grantedAfterCrash.length).toBeGreaterThan(0);
+  expect(grantedAfterCrash.length).toBeLessThan(orders.length);
+  await afterCrash.close();
+
+  // Restart; the app's recovery path (fulfill every pending order again) grants the rest, once.
+  const second = await startProcess(databasePath);
+  const api2 = apiClient(second.url);
+  for (const order of orders) {
+    const reply = await api2.mutation<{ granted: boolean }>(
+      'iap.fulfill',
+      { orderId: order.orderId, sku: order.sku },
+      order.user.token,
+    );
+    expect(reply.data?.granted).toBe(true);
+  }
+  const inventories = await Promise.all(
+    users.map((u) => api2.query<{ balances: Record<string, number> }>('me.inventory', undefined, u.token)),
+  );
+  const expectedCoins = users.map((u) =>
+    orders
+      .filter((o) => o.user === u)
+      .reduce((sum, o) => sum + (o.sku === 'coin_100' ? 100 : o.sku === 'coin_550' ? 550 : 0), 0),
+  );
+  expect(inventories.map((i) => i.data?.balances.COIN)).toEqual(expectedCoins);
+
+  // Graceful stop: SIGTERM → exit code 0.
+  second.child.kill('SIGTERM');
+  expect(await second.exited).toBe(0);
+  children.delete(second.child);
+
+  const final = await openDatabase({ databasePath });
+  expect(await ledgerViolations(final)).toEqual([]);
+  const credits = await final.db.selectFrom('wallet_entries').select('order_id').execute();
+  expect(new Set(credits.map((c) => c.order_id)).size).toBe(credits.length); // one credit per order
+  expect(
+    await final.db.selectFrom('orders').select('order_id').where('state', '=', 'GRANTED').execute(),
+  ).toHaveLength(orders.length);
+  await final.close();
+});
+
+test('a graceful close lets an in-flight grant finish, then closes the database', async () => {
+  const server = await startServer(
+    testConfig(mock.mock, `${tmp.dir}/graceful.db`, {
+      TOSS_TIMEOUT_MS: '3000',
+      TOSS_TOTAL_TIMEOUT_MS: '5000',
+    }),
+  );
+  const user = await loginUser(server.api, mock.control);
+  const { orderId } = await mock.control.order(user.userKey, 'coin_100');
+  await mock.control.fault({
+    kind: 'latency',
+    ms: 400,
+    path: '/api-partner/v1/apps-in-toss/order/get-order-status',
+  });
+  try {
+    const pending = server.api.mutation<{ granted: boolean }>(
+      'iap.fulfill',
+      { orderId, sku: 'coin_100' },
+      user.token,
+    );
+    while (server.server.inflight() === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    const closing = server.close();
+    const reply = await pending;
+    await closing;
+    expect(reply.data?.granted).toBe(true);
+    await expect(fetch(`${server.url}/healthz`)).rejects.toThrow();
+  } finally {
+    await mock.control.clearFaults();
+  }
+  const database = await openDatabase({ databasePath: `${tmp.dir}/graceful.db` });
+  const row = await database.db
+    .selectFrom('orders')
+    .select('state')
+    .where('order_id', '=', orderId)
+    .executeTakeFirst();
+  expect(row?.state).toBe('GRANTED');
+  await database.close();
+});
