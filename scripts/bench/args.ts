@@ -1,5 +1,6 @@
 /**
- * `pnpm bench [-- --quick] [--only fulfill|storm|chaos|bundle] [--concurrency N] [--orders N]`.
+ * `pnpm bench [-- --quick] [--only fulfill|storm|chaos|bundle] [--concurrency N] [--orders N] [--profile]
+ * [--keep-temp]`.
  * Defaults are sized for a 2-core machine: the full run takes a few minutes at most.
  */
 export const phases = ['fulfill', 'storm', 'chaos', 'bundle'] as const;
@@ -13,6 +14,8 @@ export interface BenchOptions {
   /** Timed fulfillments per target. */
   orders: number;
   warmup: number;
+  /** Orders fulfilled one at a time after the timed run (service time without queueing). */
+  serial: number;
   /** Users the orders are spread over. */
   users: number;
   stormOrders: number;
@@ -20,6 +23,8 @@ export interface BenchOptions {
   chaosKills: number;
   chaosWorkers: number;
   keepTemp: boolean;
+  /** CPU-profile the in-process server during the fulfill phase and add its hot spots to the report. */
+  profile: boolean;
 }
 
 export function parseArgs(argv: readonly string[]): BenchOptions {
@@ -30,7 +35,7 @@ export function parseArgs(argv: readonly string[]): BenchOptions {
     const arg = args[i]!;
     return arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : args[i + 1];
   };
-  const known = new Set(['--quick', '--only', '--concurrency', '--orders', '--keep-temp']);
+  const known = new Set(['--quick', '--only', '--concurrency', '--orders', '--keep-temp', '--profile']);
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     const name = arg.split('=')[0]!;
@@ -55,11 +60,13 @@ export function parseArgs(argv: readonly string[]): BenchOptions {
     concurrency: positive('--concurrency', 8),
     orders: positive('--orders', quick ? 200 : 2000),
     warmup: quick ? 50 : 300,
+    serial: quick ? 30 : 200,
     users: quick ? 10 : 50,
     stormOrders: quick ? 10 : 50,
     chaosDurationMs: quick ? 5_000 : 12_000,
     chaosKills: quick ? 2 : 4,
     chaosWorkers: 4,
     keepTemp: args.includes('--keep-temp'),
+    profile: args.includes('--profile'),
   };
 }

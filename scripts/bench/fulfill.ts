@@ -18,16 +18,22 @@ import { type RunningServer, startBaseline, startInprocServer, startMainServer, 
 export interface FulfillOptions {
   orders: number;
   warmup: number;
+  /** Extra orders fulfilled one at a time after the timed run: the service time without queueing. */
+  serial: number;
   concurrency: number;
   users: number;
   tmpDir: string;
   certDir: string;
+  /** When set, the in-process server runs with --cpu-prof writing here. */
+  profileDir?: string;
   log: (line: string) => void;
 }
 
 export interface TargetResult {
   label: string;
   load: LoadResult;
+  /** The same request at concurrency 1 (no queueing): what one fulfillment costs. */
+  serial: LoadResult;
   rssPeakBytes: number | null;
   rssEndBytes: number | null;
   /** null for the baseline (its tables are a subset). */
@@ -70,20 +76,29 @@ async function timed(
   server: RunningServer,
   options: FulfillOptions,
   send: (index: number) => Promise<string | null>,
-): Promise<{ load: LoadResult; rssPeakBytes: number | null; rssEndBytes: number | null }> {
+): Promise<{
+  load: LoadResult;
+  serial: LoadResult;
+  rssPeakBytes: number | null;
+  rssEndBytes: number | null;
+}> {
   // Warm-up: the same requests on other orders, not timed (JIT, SQLite page cache, keep-alive sockets).
   await runLoad(options.warmup, options.concurrency, (i) => send(options.orders + i));
   const sampler = sampleRss(server.child.pid);
   const load = await runLoad(options.orders, options.concurrency, send);
   const rss = sampler.stop();
-  return { load, rssPeakBytes: rss.peak, rssEndBytes: rss.end };
+  const serial = await runLoad(options.serial, 1, (i) => send(options.orders + options.warmup + i));
+  return { load, serial, rssPeakBytes: rss.peak, rssEndBytes: rss.end };
 }
+
+/** Orders a target needs: timed + warm-up + serial. */
+const totalOrders = (options: FulfillOptions) => options.orders + options.warmup + options.serial;
 
 export async function runBaseline(options: FulfillOptions): Promise<TargetResult> {
   const server = await startBaseline(path.join(options.tmpDir, 'baseline.db'));
   const client = createJsonClient({ maxSockets: options.concurrency });
   try {
-    const orderIds = Array.from({ length: options.orders + options.warmup }, () => randomUUID());
+    const orderIds = Array.from({ length: totalOrders(options) }, () => randomUUID());
     const result = await timed(server, options, async (i) => {
       const res = await client.request(
         'POST',
@@ -126,12 +141,12 @@ async function runServerTarget(
         ? null
         : `HTTP ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`;
     });
-    const granted = result.load.ok + options.warmup;
     let coins = 0;
     for (const token of tokens) coins += (await api.inventory(token)).balances.COIN ?? 0;
-    const balanceOk = coins === granted * coinPerOrder;
     await server.child.kill();
     const ledger = checkLedger(server.databasePath, orderIds);
+    // What the users see (me.inventory) must be what the ledger's GRANTED orders credit.
+    const balanceOk = coins === ledger.grantedOrders * coinPerOrder;
     return { label, ...result, ledger, balanceOk };
   } finally {
     client.close();
@@ -140,9 +155,12 @@ async function runServerTarget(
 }
 
 export async function runInproc(options: FulfillOptions): Promise<TargetResult> {
-  const server = await startInprocServer(path.join(options.tmpDir, 'inproc.db'));
+  const server = await startInprocServer(
+    path.join(options.tmpDir, 'inproc.db'),
+    options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : [],
+  );
   const users = Array.from({ length: options.users }, (_, i) => ({ code: `bench-${i + 1}` }));
-  const orderIds = Array.from({ length: options.orders + options.warmup }, () => randomUUID());
+  const orderIds = Array.from({ length: totalOrders(options) }, () => randomUUID());
   return runServerTarget(
     'server, partner API in-process',
     server,
@@ -159,7 +177,7 @@ export async function runMockTarget(options: FulfillOptions): Promise<TargetResu
   try {
     const ctl = mockControl(control, mock.controlUrl);
     const users = await runPool(options.users, 4, () => ctl.createUser());
-    const total = options.orders + options.warmup;
+    const total = totalOrders(options);
     const orders = await runPool(total, 4, async (i) => {
       const user = i % options.users;
       const { orderId } = await ctl.createOrder(users[user]!.userKey, sku);

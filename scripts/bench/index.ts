@@ -5,7 +5,7 @@
  * summary LAST. Exit code: 0 ok, 1 a ledger invariant was violated, 2 a phase could not run.
  * Flags: --quick, --only fulfill|storm|chaos|bundle, --concurrency N, --orders N, --keep-temp (see README.md).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type Phase, parseArgs } from './args';
@@ -13,6 +13,7 @@ import { buildBaseline, buildWeb } from './bundle';
 import { runChaos } from './chaos';
 import { runBaseline, runInproc, runMockTarget } from './fulfill';
 import { repoRoot } from './proc';
+import { summarizeProfile } from './profile';
 import { type BenchResults, invariantViolations, markdown, summary } from './report';
 import { round } from './stats';
 import { runStorm } from './storm';
@@ -59,12 +60,15 @@ async function main(): Promise<number> {
       const fulfillOptions = {
         orders: options.orders,
         warmup: options.warmup,
+        serial: options.serial,
         concurrency: options.concurrency,
         users: options.users,
         tmpDir,
         certDir,
         log,
+        ...(options.profile ? { profileDir: path.join(tmpDir, 'profile') } : {}),
       };
+      if (fulfillOptions.profileDir) mkdirSync(fulfillOptions.profileDir, { recursive: true });
       results.fulfill = {};
       const baseline = await attempt('fulfill: baseline (bare node:http + SQLite)', () =>
         runBaseline(fulfillOptions),
@@ -74,6 +78,18 @@ async function main(): Promise<number> {
         runInproc(fulfillOptions),
       );
       if (inproc) results.fulfill.inproc = inproc;
+      if (fulfillOptions.profileDir) {
+        const profile = summarizeProfile(fulfillOptions.profileDir);
+        const pct = (share: number) => `${round(share * 100, 1)}%`;
+        if (profile) {
+          results.notes.push(
+            `CPU profile of the in-process server (${round(profile.totalMs / 1000, 1)} s of CPU, startup included; ` +
+              'the profiler itself slows the run, so the figures of this run are not comparable): self time by ' +
+              `package — ${profile.packages.map((p) => `${p.name} ${pct(p.share)}`).join(', ')}. Hottest functions — ` +
+              `${profile.functions.map((f) => `${f.name} ${pct(f.share)}`).join(', ')}.`,
+          );
+        }
+      }
       const mock = await attempt('fulfill: server, toss-mock over mTLS', () => runMockTarget(fulfillOptions));
       if (mock) results.fulfill.mock = mock;
     }

@@ -39,10 +39,15 @@ export function startNode(
   name: string,
   entry: string,
   env: Record<string, string>,
-  options: { keepLines?: number } = {},
+  options: { keepLines?: number; nodeArgs?: string[] } = {},
 ): Child {
   const keep = options.keepLines ?? 200;
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+  // BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") is passed to every child: how to profile a server.
+  const nodeArgs = [
+    ...(process.env.BENCH_NODE_ARGS ?? '').split(/\s+/).filter((a) => a.length > 0),
+    ...(options.nodeArgs ?? []),
+  ];
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', entry], {
     cwd: repoRoot,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

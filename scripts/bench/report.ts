@@ -105,7 +105,7 @@ function targetRow(t: TargetResult | undefined, baseline: TargetResult | undefin
   const l = t.load;
   const vs = baseline && t !== baseline ? `${round(l.rps / baseline.load.rps, 2)}×` : '1×';
   const failed = l.failed > 0 ? ` (${l.failed} failed)` : '';
-  return `| ${t.label} | ${round(l.rps, 0)}${failed} | ${ms(l.latency.p50Ms)} | ${ms(l.latency.p95Ms)} | ${ms(l.latency.p99Ms)} | ${mb(t.rssPeakBytes)} | ${vs} |`;
+  return `| ${t.label} | ${round(l.rps, 0)}${failed} | ${ms(l.latency.p50Ms)} | ${ms(l.latency.p95Ms)} | ${ms(l.latency.p99Ms)} | ${ms(t.serial.latency.p50Ms)} / ${ms(t.serial.latency.p99Ms)} | ${mb(t.rssPeakBytes)} | ${vs} |`;
 }
 
 const check = (ok: boolean | null) => (ok === null ? '–' : ok ? 'met' : '**missed**');
@@ -128,10 +128,11 @@ export function markdown(results: BenchResults, s: Summary): string {
       `## Fulfillment: ${o.orders} distinct paid orders over HTTP at concurrency ${o.concurrency}`,
       '',
       `Each target is a fresh process on a fresh SQLite file; ${o.warmup} warm-up requests first (not timed). ` +
-        `Latency is per request as the client sees it; RSS is the server process's peak during the timed run.`,
+        `Latency is per request as the client sees it; "C=1" is ${o.serial} more orders one at a time (the cost of ` +
+        `one fulfillment, no queueing); RSS is the server process's peak during the timed run.`,
       '',
-      '| Target | req/s | p50 ms | p95 ms | p99 ms | server RSS | vs baseline |',
-      '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+      '| Target | req/s | p50 ms | p95 ms | p99 ms | C=1 p50 / p99 ms | server RSS | vs baseline |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     );
     for (const t of [f.baseline, f.inproc, f.mock]) if (t) lines.push(targetRow(t, f.baseline));
     lines.push('');

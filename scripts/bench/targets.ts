@@ -36,12 +36,13 @@ async function startWithRetry(
   env: Record<string, string>,
   healthPath: string,
   port?: number,
+  nodeArgs: string[] = [],
 ): Promise<RunningServer> {
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
     const chosen = port ?? (await freePort());
     const fullEnv = { ...env, PORT: String(chosen) };
-    const child = startNode(name, entry, fullEnv);
+    const child = startNode(name, entry, fullEnv, { nodeArgs });
     const url = `http://127.0.0.1:${chosen}`;
     try {
       await waitHealthy(child, `${url}${healthPath}`, 60_000);
@@ -64,12 +65,15 @@ export function startBaseline(databasePath: string): Promise<RunningServer> {
   );
 }
 
-export function startInprocServer(databasePath: string): Promise<RunningServer> {
+/** `nodeArgs` e.g. `--cpu-prof` (bench --profile). */
+export function startInprocServer(databasePath: string, nodeArgs: string[] = []): Promise<RunningServer> {
   return startWithRetry(
     'server(in-process partner)',
     `${benchDir}/server-inproc.ts`,
     { ...benchServerEnv, DATABASE_PATH: databasePath, TOSS_API_BASE_URL: 'https://partner.bench.invalid' },
     '/healthz',
+    undefined,
+    nodeArgs,
   );
 }
 
