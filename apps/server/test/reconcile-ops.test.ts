@@ -1,0 +1,205 @@
+/**
+ * Server-side recovery and support tools: the reconcile job (refunds found without the app, paid-but-ungranted
+ * orders retried and reported), operator re-grant/revoke with an audit trail, the ops CLI, and the logs.
+ */
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { systemClock } from '../src/clock';
+import { writeTransaction } from '../src/db/database';
+import { addWalletEntry } from '../src/fulfillment/grants';
+import { reconcile } from '../src/fulfillment/reconcile';
+import { createLogger } from '../src/log';
+import { operatorRegrant, operatorRevoke } from '../src/ops/actions';
+import {
+  ledgerViolations,
+  loginUser,
+  type MockHarness,
+  type ServerHarness,
+  startMock,
+  startServer,
+  tempDir,
+  testConfig,
+} from './helpers';
+
+const serverDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const run = promisify(execFile);
+
+let tmp: Awaited<ReturnType<typeof tempDir>>;
+let mock: MockHarness;
+let server: ServerHarness;
+const lines: string[] = [];
+
+beforeAll(async () => {
+  tmp = await tempDir();
+  mock = await startMock(`${tmp.dir}/certs`);
+  server = await startServer(testConfig(mock.mock, `${tmp.dir}/app.db`), {
+    log: createLogger({ level: 'debug', clock: systemClock, sink: (line) => lines.push(line) }),
+  });
+});
+afterEach(async () => {
+  await mock.control.clearFaults();
+  expect(await ledgerViolations(server.server.deps.database)).toEqual([]);
+});
+afterAll(async () => {
+  await server?.close();
+  await mock?.close();
+  await tmp?.remove();
+});
+
+const deps = () => server.server.deps;
+const coins = async (token: string) =>
+  (await server.api.query<{ balances: Record<string, number> }>('me.inventory', undefined, token)).data
+    ?.balances.COIN;
+const fulfill = (token: string, orderId: string, sku: string) =>
+  server.api.mutation<{ granted: boolean; reason: string }>('iap.fulfill', { orderId, sku }, token);
+const options = { lookbackDays: 30, alertAfterSeconds: 0 };
+
+describe('reconcile', () => {
+  test('finds a refund on its own and revokes the grant', async () => {
+    const user = await loginUser(server.api, mock.control);
+    const { orderId } = await mock.control.order(user.userKey, 'coin_550');
+    await fulfill(user.token, orderId, 'coin_550');
+    await mock.control.refund(orderId);
+    const report = await reconcile(deps(), options);
+    expect(report.revoked).toContain(orderId);
+    expect(await coins(user.token)).toBe(0);
+    expect((await reconcile(deps(), options)).revoked).not.toContain(orderId);
+  });
+
+  test('retries a paid order that could not be granted while Toss was down, and grants it once', async () => {
+    const user = await loginUser(server.api, mock.control);
+    const { orderId } = await mock.control.order(user.userKey, 'coin_100');
+    await mock.control.fault({ kind: 'error5xx' });
+    expect((await fulfill(user.token, orderId, 'coin_100')).data?.reason).toBe('UPSTREAM_UNAVAILABLE');
+
+    const stillDown = await reconcile(deps(), options);
+    expect(stillDown.stuck).toEqual([
+      expect.objectContaining({ orderId, sku: 'coin_100', lastOutcome: 'UPSTREAM_UNAVAILABLE' }),
+    ]);
+    expect(lines.some((l) => l.includes('"reconcile.paid_ungranted"') && l.includes(orderId))).toBe(true);
+
+    await mock.control.clearFaults();
+    const healed = await reconcile(deps(), options);
+    expect(healed.granted).toEqual([orderId]);
+    expect(healed.stuck).toEqual([]);
+    expect(await coins(user.token)).toBe(100);
+    expect((await fulfill(user.token, orderId, 'coin_100')).data?.reason).toBe('ALREADY_GRANTED');
+    expect((await reconcile(deps(), options)).granted).toEqual([]);
+  });
+
+  test('never grants to a user who only claimed an order that is not theirs', async () => {
+    const owner = await loginUser(server.api, mock.control);
+    const other = await loginUser(server.api, mock.control);
+    const { orderId } = await mock.control.order(owner.userKey, 'coin_100');
+    await mock.control.fault({ kind: 'error5xx' });
+    await fulfill(other.token, orderId, 'coin_100'); // UPSTREAM_UNAVAILABLE, recorded as an attempt by `other`
+    await mock.control.clearFaults();
+    const report = await reconcile(deps(), options);
+    expect(report.granted).not.toContain(orderId);
+    expect(await coins(other.token)).toBe(0);
+  });
+});
+
+describe('operators', () => {
+  test('revoke and re-grant an order, each with a reason in the audit log', async () => {
+    const user = await loginUser(server.api, mock.control);
+    const { orderId } = await mock.control.order(user.userKey, 'remove_ads');
+    await fulfill(user.token, orderId, 'remove_ads');
+    expect(await operatorRevoke(deps(), { orderId, reason: '', operator: 'kim' })).toMatchObject({
+      ok: false,
+    });
+
+    const revoked = await operatorRevoke(deps(), { orderId, reason: 'chargeback #123', operator: 'kim' });
+    expect(revoked).toMatchObject({ ok: true, from: 'GRANTED', to: 'REVOKED' });
+    const inv = () => server.api.query<{ entitlements: unknown[] }>('me.inventory', undefined, user.token);
+    expect((await inv()).data?.entitlements).toEqual([]);
+    expect(await operatorRevoke(deps(), { orderId, reason: 'again', operator: 'kim' })).toMatchObject({
+      ok: false,
+    });
+
+    const regranted = await operatorRegrant(deps(), {
+      orderId,
+      reason: 'chargeback reversed',
+      operator: 'lee',
+    });
+    expect(regranted).toMatchObject({ ok: true, from: 'REVOKED', to: 'GRANTED' });
+    expect((await inv()).data?.entitlements).toHaveLength(1);
+    const audit = await deps()
+      .database.db.selectFrom('audit_log')
+      .selectAll()
+      .where('order_id', '=', orderId)
+      .execute();
+    expect(audit.map((a) => [a.action, a.operator, a.reason])).toEqual([
+      ['revoke', 'kim', 'chargeback #123'],
+      ['regrant', 'lee', 'chargeback reversed'],
+    ]);
+  });
+
+  test('a refund of coins already spent leaves the balance owed; a goodwill re-grant is not undone by reconcile', async () => {
+    const user = await loginUser(server.api, mock.control);
+    const { orderId } = await mock.control.order(user.userKey, 'coin_100');
+    await fulfill(user.token, orderId, 'coin_100');
+    await writeTransaction(deps().database, (trx) =>
+      addWalletEntry(trx, {
+        user_id: user.userId,
+        currency: 'COIN',
+        amount: -80,
+        order_id: null,
+        kind: 'SPEND',
+        idempotency_key: `spend-${orderId}`,
+        now: Date.now(),
+      }),
+    );
+    await mock.control.refund(orderId);
+    await reconcile(deps(), options);
+    expect(await coins(user.token)).toBe(-80);
+    expect((await operatorRegrant(deps(), { orderId, reason: 'goodwill', operator: 'park' })).ok).toBe(true);
+    expect((await reconcile(deps(), options)).revoked).not.toContain(orderId);
+    expect(await coins(user.token)).toBe(20);
+  });
+
+  test('re-grant refuses an order the ledger never verified', async () => {
+    const result = await operatorRegrant(deps(), {
+      orderId: '01900000-0000-7000-8000-00000000beef',
+      reason: 'customer asked',
+      operator: 'kim',
+    });
+    expect(result).toMatchObject({ ok: false, error: expect.stringContaining('recheck') });
+  });
+
+  test('the ops CLI shows an order and refuses a revoke without a reason', async () => {
+    const user = await loginUser(server.api, mock.control);
+    const { orderId } = await mock.control.order(user.userKey, 'coin_100');
+    await fulfill(user.token, orderId, 'coin_100');
+    const env = { PATH: process.env.PATH, DATABASE_PATH: `${tmp.dir}/app.db`, LOG_LEVEL: 'silent' };
+    const shown = await run(process.execPath, ['--import', 'tsx', 'src/ops/cli.ts', 'order', orderId], {
+      cwd: serverDir,
+      env,
+    });
+    const parsed = JSON.parse(shown.stdout) as { order: { state: string }; attempts: unknown[] };
+    expect(parsed.order.state).toBe('GRANTED');
+    expect(parsed.attempts).toHaveLength(1);
+    const refused = await run(process.execPath, ['--import', 'tsx', 'src/ops/cli.ts', 'revoke', orderId], {
+      cwd: serverDir,
+      env,
+    }).catch((error: { code: number; stderr: string }) => error);
+    expect(refused).toMatchObject({ code: 1, stderr: expect.stringContaining('--reason') });
+  });
+});
+
+test('logs: one JSON line per order state change, user keys only hashed', async () => {
+  const user = await loginUser(server.api, mock.control);
+  const { orderId } = await mock.control.order(user.userKey, 'coin_100');
+  await fulfill(user.token, orderId, 'coin_100');
+  await fulfill(user.token, orderId, 'coin_100');
+  const records = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+  const changes = records.filter((r) => r.event === 'order.state_changed' && r.orderId === orderId);
+  expect(changes).toEqual([
+    expect.objectContaining({ from: null, to: 'GRANTED', sku: 'coin_100', userKeyHash: expect.any(String) }),
+  ]);
+  const rawKey = new RegExp(`[^0-9a-f]${user.userKey}[^0-9a-f]`);
+  expect(lines.filter((line) => rawKey.test(line))).toEqual([]);
+});
