@@ -516,7 +516,7 @@ export function createLedger(deps: CreateLedgerDeps) {
     if (checkout.product?.type === 'SUBSCRIPTION' && order.subscriptionId && checkout.offerId) {
       const sub = subscriptions.get(order.subscriptionId);
       const offer = checkout.product.offers.find((o) => o.offerId === checkout.offerId);
-      if (sub && offer) sub.expiresAt = addPeriod(clock.now(), offer.period).toISOString();
+      if (sub && offer) sub.expiresAt = addPeriod(new Date(order.createdAt), offer.period).toISOString();
     }
     if (outcome === 'TOSS_SERVER_VERIFICATION_FAILED') return reject(outcome, order.orderId);
     if (outcome === 'complete-fails') order.completeFailures = 1;
@@ -586,7 +586,7 @@ export function createLedger(deps: CreateLedgerDeps) {
       sku: product.sku,
       catalogId: catalogId(product.sku),
       status: order.payment === 'refunded' ? 'REVOKED' : 'ACTIVE',
-      expiresAt: addCycle(clock.now(), product.renewalCycle).toISOString(),
+      expiresAt: addCycle(new Date(order.createdAt), product.renewalCycle).toISOString(),
       isAutoRenew: order.payment === 'paid' || order.payment === 'in-progress',
       gracePeriodExpiresAt: null,
       renewals: 0,
