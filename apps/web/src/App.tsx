@@ -10,6 +10,7 @@ import { apiErrorCopy } from './api/errors';
 import { AppStateProvider, useAppState } from './app/AppState';
 import type { AppServices } from './app/services';
 import { copy, currencyName } from './copy';
+import type { RecoveryReport } from './iap/recovery';
 import { usePurchase } from './iap/usePurchase';
 import { Shop } from './screens/Shop';
 import { ErrorNotice } from './ui/ErrorNotice';
@@ -37,18 +38,29 @@ function Shell() {
   const purchase = usePurchase();
   const { openToast } = useToast();
   const lastToasted = useRef<string | null>(null);
+  const lastRecovery = useRef<RecoveryReport | null>(null);
+
+  const nameOf = (sku: string) =>
+    (app.products.status === 'ready'
+      ? app.products.value.find((p) => p.sku === sku)?.displayName
+      : undefined) ?? sku;
 
   // Success → a toast with the product's name (once per order).
   useEffect(() => {
     const s = purchase.state;
     if (s.phase !== 'succeeded' || lastToasted.current === s.orderId) return;
     lastToasted.current = s.orderId;
-    const name =
-      (app.products.status === 'ready'
-        ? app.products.value.find((p) => p.sku === s.sku)?.displayName
-        : undefined) ?? s.sku;
-    openToast(copy.purchase.success(name), { type: 'bottom' });
-  }, [purchase.state, app.products, openToast]);
+    openToast(copy.purchase.success(nameOf(s.sku)), { type: 'bottom' });
+  });
+
+  // Recovery granted something new (a purchase that did not finish earlier) → tell the user.
+  useEffect(() => {
+    const report = app.lastRecovery;
+    if (!report || report === lastRecovery.current) return;
+    lastRecovery.current = report;
+    if (report.grantedNow.length > 0)
+      openToast(copy.purchase.recoveredToast(report.grantedNow.length), { type: 'bottom' });
+  });
 
   if (app.login.status === 'pending') return <Loading />;
   if (app.login.status === 'failed') {
@@ -136,7 +148,7 @@ function Shell() {
             : s.phase === 'granting'
               ? copy.purchase.granting
               : s.phase === 'succeeded'
-                ? copy.purchase.success(s.sku)
+                ? copy.purchase.success(nameOf(s.sku))
                 : ''}
       </p>
       {purchase.inProgress ? (

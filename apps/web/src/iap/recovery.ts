@@ -20,6 +20,8 @@ export interface RecoveryReport {
   pending: number;
   /** Granted by our server now or before (safe to acknowledge). */
   granted: string[];
+  /** Of those, granted just now (the user gets something new: worth telling them). */
+  grantedNow: string[];
   /** Acknowledged to Toss with completeProductGrant. */
   completed: string[];
   /** Not granted (yet): the order stays pending and is retried next time. */
@@ -29,7 +31,14 @@ export interface RecoveryReport {
 }
 
 export async function recoverPendingOrders(deps: RecoveryDeps): Promise<RecoveryReport> {
-  const report: RecoveryReport = { pending: 0, granted: [], completed: [], notGranted: [], error: null };
+  const report: RecoveryReport = {
+    pending: 0,
+    granted: [],
+    grantedNow: [],
+    completed: [],
+    notGranted: [],
+    error: null,
+  };
   const pending = await getPendingOrders();
   if (!pending.ok) {
     report.error = pending.error;
@@ -45,6 +54,7 @@ export async function recoverPendingOrders(deps: RecoveryDeps): Promise<Recovery
         'iap.fulfill',
       );
       granted = out.granted === true;
+      if (granted && out.reason === 'GRANTED') report.grantedNow.push(order.orderId);
       if (!granted) report.notGranted.push({ orderId: order.orderId, reason: out.reason });
     } catch (error) {
       console.warn('[iap] recovery: fulfill failed', order.orderId, error);

@@ -4,10 +4,21 @@
  * left unfinished. cleanup() runs on every exit, including unmount.
  * You probably don't need to edit this file; screens call `buy()` and render `state`.
  */
-import type { IapError } from '@ait-iap/iap-contract';
+import type { IapError, IapErrorCode } from '@ait-iap/iap-contract';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useAppState } from '../app/AppState';
 import { type GrantAttempt, type PurchaseHandle, type PurchaseRequest, startPurchase } from './purchase';
+
+/** Failures that happen before any payment: no order can be pending, so no recovery run afterwards. */
+const nothingPaidCodes: readonly IapErrorCode[] = [
+  'USER_CANCELED',
+  'INVALID_PRODUCT_ID',
+  'ITEM_ALREADY_OWNED',
+  'INVALID_USER_ENVIRONMENT',
+  'KOREAN_ACCOUNT_ONLY',
+  'HOST_UNAVAILABLE',
+  'UNSUPPORTED_APP_VERSION',
+];
 
 export type PurchaseState =
   | { phase: 'idle' }
@@ -79,8 +90,10 @@ export function usePurchase() {
           setState({ phase: 'failed', sku: request.sku, error: outcome.error, grant: outcome.grant });
           if (outcome.error.code === 'ITEM_ALREADY_OWNED') appRef.current.markOwned(request.sku);
         }
-        // A paid order left unfinished (grant refused or failed, completeProductGrant failed): recover it now.
-        const leftPending = outcome.grant !== null && !(outcome.status === 'success' && outcome.completed);
+        // A paid order may be left unfinished (grant failed, completeProductGrant failed, Toss-side verification
+        // failed after payment): recover it now instead of waiting for the next start.
+        const leftPending =
+          outcome.status === 'success' ? !outcome.completed : !nothingPaidCodes.includes(outcome.error.code);
         if (leftPending) await appRef.current.runRecovery();
         await appRef.current.refreshInventory();
       } catch (error) {
