@@ -1,0 +1,7 @@
+// `postpack`: remove template/ once the tarball is written, so the checkout holds one copy of the starter (tools
+// like Biome would otherwise find a second root config inside template/).
+import { rmSync } from 'node:fs';
+import path from 'node:path';
+import { packageRoot } from '../src/source.mjs';
+
+rmSync(path.join(packageRoot, 'template'), { recursive: true, force: true });

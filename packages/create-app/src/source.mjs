@@ -1,0 +1,170 @@
+// @ts-check
+/**
+ * Where the new project's files come from, and which files those are.
+ * - From a checkout of the starter (running `node packages/create-app/bin/create-ait-iap.mjs`): the files git tracks
+ *   (`git ls-files`), as they are in the working tree.
+ * - From the published package (`pnpm create ait-iap`): `template/`, which `prepack` filled with the same files.
+ *   npm drops `.gitignore` and `.npmrc` from packages, so they travel as `_gitignore` / `_npmrc`.
+ * Either way the scaffolder itself and its release workflow are left out. You probably don't need to edit this file.
+ */
+import { execFileSync } from 'node:child_process';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The names the starter uses, which a new project replaces. */
+export const TEMPLATE_NAMES = Object.freeze({
+  name: 'ait-iap-starter',
+  scope: '@ait-iap',
+  appName: 'ait-iap-shop',
+});
+
+/** This package, inside the starter. */
+export const SELF_DIR = 'packages/create-app';
+/** Files of the starter that only exist to publish the scaffolder. */
+const selfFiles = new Set(['.github/workflows/release-create-app.yml']);
+const junk =
+  /(^|\/)(node_modules|\.dev|dist|\.turbo|\.test-results|test-results|playwright-report|coverage)(\/|$)/;
+
+export const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/**
+ * Whether a starter file (path relative to the starter's root, `/`-separated) belongs in a new project.
+ * @param {string} file
+ */
+export function isProjectFile(file) {
+  if (file === SELF_DIR || file.startsWith(`${SELF_DIR}/`)) return false;
+  if (selfFiles.has(file)) return false;
+  return !junk.test(file);
+}
+
+const packedNames = new Map([
+  ['.gitignore', '_gitignore'],
+  ['.npmrc', '_npmrc'],
+]);
+const unpackedNames = new Map([...packedNames].map(([a, b]) => [b, a]));
+
+/**
+ * A file's path inside `template/` (dotfiles npm would drop get a `_` name).
+ * @param {string} file
+ */
+export function toPackedPath(file) {
+  return file
+    .split('/')
+    .map((part) => packedNames.get(part) ?? part)
+    .join('/');
+}
+
+/**
+ * @param {string} file
+ */
+export function fromPackedPath(file) {
+  return file
+    .split('/')
+    .map((part) => unpackedNames.get(part) ?? part)
+    .join('/');
+}
+
+/**
+ * The starter checkout this package sits in, or null (e.g. when installed from npm).
+ * @param {string} [dir]
+ * @returns {string | null}
+ */
+export function findStarterCheckout(dir = packageRoot) {
+  const root = path.resolve(dir, '..', '..');
+  if (!existsSync(path.join(root, 'pnpm-workspace.yaml'))) return null;
+  try {
+    const top = execFileSync('git', ['rev-parse', '--show-toplevel'], {
+      cwd: root,
+      encoding: 'utf8',
+      stdio: 'pipe',
+    });
+    return path.resolve(top.trim()) === root ? root : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Files git tracks in a checkout, relative and `/`-separated; files deleted in the working tree are left out.
+ * @param {string} root
+ * @returns {string[]}
+ */
+export function gitFiles(root) {
+  const out = execFileSync('git', ['ls-files', '-z'], {
+    cwd: root,
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return out
+    .split('\0')
+    .filter(
+      (file) =>
+        file.length > 0 && existsSync(path.join(root, file)) && statSync(path.join(root, file)).isFile(),
+    );
+}
+
+/**
+ * Every file under `dir`, relative and `/`-separated.
+ * @param {string} dir
+ * @returns {string[]}
+ */
+export function walk(dir) {
+  /** @type {string[]} */
+  const files = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile()) continue;
+    const full = path.join(entry.parentPath, entry.name);
+    files.push(path.relative(dir, full).split(path.sep).join('/'));
+  }
+  return files.sort();
+}
+
+/**
+ * @typedef {{ kind: 'checkout' | 'template', root: string, files: { from: string, to: string }[] }} TemplateSource
+ * `from`: path under `root`; `to`: path in the new project.
+ */
+
+/**
+ * Find the starter's files: a checkout around this package first, else the packed `template/`.
+ * @param {{ starterRoot?: string, templateDir?: string }} [options]
+ * @returns {TemplateSource}
+ */
+export function resolveSource(options = {}) {
+  const checkout = options.starterRoot ?? (options.templateDir ? null : findStarterCheckout());
+  if (checkout) {
+    const files = gitFiles(checkout)
+      .filter(isProjectFile)
+      .map((file) => ({ from: file, to: file }));
+    return { kind: 'checkout', root: checkout, files };
+  }
+  const templateDir = options.templateDir ?? path.join(packageRoot, 'template');
+  if (!existsSync(templateDir)) {
+    throw new Error(
+      `No starter files found: ${templateDir} does not exist and this is not a git checkout of the starter.`,
+    );
+  }
+  const files = walk(templateDir)
+    .map((file) => ({ from: file, to: fromPackedPath(file) }))
+    .filter((file) => isProjectFile(file.to));
+  return { kind: 'template', root: templateDir, files };
+}
+
+/**
+ * Fill `templateDir` (emptied first) with the starter's project files, dotfiles renamed for npm. `prepack` runs this.
+ * @param {string} starterRoot
+ * @param {string} templateDir
+ * @returns {number} files copied
+ */
+export function packTemplate(starterRoot, templateDir) {
+  const source = resolveSource({ starterRoot });
+  rmSync(templateDir, { recursive: true, force: true });
+  for (const file of source.files) {
+    const from = path.join(starterRoot, file.from);
+    const to = path.join(templateDir, toPackedPath(file.to));
+    mkdirSync(path.dirname(to), { recursive: true });
+    copyFileSync(from, to);
+    chmodSync(to, statSync(from).mode & 0o777);
+  }
+  return source.files.length;
+}
