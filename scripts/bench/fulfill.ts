@@ -12,7 +12,7 @@ import path from 'node:path';
 import { mockControl, serverApi } from './api';
 import { createJsonClient, type LoadResult, runLoad, runPool } from './http';
 import { checkLedger, type LedgerReport } from './ledger-check';
-import { readRss } from './proc';
+import { readRss, sleep } from './proc';
 import { type RunningServer, startBaseline, startInprocServer, startMainServer, startMock } from './targets';
 
 export interface FulfillOptions {
@@ -24,8 +24,8 @@ export interface FulfillOptions {
   users: number;
   tmpDir: string;
   certDir: string;
-  /** When set, the in-process server runs with --cpu-prof writing here. */
-  profileDir?: string;
+  /** When set, the in-process server's timed run is CPU-profiled into this file. */
+  profilePath?: string;
   log: (line: string) => void;
 }
 
@@ -84,11 +84,21 @@ async function timed(
 }> {
   // Warm-up: the same requests on other orders, not timed (JIT, SQLite page cache, keep-alive sockets).
   await runLoad(options.warmup, options.concurrency, (i) => send(options.orders + i));
+  const profiling = options.profilePath !== undefined && server.env.BENCH_CPU_PROFILE !== undefined;
+  if (profiling) server.child.process.kill('SIGUSR2'); // start the profiler: steady state only
   const sampler = sampleRss(server.child.pid);
   const load = await runLoad(options.orders, options.concurrency, send);
   const rss = sampler.stop();
+  if (profiling) await stopProfiler(server);
   const serial = await runLoad(options.serial, 1, (i) => send(options.orders + options.warmup + i));
   return { load, serial, rssPeakBytes: rss.peak, rssEndBytes: rss.end };
+}
+
+async function stopProfiler(server: RunningServer): Promise<void> {
+  server.child.process.kill('SIGUSR2');
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline && server.child.grep(/"event":"bench\.profile_written"/).length === 0)
+    await sleep(50);
 }
 
 /** Orders a target needs: timed + warm-up + serial. */
@@ -155,10 +165,7 @@ async function runServerTarget(
 }
 
 export async function runInproc(options: FulfillOptions): Promise<TargetResult> {
-  const server = await startInprocServer(
-    path.join(options.tmpDir, 'inproc.db'),
-    options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : [],
-  );
+  const server = await startInprocServer(path.join(options.tmpDir, 'inproc.db'), options.profilePath);
   const users = Array.from({ length: options.users }, (_, i) => ({ code: `bench-${i + 1}` }));
   const orderIds = Array.from({ length: totalOrders(options) }, () => randomUUID());
   return runServerTarget(

@@ -12,9 +12,9 @@ import { type Phase, parseArgs } from './args';
 import { buildBaseline, buildWeb } from './bundle';
 import { runChaos } from './chaos';
 import { runBaseline, runInproc, runMockTarget } from './fulfill';
-import { repoRoot } from './proc';
+import { repoRoot, setLogDir } from './proc';
 import { summarizeProfile } from './profile';
-import { type BenchResults, invariantViolations, markdown, summary } from './report';
+import { type BenchResults, invariantViolations, markdown, summary, targets } from './report';
 import { round } from './stats';
 import { runStorm } from './storm';
 
@@ -31,6 +31,7 @@ async function main(): Promise<number> {
   const started = Date.now();
   const tmpDir = mkdtempSync(path.join(os.tmpdir(), 'ait-iap-bench-'));
   const certDir = path.join(tmpDir, 'certs');
+  setLogDir(path.join(tmpDir, 'logs'));
   const results: BenchResults = {
     startedAt: new Date(started).toISOString(),
     elapsedMs: 0,
@@ -66,9 +67,7 @@ async function main(): Promise<number> {
         tmpDir,
         certDir,
         log,
-        ...(options.profile ? { profileDir: path.join(tmpDir, 'profile') } : {}),
       };
-      if (fulfillOptions.profileDir) mkdirSync(fulfillOptions.profileDir, { recursive: true });
       results.fulfill = {};
       const baseline = await attempt('fulfill: baseline (bare node:http + SQLite)', () =>
         runBaseline(fulfillOptions),
@@ -78,15 +77,37 @@ async function main(): Promise<number> {
         runInproc(fulfillOptions),
       );
       if (inproc) results.fulfill.inproc = inproc;
-      if (fulfillOptions.profileDir) {
-        const profile = summarizeProfile(fulfillOptions.profileDir);
+      // A missed target (or --profile) gets a separate, CPU-profiled pass of the in-process server, so the report
+      // names the cause; the profiler slows that pass, so it never replaces the measured figures above.
+      const missed =
+        baseline &&
+        inproc &&
+        (inproc.load.rps < targets.fulfillRatio * baseline.load.rps ||
+          inproc.load.latency.p99Ms >= targets.p99Ms);
+      if (options.profile || missed) {
+        const profileDir = path.join(tmpDir, 'profile');
+        mkdirSync(profileDir, { recursive: true });
+        const profilePath = path.join(profileDir, 'server.cpuprofile');
+        const profiled = await attempt('fulfill: profiling the in-process server (--cpu-prof)', () =>
+          runInproc({
+            ...fulfillOptions,
+            orders: Math.min(options.orders, 1000),
+            warmup: 100,
+            serial: 0,
+            tmpDir: profileDir,
+            profilePath,
+          }),
+        );
+        const profile = profiled ? summarizeProfile(profilePath) : null;
         const pct = (share: number) => `${round(share * 100, 1)}%`;
         if (profile) {
           results.notes.push(
-            `CPU profile of the in-process server (${round(profile.totalMs / 1000, 1)} s of CPU, startup included; ` +
-              'the profiler itself slows the run, so the figures of this run are not comparable): self time by ' +
-              `package — ${profile.packages.map((p) => `${p.name} ${pct(p.share)}`).join(', ')}. Hottest functions — ` +
-              `${profile.functions.map((f) => `${f.name} ${pct(f.share)}`).join(', ')}.`,
+            `${missed ? 'A fulfill target was missed, so the' : 'The'} in-process server was profiled in a separate ` +
+              `pass (${Math.min(options.orders, 1000)} orders at concurrency ${options.concurrency}, V8 CPU profile ` +
+              `of the timed requests only: ${round(profile.totalMs / 1000, 1)} s of CPU). Self time by package: ` +
+              `${profile.packages.map((p) => `${p.name} ${pct(p.share)}`).join(', ')}. Hottest functions: ` +
+              `${profile.functions.map((f) => `${f.name} ${pct(f.share)}`).join(', ')}. See scripts/bench/README.md ` +
+              '"Reading the profile".',
           );
         }
       }

@@ -1,12 +1,13 @@
 /**
  * Child processes for the bench: the server under test, the baseline and toss-mock each run in their own Node
  * process (started as `node --import tsx <entry>`, so the pid IS the server and its RSS is the server's), with
- * their output kept in a small ring for error messages. Every child is killed when the bench exits.
+ * their output in a log file each. Every child is killed when the bench exits.
  * You probably don't need to edit this file.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -27,48 +28,61 @@ export interface Child {
   name: string;
   pid: number;
   process: ChildProcess;
+  /** Where its stdout and stderr go. */
+  logPath: string;
   /** The last lines the child printed (stdout and stderr). */
-  tail(): string;
+  tail(lines?: number): string;
   /** Lines the child printed that match `pattern`. */
   grep(pattern: RegExp): string[];
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
+let logDir: string | null = null;
+/** Children's output files go here (the bench's temp dir). */
+export function setLogDir(dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  logDir = dir;
+}
+let started = 0;
+
+/**
+ * Start `node --import tsx <entry>` (cwd: the repo root). Its output goes to a FILE, not a pipe to the bench: a
+ * server writing log lines into a pipe the busy load generator must drain would block on it and measure the
+ * bench instead of itself. A file is what a real deployment's log collector looks like.
+ */
 export function startNode(
   name: string,
   entry: string,
   env: Record<string, string>,
-  options: { keepLines?: number; nodeArgs?: string[] } = {},
+  options: { nodeArgs?: string[] } = {},
 ): Child {
-  const keep = options.keepLines ?? 200;
   // BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") is passed to every child: how to profile a server.
   const nodeArgs = [
     ...(process.env.BENCH_NODE_ARGS ?? '').split(/\s+/).filter((a) => a.length > 0),
     ...(options.nodeArgs ?? []),
   ];
+  logDir ??= mkdtempSync(path.join(os.tmpdir(), 'ait-iap-bench-logs-'));
+  started += 1;
+  const logPath = path.join(
+    logDir,
+    `${String(started).padStart(2, '0')}-${name.replace(/[^a-z0-9]+/gi, '-')}.log`,
+  );
+  const fd = openSync(logPath, 'a');
   const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', entry], {
     cwd: repoRoot,
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', fd, fd],
   });
+  closeSync(fd);
   live.add(child);
-  const lines: string[] = [];
-  const matched: string[] = [];
-  const watch: RegExp[] = [];
-  for (const stream of [child.stdout, child.stderr]) {
-    let buffered = '';
-    stream?.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString('utf8');
-      const parts = buffered.split('\n');
-      buffered = parts.pop() ?? '';
-      for (const line of parts) {
-        lines.push(line);
-        if (lines.length > keep) lines.shift();
-        if (watch.some((re) => re.test(line))) matched.push(line);
-      }
-    });
-  }
+  const read = () => {
+    try {
+      return readFileSync(logPath, 'utf8').split('\n');
+    } catch {
+      return [];
+    }
+  };
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.on('exit', (code, signal) => {
       live.delete(child);
@@ -80,14 +94,9 @@ export function startNode(
     name,
     pid: child.pid,
     process: child,
-    tail: () => lines.slice(-20).join('\n'),
-    grep: (pattern) => {
-      if (!watch.some((re) => re.source === pattern.source)) watch.push(pattern);
-      return [
-        ...matched.filter((line) => pattern.test(line)),
-        ...lines.filter((line) => pattern.test(line)),
-      ].filter((line, i, all) => all.indexOf(line) === i);
-    },
+    logPath,
+    tail: (lines = 20) => `${read().slice(-lines).join('\n')}\n(full output: ${logPath})`,
+    grep: (pattern) => read().filter((line) => pattern.test(line)),
     exited,
     async kill(signal = 'SIGTERM') {
       if (child.exitCode !== null || child.signalCode !== null) return;

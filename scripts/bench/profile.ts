@@ -1,13 +1,17 @@
 /**
- * `pnpm bench -- --profile`: summarize the in-process server's V8 CPU profile (written by `--cpu-prof` when it
- * exits) as self time per package and per function, so a missed throughput target comes with its cause.
- * Startup (module loading, migrations) is included; it is small next to a full run.
+ * `pnpm bench -- --profile` (and any missed fulfill target): summarize the in-process server's V8 CPU profile of
+ * the timed run (steady state, no startup) as self time per package and per function, so a missed target comes
+ * with its cause.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 interface CpuProfile {
-  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
+  nodes: {
+    id: number;
+    callFrame: { functionName: string; url: string; lineNumber: number };
+    children?: number[];
+  }[];
   samples: number[];
   timeDeltas: number[];
 }
@@ -35,32 +39,46 @@ function packageOf(url: string, functionName: string): string {
     return `node:${mod.split('/')[0]}`;
   }
   const repo = url.replace(/^file:\/\//, '').split('/work/main/')[1] ?? url;
-  return repo.split('/').slice(0, 3).join('/');
+  return repo;
 }
 
-export function summarizeProfile(profileDir: string, top = 8): ProfileSummary | null {
-  const files = readdirSync(profileDir)
-    .filter((f) => f.endsWith('.cpuprofile'))
-    .map((f) => path.join(profileDir, f))
-    .sort((a, b) => statSync(b).size - statSync(a).size);
-  const file = files[0];
-  if (!file) return null;
+export function summarizeProfile(file: string, top = 8): ProfileSummary | null {
+  if (!existsSync(file)) return null;
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
   const selfUs = new Map<number, number>();
   profile.samples.forEach((id, i) => {
     selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
   });
+  const parents = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parents.set(child, node.id);
   let total = 0;
   const byPackage = new Map<string, number>();
   const byFunction = new Map<string, number>();
   for (const [id, us] of selfUs) {
     const frame = nodes.get(id)?.callFrame;
     if (!frame || frame.functionName === '(idle)') continue;
+    // Native code and Node's built-ins (SQLite's step, socket writes, fetch Request objects) are charged to the
+    // first package or app file up the stack that called them: that is the code a fix would change.
+    let owner = frame;
+    let up = parents.get(id);
+    while (
+      (owner.url === '' || owner.url.startsWith('node:')) &&
+      !owner.functionName.startsWith('(') &&
+      up !== undefined
+    ) {
+      const parent = nodes.get(up)?.callFrame;
+      if (!parent || parent.url.startsWith('node:inspector')) break; // the profiler's own session
+      owner = parent;
+      up = parents.get(up);
+    }
+    if (owner.url.startsWith('node:inspector') || (!frame.url && frame.functionName === 'dispatch')) continue;
     total += us;
-    const pkg = packageOf(frame.url, frame.functionName);
+    const pkg = packageOf(owner.url, owner.functionName);
     byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + us);
-    const fn = `${frame.functionName || '(anonymous)'} (${pkg}${frame.url ? `/${path.basename(frame.url)}` : ''})`;
+    const where =
+      owner === frame ? `${pkg}/${path.basename(frame.url)}` : `${frame.url || 'native'}, from ${pkg}`;
+    const fn = `${frame.functionName || '(anonymous)'} (${where})`;
     byFunction.set(fn, (byFunction.get(fn) ?? 0) + us);
   }
   const rank = (m: Map<string, number>) =>

@@ -3,7 +3,11 @@
  * partner API answered in-process (fake-partner.ts, through the server's public `tossTransport` seam) so the
  * measurement is the server's own overhead. BENCH_PARTNER=https keeps the real mTLS client instead (a stand-in
  * for apps/server/src/main.ts when that entry is unavailable). SIGTERM closes gracefully; the bench may SIGKILL.
+ * BENCH_CPU_PROFILE=<file>: SIGUSR2 starts the V8 CPU profiler, the next SIGUSR2 writes the profile to <file>
+ * (so the bench profiles the steady state only, not startup).
  */
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
 import { loadConfig } from '../../apps/server/src/config';
 import { createServer } from '../../apps/server/src/server';
 import { createFakePartnerTransport } from './fake-partner';
@@ -15,6 +19,26 @@ const server = await createServer(
 );
 const { url } = await server.listen(config.port, config.host);
 console.log(JSON.stringify({ event: 'bench.server_listening', url }));
+
+const profilePath = process.env.BENCH_CPU_PROFILE;
+if (profilePath) {
+  const session = new Session();
+  session.connect();
+  let profiling = false;
+  process.on('SIGUSR2', () => {
+    if (!profiling) {
+      profiling = true;
+      session.post('Profiler.enable', () => session.post('Profiler.start'));
+      return;
+    }
+    profiling = false;
+    session.post('Profiler.stop', (error, result) => {
+      if (!error) writeFileSync(profilePath, JSON.stringify(result.profile));
+      console.log(JSON.stringify({ event: 'bench.profile_written', ok: !error }));
+    });
+  });
+}
+
 const stop = () => {
   void server.close().then(() => process.exit(0));
 };

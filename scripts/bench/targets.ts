@@ -65,15 +65,18 @@ export function startBaseline(databasePath: string): Promise<RunningServer> {
   );
 }
 
-/** `nodeArgs` e.g. `--cpu-prof` (bench --profile). */
-export function startInprocServer(databasePath: string, nodeArgs: string[] = []): Promise<RunningServer> {
+/** `cpuProfilePath`: SIGUSR2 toggles the CPU profiler, writing there (see server-inproc.ts). */
+export function startInprocServer(databasePath: string, cpuProfilePath?: string): Promise<RunningServer> {
   return startWithRetry(
     'server(in-process partner)',
     `${benchDir}/server-inproc.ts`,
-    { ...benchServerEnv, DATABASE_PATH: databasePath, TOSS_API_BASE_URL: 'https://partner.bench.invalid' },
+    {
+      ...benchServerEnv,
+      DATABASE_PATH: databasePath,
+      TOSS_API_BASE_URL: 'https://partner.bench.invalid',
+      ...(cpuProfilePath ? { BENCH_CPU_PROFILE: cpuProfilePath } : {}),
+    },
     '/healthz',
-    undefined,
-    nodeArgs,
   );
 }
 
