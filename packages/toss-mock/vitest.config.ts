@@ -1,7 +1,5 @@
 import { defineConfig } from 'vitest/config';
-
-/** Thrown on purpose by tests of a grant callback that throws: the real SDK leaves that rejection unhandled. */
-export const EXPECTED_UNHANDLED = '[expected] grant callback threw';
+import { EXPECTED_UNHANDLED } from './test/expected';
 
 export default defineConfig({
   test: {

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { installTossMockHost, type TossMockHost } from '../src/host/index';
 import type { TossMock } from '../src/index';
 import type { PurchaseOutcome } from '../src/protocol';
-import { EXPECTED_UNHANDLED } from '../vitest.config';
+import { EXPECTED_UNHANDLED } from './expected';
 import { control, startTestMock } from './helpers';
 import { eventually, messageTypes, type Recorded, recordError, recorder } from './host-helpers';
 

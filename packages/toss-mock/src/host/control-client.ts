@@ -2,6 +2,7 @@
 export interface ControlClient {
   get<T>(path: string): Promise<T>;
   post<T>(path: string, body?: unknown): Promise<T>;
+  delete<T>(path: string): Promise<T>;
 }
 
 export class ControlError extends Error {
@@ -17,7 +18,7 @@ export class ControlError extends Error {
 
 export function createControlClient(controlUrl: string, fetchImpl: typeof fetch): ControlClient {
   const base = controlUrl.replace(/\/+$/, '');
-  async function call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+  async function call<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
     let res: Response;
     try {
       res = await fetchImpl(`${base}${path}`, {
@@ -46,5 +47,9 @@ export function createControlClient(controlUrl: string, fetchImpl: typeof fetch)
     }
     return json as T;
   }
-  return { get: (path) => call('GET', path), post: (path, body) => call('POST', path, body) };
+  return {
+    get: (path) => call('GET', path),
+    post: (path, body) => call('POST', path, body),
+    delete: (path) => call('DELETE', path),
+  };
 }

@@ -1,0 +1,118 @@
+// @vitest-environment happy-dom
+/** The dev panel drives the mock the way a developer would: by clicking. */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { installTossMockHost, type TossMockHost } from '../src/host/index';
+import type { TossMock } from '../src/index';
+import { mountDevPanel } from '../src/panel/index';
+import { control, startTestMock } from './helpers';
+import { eventually } from './host-helpers';
+
+let mock: TossMock;
+let host: TossMockHost;
+let unmount: () => void = () => {};
+
+beforeAll(async () => {
+  mock = await startTestMock();
+});
+afterAll(async () => {
+  await mock.close();
+});
+beforeEach(async () => {
+  unmount();
+  host?.uninstall();
+  await control(mock, 'POST', '/__mock/reset');
+  host = installTossMockHost({ controlUrl: mock.controlUrl, checkout: 'auto', closeApp: () => {} });
+  await host.ready;
+  unmount = mountDevPanel({ controlUrl: mock.controlUrl, host, open: true });
+});
+
+const panel = () => document.querySelector('[aria-label="Toss 모의 개발 패널"]') as HTMLElement;
+function click(label: string, within: ParentNode = panel()): void {
+  const button = [...within.querySelectorAll('button')].find((b) => b.textContent === label);
+  if (!button) throw new Error(`no button ${label}`);
+  button.click();
+}
+const status = () => panel().querySelector('[role="status"]')?.textContent ?? '';
+
+describe('dev panel', () => {
+  it('opens from a small button and closes again; unmount removes it', async () => {
+    unmount();
+    unmount = mountDevPanel({ controlUrl: mock.controlUrl, host });
+    expect(panel()).toBeNull();
+    click('Toss 모의', document);
+    expect(panel()).not.toBeNull();
+    click('Toss 모의', document);
+    expect(panel()).toBeNull();
+    unmount();
+    expect(document.querySelector('[data-toss-mock="panel"]')).toBeNull();
+  });
+
+  it('queues the picked outcome for this user', async () => {
+    const select = panel().querySelector('select[aria-label="다음 결제 결과"]') as HTMLSelectElement;
+    expect([...select.options].map((o) => o.value)).toHaveLength(16);
+    select.value = 'USER_CANCELED';
+    click('적용', select.parentElement!);
+    await eventually(() =>
+      expect(mock.state.outcomes).toEqual([{ outcome: 'USER_CANCELED', userKey: host.userKey() }]),
+    );
+    await eventually(() =>
+      expect(panel().textContent).toContain('대기 중: 결제를 취소했어요 (USER_CANCELED)'),
+    );
+  });
+
+  it('shows this user’s orders and refunds one', async () => {
+    const userKey = host.userKey()!;
+    const { orderId } = (await control(mock, 'POST', '/__mock/orders', { userKey, sku: 'coin_100' })).body;
+    await control(mock, 'POST', '/__mock/orders', { userKey: userKey + 1000, sku: 'remove_ads' });
+    click('새로고침');
+    const row = await eventually(() => {
+      const found = panel().querySelector(`[data-order-id="${orderId}"]`);
+      if (!found) throw new Error('row not shown');
+      return found;
+    });
+    expect(row.textContent).toContain('coin_100 · 결제 완료');
+    expect(panel().textContent).not.toContain('remove_ads');
+    click('환불', row);
+    await eventually(() => expect(mock.state.orders.get(orderId)?.payment).toBe('refunded'));
+    await eventually(() => expect(panel().textContent).toContain('coin_100 · 환불됨'));
+  });
+
+  it('moves time, switches the status reading and turns faults on and off', async () => {
+    click('+1일');
+    await eventually(() => expect(mock.state.clock.offsetMs()).toBe(86_400_000));
+    const reading = panel().querySelector('select[aria-label="주문 상태 판독"]') as HTMLSelectElement;
+    reading.value = 'purchased';
+    reading.dispatchEvent(new Event('change'));
+    await eventually(() => expect(mock.state.options.statusReading).toBe('purchased'));
+    click('켜기');
+    await eventually(() => expect(mock.state.faults.map((f) => f.kind)).toEqual(['latency']));
+    click('모두 끄기');
+    await eventually(() => expect(mock.state.faults).toEqual([]));
+  });
+
+  it('changes the Toss app version the SDK sees, and refuses a malformed one with a message', async () => {
+    const input = panel().querySelector('input[aria-label="토스 앱 버전"]') as HTMLInputElement;
+    input.value = '5.230.0';
+    click('적용', input.parentElement!);
+    await eventually(() => expect(host.appVersion()).toBe('5.230.0'));
+    input.value = 'latest';
+    click('적용', input.parentElement!);
+    await eventually(() => expect(status()).toContain('5.250.0 형식'));
+    expect(host.appVersion()).toBe('5.230.0');
+  });
+
+  it('drives subscription renew / grace / expire / revoke from the order row', async () => {
+    const userKey = host.userKey()!;
+    const { orderId } = (await control(mock, 'POST', '/__mock/orders', { userKey, sku: 'premium_monthly' }))
+      .body;
+    click('새로고침');
+    const row = () => panel().querySelector(`[data-order-id="${orderId}"]`) as HTMLElement;
+    await eventually(() => expect(row()).not.toBeNull());
+    click('유예', row());
+    await eventually(() => expect(row()?.textContent).toContain('구독 IN_GRACE_PERIOD'));
+    click('갱신', row());
+    await eventually(() => expect(row()?.textContent).toContain('구독 ACTIVE'));
+    click('취소', row());
+    await eventually(() => expect(row()?.textContent).toContain('구독 REVOKED'));
+  });
+});
