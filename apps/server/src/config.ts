@@ -29,6 +29,7 @@ const intFrom = (name: string, fallback: number, min = 0) =>
 const EnvSchema = z.object({
   PORT: intFrom('PORT', 3000),
   HOST: z.string().optional().default('0.0.0.0'),
+  TRUST_PROXY: z.string().optional().default('false'),
   DATABASE_PATH: z.string().optional(),
   CATALOG_PATH: z.string().optional(),
   SESSION_TTL_SECONDS: intFrom('SESSION_TTL_SECONDS', 86_400, 60),
@@ -62,6 +63,9 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(logLevels).optional().default('info'),
 });
 
+/** Every environment variable the server reads (each one is documented in `.env.example`). */
+export const envVariables = Object.keys(EnvSchema.shape);
+
 export interface MtlsConfig {
   cert: string;
   key: string;
@@ -71,6 +75,8 @@ export interface MtlsConfig {
 export interface Config {
   port: number;
   host: string;
+  /** Express `trust proxy`: false, true, a hop count, or a list of proxy addresses (for per-IP rate limits). */
+  trustProxy: boolean | number | string;
   databasePath: string;
   catalogPath: string;
   sessionTtlSeconds: number;
@@ -115,6 +121,13 @@ function readPem(
   }
 }
 
+function parseTrustProxy(value: string): boolean | number | string {
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value;
+}
+
 /** Parse the environment once. Throws `ConfigError` listing every problem. */
 export function loadConfig(rawEnv: Record<string, string | undefined> = process.env): Config {
   // An empty value (`DATABASE_PATH=` in .env) means "use the default".
@@ -149,6 +162,7 @@ export function loadConfig(rawEnv: Record<string, string | undefined> = process.
   return {
     port: e.PORT,
     host: e.HOST,
+    trustProxy: parseTrustProxy(e.TRUST_PROXY),
     databasePath: path.resolve(e.DATABASE_PATH ?? path.join(repoRoot, '.dev', 'app.db')),
     catalogPath: path.resolve(e.CATALOG_PATH ?? path.join(repoRoot, 'catalog', 'products.json')),
     sessionTtlSeconds: e.SESSION_TTL_SECONDS,

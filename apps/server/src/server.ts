@@ -129,6 +129,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   const idleWaiters: Array<() => void> = [];
   const app = express();
   app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxy);
   app.use((_req, res, next) => {
     inflight += 1;
     if (closing) res.setHeader('Connection', 'close');

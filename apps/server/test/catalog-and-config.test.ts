@@ -4,7 +4,7 @@ import { type Catalog, parseCatalog } from '@ait-iap/iap-contract';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { listShopProducts } from '../src/catalog/products';
 import { syncCatalog } from '../src/catalog/sync';
-import { ConfigError, loadConfig } from '../src/config';
+import { ConfigError, envVariables, loadConfig } from '../src/config';
 import { type AppDatabase, openDatabase } from '../src/db/database';
 import { catalogPath, tempDir } from './helpers';
 
@@ -70,6 +70,12 @@ describe('syncCatalog', () => {
 });
 
 describe('loadConfig', () => {
+  test('.env.example documents exactly the variables the server reads', async () => {
+    const example = await readFile(new URL('../.env.example', import.meta.url), 'utf8');
+    const documented = [...example.matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]);
+    expect(documented.sort()).toEqual([...envVariables].sort());
+  });
+
   test('defaults match the public contract', () => {
     const config = loadConfig({});
     expect(config.port).toBe(3000);

@@ -115,6 +115,9 @@ export async function reconcile(deps: FulfillDeps, options: ReconcileOptions): P
     }
   });
 
+  // Housekeeping: sessions that ended before the lookback window are of no use to anyone.
+  await db.deleteFrom('sessions').where('expires_at', '<', since).execute();
+
   deps.log.info('reconcile.done', {
     rechecked: report.rechecked,
     revoked: report.revoked.length,
