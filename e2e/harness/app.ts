@@ -48,13 +48,17 @@ export class App {
     return this.testId(`buy-${sku}`);
   }
 
-  /** The mock's checkout sheet: its pay button. */
+  /** The mock's checkout bottom sheet (Toss's payment dialog). */
+  checkoutSheet(): Locator {
+    return this.page.getByRole('dialog', { name: '토스 결제' });
+  }
+
   payButton(): Locator {
-    return this.page.getByRole('button', { name: '결제하기', exact: true });
+    return this.checkoutSheet().getByRole('button', { name: '결제하기', exact: true });
   }
 
   cancelButton(): Locator {
-    return this.page.getByRole('button', { name: '취소', exact: true });
+    return this.checkoutSheet().getByRole('button', { name: '취소', exact: true });
   }
 
   /** Tap buy on the shop tab; the checkout sheet opens (unless Toss refuses first). */
@@ -73,6 +77,18 @@ export class App {
     await expect(this.payButton()).toBeVisible();
     await this.payButton().click();
     await expect(this.payButton()).toBeHidden();
+  }
+
+  /**
+   * Pay in a scenario where Toss closes the app right after (the mock reloads the page): resolves once the app has
+   * started again and is ready.
+   */
+  async payAndWaitForRestart(): Promise<void> {
+    await expect(this.payButton()).toBeVisible();
+    const restarted = this.page.waitForEvent('load', { timeout: 30_000 });
+    await this.payButton().click();
+    await restarted;
+    await this.waitReady();
   }
 
   async cancel(): Promise<void> {

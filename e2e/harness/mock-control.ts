@@ -26,6 +26,8 @@ export interface MockOrderView {
   status: string;
   subscriptionId: string | null;
   renewalOf: string | null;
+  /** `completeProductGrant` calls still to fail for it ('complete-fails' sets 1; each failed call uses one). */
+  completeFailures: number;
 }
 
 export interface MockSubscriptionView {

@@ -19,7 +19,7 @@ test.describe('subscription', () => {
     user,
   }) => {
     await app.tab('shop');
-    await expect(app.buyButton('premium_monthly')).toHaveText('무료 체험');
+    await expect(app.buyButton('premium_monthly')).toContainText('무료 체험');
     await app.buy('premium_monthly');
 
     const status = app.testId('subscription-premium_monthly');
