@@ -131,6 +131,20 @@ export function formatPeriod(period: string): string {
   return `${n}${units[unit ?? ''] ?? ''}`;
 }
 
+/** `2026-12-22T03:00:00Z` → `2026. 12. 22. 오후 12:00` (Korean style). Unparseable input is shown as is. */
+export function formatDateTime(iso: string | null | undefined): string {
+  if (!iso) return '';
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  return new Intl.DateTimeFormat('ko-KR', {
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: '2-digit',
+  }).format(date);
+}
+
 /** `2026-12-22T03:00:00Z` → `2026. 12. 22.` (Korean style). Unparseable input is shown as is. */
 export function formatDate(iso: string | null | undefined): string {
   if (!iso) return '';

@@ -73,5 +73,10 @@ export function buildHistoryRows(
       label: labels[tossStatus],
     });
   }
-  return [...rows.values()].sort((a, b) => b.date.localeCompare(a.date));
+  // Toss dates are local time without a zone, ours are ISO UTC: compare as instants, not strings.
+  const time = (iso: string) => {
+    const ms = Date.parse(iso);
+    return Number.isNaN(ms) ? 0 : ms;
+  };
+  return [...rows.values()].sort((a, b) => time(b.date) - time(a.date));
 }

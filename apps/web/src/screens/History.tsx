@@ -8,7 +8,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { type ApiErrorCode, apiErrorCode, apiErrorCopy } from '../api/errors';
 import { useAppState } from '../app/AppState';
 import { buildHistoryRows } from '../app/historyModel';
-import { copy, formatDate } from '../copy';
+import { copy, formatDateTime } from '../copy';
 
 export default function History() {
   const { services, tossOrders, catalog, runRefundSync } = useAppState();
@@ -68,7 +68,7 @@ export default function History() {
             contents={
               <div className="row-texts">
                 <span className="row-title">{row.name}</span>
-                <span className="row-sub">{formatDate(row.date)}</span>
+                <span className="row-sub">{formatDateTime(row.date)}</span>
               </div>
             }
             right={

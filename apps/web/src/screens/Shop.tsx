@@ -46,12 +46,12 @@ export function Shop({ purchase, busy, onBuy }: ShopProps) {
     return (
       <Result
         title={copy.shop.loadFailed}
-        description={products.error.title}
-        button={
-          <Result.Button onClick={() => void app.reloadProducts()} data-testid="error-products">
-            {copy.shop.reload}
-          </Result.Button>
+        description={
+          <span data-testid={`error-${products.error.code}`}>
+            {products.error.title}. {products.error.description}
+          </span>
         }
+        button={<Result.Button onClick={() => void app.reloadProducts()}>{copy.shop.reload}</Result.Button>}
       />
     );
   }
@@ -155,7 +155,7 @@ function ProductRow({
         <Button
           size="small"
           variant={purchasable ? 'fill' : 'weak'}
-          color={purchasable ? 'primary' : 'light'}
+          color={purchasable ? 'primary' : 'dark'}
           data-testid={`buy-${sku}`}
           aria-label={ariaLabel}
           loading={loading}

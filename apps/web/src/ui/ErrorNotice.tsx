@@ -54,7 +54,7 @@ export function ErrorNotice({ error, grant, onRetry, onShowOwned, onDismiss }: E
             {copy.actions.contact}
           </Button>
         ) : null}
-        <Button size="small" variant="weak" color="light" onClick={onDismiss}>
+        <Button size="small" variant="weak" color="dark" onClick={onDismiss}>
           {error.action === 'retry' || error.action === 'owned' || error.action === 'contact'
             ? copy.actions.dismiss
             : copy.actions[error.action]}
