@@ -28,11 +28,11 @@ async function main() {
     throw error;
   }
   const server = await createServer(config);
-  const { url } = await server.listen(config.port, config.host);
+  const { url, port } = await server.listen(config.port, config.host);
   const { log } = server.deps;
   log.info('server.listening', {
     url,
-    port: config.port,
+    port,
     database: config.databasePath,
     toss: config.toss.baseUrl,
   });
