@@ -88,7 +88,7 @@ async function main(): Promise<number> {
         const profileDir = path.join(tmpDir, 'profile');
         mkdirSync(profileDir, { recursive: true });
         const profilePath = path.join(profileDir, 'server.cpuprofile');
-        const profiled = await attempt('fulfill: profiling the in-process server (--cpu-prof)', () =>
+        const profiled = await attempt('fulfill: profiling the in-process server (V8 CPU profile)', () =>
           runInproc({
             ...fulfillOptions,
             orders: Math.min(options.orders, 1000),

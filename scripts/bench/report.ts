@@ -229,5 +229,46 @@ export function markdown(results: BenchResults, s: Summary): string {
   if (results.notes.length) lines.push('## Notes', '', ...results.notes.map((n) => `- ${n}`), '');
   if (results.errors.length)
     lines.push('## Errors', '', ...results.errors.map((e) => `- ${e.replace(/\n/g, ' ⏎ ')}`), '');
-  return `${lines.join('\n')}\n`;
+  return `${alignTables(lines.join('\n')).trimEnd()}\n`;
+}
+
+/** Pad every Markdown table's columns (the layout `biome format` gives, so the committed report stays lint-clean). */
+export function alignTables(markdownText: string): string {
+  const out: string[] = [];
+  let block: string[][] = [];
+  const width = (text: string) => [...text].length;
+  const flush = () => {
+    if (block.length === 0) return;
+    const columns = Math.max(...block.map((row) => row.length));
+    const separator = block[1] ?? [];
+    const right = Array.from({ length: columns }, (_, c) => /^-+:$/.test(separator[c] ?? ''));
+    const widths = Array.from({ length: columns }, (_, c) =>
+      Math.max(3, ...block.filter((_, r) => r !== 1).map((row) => width(row[c] ?? ''))),
+    );
+    block.forEach((row, r) => {
+      const cells = widths.map((w, c) => {
+        if (r === 1) return right[c] ? `${'-'.repeat(w - 1)}:` : '-'.repeat(w);
+        const cell = row[c] ?? '';
+        const pad = ' '.repeat(w - width(cell));
+        return right[c] ? pad + cell : cell + pad;
+      });
+      out.push(`| ${cells.join(' | ')} |`);
+    });
+    block = [];
+  };
+  for (const line of markdownText.split('\n')) {
+    if (line.startsWith('|')) {
+      block.push(
+        line
+          .slice(1, line.endsWith('|') ? -1 : undefined)
+          .split('|')
+          .map((cell) => cell.trim()),
+      );
+    } else {
+      flush();
+      out.push(line);
+    }
+  }
+  flush();
+  return out.join('\n');
 }
