@@ -93,6 +93,14 @@ const schemas = {
   hostCompleted: z.object({ userKey: UserKey, key: z.string().max(256).nullable().optional() }).strict(),
 };
 
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new HttpError(400, 'INVALID_PATH', `bad path segment "${segment}"`);
+  }
+}
+
 function parse<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
   const result = schema.safeParse(body);
   if (!result.success) throw new HttpError(400, 'INVALID_INPUT', z.prettifyError(result.error));
@@ -155,7 +163,7 @@ export function createControlServer(deps: ControlApiDeps): Server {
     if (segments[0] !== '__mock') throw new HttpError(404, 'NOT_FOUND', `no route ${method} ${path}`);
     const [, head, id, action, extra] = segments;
     const key = `${method} ${head ?? ''}${id === undefined ? '' : '/:id'}${action === undefined ? '' : `/${action}`}`;
-    const requireId = () => decodeURIComponent(id!);
+    const requireId = () => decodeSegment(id!);
 
     switch (key) {
       case 'GET health':
@@ -264,12 +272,12 @@ export function createControlServer(deps: ControlApiDeps): Server {
       case 'POST checkout':
         return state.beginCheckout(parse(schemas.hostCheckout, body) as CheckoutRequest);
       case 'POST checkout/:id/pay': {
-        const result = state.payCheckout(decodeURIComponent(rest[1]!));
+        const result = state.payCheckout(decodeSegment(rest[1]!));
         if (!result.ok) throw new HttpError(400, result.code, result.message);
         return result.value;
       }
       case 'POST checkout/:id/cancel':
-        return { ok: state.cancelCheckout(decodeURIComponent(rest[1]!)) };
+        return { ok: state.cancelCheckout(decodeSegment(rest[1]!)) };
       case 'POST grant': {
         const input = parse(schemas.hostGrant, body);
         const result = state.answerGrant(input.orderId, input.userKey, input.granted);

@@ -42,6 +42,8 @@ describe('bad input never crashes the mock', () => {
     ['a body that is not JSON', 'POST', '/__mock/users', '{"userKey":'],
     ['a body that is a JSON string', 'POST', '/__mock/orders', '"coin_100"'],
     ['a host checkout without a kind', 'POST', '/__mock/host/checkout', { userKey: 1, sku: 'coin_100' }],
+    ['an order id that is not valid percent-encoding', 'POST', '/__mock/orders/%E0%A4%A/refund', undefined],
+    ['a body over 256 KB', 'POST', '/__mock/users', JSON.stringify({ pad: 'x'.repeat(300_000) })],
   ];
   for (const [name, method, path, body] of cases) {
     it(`answers 400 with a message: ${name}`, async () => {

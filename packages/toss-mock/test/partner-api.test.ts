@@ -362,6 +362,27 @@ describe('faults', () => {
     });
   });
 
+  it('fires at the given rate, decided by the injected random source', async () => {
+    const rolls = [0.1, 0.9, 0.4, 0.6];
+    const seeded = await startTestMock({ random: () => rolls.shift() ?? 0.99 });
+    try {
+      const { body } = await control(seeded, 'POST', '/__mock/faults', { kind: 'error5xx', rate: 0.5 });
+      expect(body.fault).toMatchObject({ kind: 'error5xx', rate: 0.5, count: null, path: null });
+      const statuses: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const res = await callPartner(seeded, {
+          path: partnerPaths.getOrderStatus,
+          headers: { 'x-toss-user-key': '1' },
+          body: { orderId: 'x' },
+        });
+        statuses.push(res.status);
+      }
+      expect(statuses).toEqual([503, 200, 503, 200, 200]);
+    } finally {
+      await seeded.close();
+    }
+  });
+
   it('rate 0 never fires; DELETE clears every fault', async () => {
     await control(mock, 'POST', '/__mock/faults', { kind: 'error5xx', rate: 0 });
     expect((await orderStatus(1, 'x')).status).toBe(200);

@@ -116,7 +116,7 @@ export function mountDevPanel(options: DevPanelOptions): () => void {
     for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
     return node;
   };
-  const button = (label: string, onClick: () => Promise<unknown> | void, css = buttonCss) => {
+  const button = (label: string, onClick: () => unknown, css = buttonCss) => {
     const b = el('button', css, label, { type: 'button' });
     b.addEventListener('click', () => {
       void run(onClick);
@@ -132,7 +132,7 @@ export function mountDevPanel(options: DevPanelOptions): () => void {
   const message = el('div', 'font-size:12px;min-height:16px;margin-top:6px;color:#f04452;', '', {
     role: 'status',
   });
-  async function run(action: () => Promise<unknown> | void): Promise<void> {
+  async function run(action: () => unknown): Promise<void> {
     message.textContent = '';
     try {
       await action();

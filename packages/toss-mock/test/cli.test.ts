@@ -1,0 +1,66 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { tempDir } from './helpers';
+
+const packageDir = join(import.meta.dirname, '..');
+const tsx = join(packageDir, 'node_modules/.bin/tsx');
+
+function runCli(env: Record<string, string>): {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number>;
+} {
+  const child = spawn(tsx, ['src/cli.ts'], { cwd: packageDir, env: { ...process.env, ...env } });
+  let output = '';
+  child.stdout?.on('data', (d: Buffer) => {
+    output += d.toString();
+  });
+  child.stderr?.on('data', (d: Buffer) => {
+    output += d.toString();
+  });
+  const exited = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? -1)));
+  return { child, output: () => output, exited };
+}
+
+describe('pnpm toss:mock (src/cli.ts)', () => {
+  it('starts both APIs from the environment, creates the certs, and stops on SIGTERM', async () => {
+    const tmp = await tempDir();
+    const cli = runCli({
+      MOCK_TOSS_PORT: '0',
+      MOCK_TOSS_CONTROL_PORT: '0',
+      MOCK_TOSS_CERT_DIR: join(tmp.dir, 'certs'),
+    });
+    try {
+      const controlUrl = await new Promise<string>((resolve, reject) => {
+        const timer = setInterval(() => {
+          const match = /control API\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(cli.output());
+          if (match) {
+            clearInterval(timer);
+            resolve(match[1]!);
+          }
+        }, 20);
+        cli.exited.then(() => {
+          clearInterval(timer);
+          reject(new Error(`cli exited: ${cli.output()}`));
+        });
+      });
+      expect(cli.output()).toMatch(/partner API \(mTLS\) https:\/\/localhost:\d+/);
+      expect(cli.output()).toContain(join(tmp.dir, 'certs', 'client.pem'));
+      const health = await fetch(`${controlUrl}/__mock/health`);
+      expect(await health.json()).toEqual({ ok: true });
+      cli.child.kill('SIGTERM');
+      expect(await cli.exited).toBe(0);
+    } finally {
+      cli.child.kill('SIGKILL');
+      await tmp.remove();
+    }
+  });
+
+  it('refuses a bad environment with a message naming the variable', async () => {
+    const cli = runCli({ MOCK_TOSS_PORT: 'eighty', MOCK_TOSS_STATUS_READING: 'sometimes' });
+    expect(await cli.exited).toBe(1);
+    expect(cli.output()).toContain('MOCK_TOSS_PORT');
+    expect(cli.output()).toContain('MOCK_TOSS_STATUS_READING');
+  });
+});
