@@ -3,9 +3,9 @@
  * (verifies with the mock's partner API over mTLS) → completeProductGrant → inventory. Each test is a fresh user.
  */
 import type { TossMockHost } from '@ait-iap/toss-mock/host';
-import { act, fireEvent, renderHook, screen, waitFor } from '@testing-library/react';
+import { act, cleanup, fireEvent, renderHook, screen, waitFor } from '@testing-library/react';
 import type { ReactNode } from 'react';
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { balance, renderApp, setVisibility } from './app';
 import { installHost, type Stack, sent, startStack } from './harness';
 
@@ -20,6 +20,7 @@ afterAll(async () => {
   host?.uninstall();
   await stack?.close();
 });
+afterEach(() => cleanup()); // unmount → the purchase hook's cleanup runs
 beforeEach(async () => {
   await host.switchUser();
   await stack.control('DELETE', '/__mock/next-purchase');
