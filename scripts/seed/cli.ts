@@ -12,6 +12,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 import { type Catalog, formatViolation } from '@ait-iap/iap-contract';
 import { type CatalogSyncResult, type MockRefresh, refreshMock, syncDatabase } from './apply';
 import { checkDrift, formatDrift } from './drift';
@@ -54,31 +55,45 @@ function describeMock(result: MockRefresh): string {
 
 export async function runSeed(args: string[], io: SeedIo): Promise<number> {
   const { env, log, error } = io;
-  if (args.includes('--help') || args.includes('-h')) {
-    log(usage);
-    return 0;
-  }
-  const known = new Set(['--validate', '--sheet', '--check']);
-  const unknown = args.filter(
-    (arg, i) => arg.startsWith('-') && !known.has(arg) && args[i - 1] !== '--check',
-  );
-  const modes = args.filter((arg) => known.has(arg));
-  if (unknown.length > 0 || modes.length > 1) {
-    error(unknown.length > 0 ? `unknown option ${unknown.join(' ')}` : `pick one of ${modes.join(', ')}`);
+  let values: { help?: boolean; validate?: boolean; sheet?: boolean; check?: string };
+  try {
+    ({ values } = parseArgs({
+      args: args[0] === '--' ? args.slice(1) : args,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        help: { type: 'boolean', short: 'h' },
+        validate: { type: 'boolean' },
+        sheet: { type: 'boolean' },
+        check: { type: 'string' },
+      },
+    }));
+  } catch (e) {
+    error(e instanceof Error ? e.message : String(e));
     error(usage);
     return 2;
   }
-  const mode = modes[0];
-  let dumpPath: string | undefined;
-  if (mode === '--check') {
-    const value = args[args.indexOf('--check') + 1];
-    if (!value || value.startsWith('-')) {
-      error('--check needs the path of a getProductItemList() dump (JSON)');
-      error(usage);
-      return 2;
-    }
-    dumpPath = path.resolve(io.cwd, value);
+  if (values.help) {
+    log(usage);
+    return 0;
   }
+  const modes = [
+    values.validate && '--validate',
+    values.sheet && '--sheet',
+    values.check !== undefined && '--check',
+  ];
+  const picked = modes.filter((m): m is string => typeof m === 'string');
+  if (picked.length > 1) {
+    error(`pick one of ${picked.join(', ')}`);
+    error(usage);
+    return 2;
+  }
+  const mode = picked[0];
+  if (values.check === '') {
+    error('--check needs the path of a getProductItemList() dump (JSON)');
+    return 2;
+  }
+  const dumpPath = values.check ? path.resolve(io.cwd, values.check) : undefined;
 
   // 1. Validate everything before touching anything.
   const catalogPath = path.resolve(io.cwd, env.CATALOG_PATH || defaultCatalogPath);

@@ -47,17 +47,17 @@ describe('product images', () => {
     expect(readPngHeader(bytes)).toMatchObject({ ok: true, header: { width: 1024, height: 1024 } });
     expect(decodePng(bytes).data.length).toBe(1024 * 1024 * 4);
     expect(await checkImage(file)).toBeNull();
-  });
+  }, 60_000); // renders and encodes a full 1024×1024 image: ~1 s, more on a busy CI machine
 
   it("keeps an existing image (a fork's real art) unless forced", async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'seed-images-'));
-    await writeProductImages([coin], { root: dir });
+    await writeProductImages([coin], { root: dir, size: 32 });
     const file = path.join(dir, coin.image);
     const before = (await stat(file)).mtimeMs;
-    const [kept] = await writeProductImages([coin], { root: dir });
+    const [kept] = await writeProductImages([coin], { root: dir, size: 32 });
     expect(kept?.bytes).toBeNull();
     expect((await stat(file)).mtimeMs).toBe(before);
-    const [forced] = await writeProductImages([coin], { root: dir, force: true });
+    const [forced] = await writeProductImages([coin], { root: dir, force: true, size: 32 });
     expect(forced?.bytes).toBeGreaterThan(0);
   });
 });

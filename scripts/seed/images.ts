@@ -244,10 +244,13 @@ export interface WrittenImage {
   bytes: number | null;
 }
 
-/** Write each product's image (paths relative to `root`) unless the file exists; `force` rewrites them all. */
+/**
+ * Write each product's image (paths relative to `root`) unless the file exists; `force` rewrites them all.
+ * `size` is for quick tests only: the console takes 1024×1024.
+ */
 export async function writeProductImages(
   products: readonly CatalogProduct[],
-  options: { root: string; force?: boolean },
+  options: { root: string; force?: boolean; size?: number },
 ): Promise<WrittenImage[]> {
   const written: WrittenImage[] = [];
   for (const product of products) {
@@ -260,7 +263,7 @@ export async function writeProductImages(
       written.push({ sku: product.sku, image: product.image, bytes: null });
       continue;
     }
-    const png = encodePng(renderProductImage(product));
+    const png = encodePng(renderProductImage(product, options.size));
     await mkdir(path.dirname(file), { recursive: true });
     await writeFile(file, png);
     written.push({ sku: product.sku, image: product.image, bytes: png.length });

@@ -51,3 +51,13 @@ describe('pnpm seed --sheet', () => {
     expect(run.out.join('\n')).toBe(sheet);
   });
 });
+
+describe('pnpm seed usage', () => {
+  it('refuses unknown options, stray arguments and two modes at once, writing nothing', async () => {
+    for (const args of [['--sheeet'], ['products.json'], ['--sheet', '--validate'], ['--check']]) {
+      const run = await seed(args, { DATABASE_PATH: '/nonexistent/dir/app.db' });
+      expect(run.code, args.join(' ')).toBe(2);
+      expect(run.err.at(-1)).toMatch(/^usage: pnpm seed/);
+    }
+  });
+});
