@@ -168,7 +168,9 @@ export function createLedger(deps: CreateLedgerDeps) {
   const checkouts = new Map<string, Checkout>();
   const outcomes: QueuedOutcome[] = [];
   const faults: Fault[] = [];
-  let nextUserKey = 100_001;
+  // A random 9-digit start, kept across resets: a browser that remembers user 123456789 from an earlier run
+  // never silently becomes the user a test or the seed script just created.
+  let nextUserKey = 100_000_000 + (randomBytes(4).readUInt32BE(0) % 800_000_000);
   let nextFaultId = 1;
 
   const nowMs = () => clock.now().getTime();
@@ -757,7 +759,6 @@ export function createLedger(deps: CreateLedgerDeps) {
     faults.length = 0;
     clock.reset();
     Object.assign(options, initialOptions);
-    nextUserKey = 100_001;
   }
 
   function snapshot() {

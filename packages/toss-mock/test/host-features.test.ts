@@ -3,6 +3,9 @@
  * The REAL SDK against the mock host: login, constants and version gates, the product list as Toss shows it,
  * history paging, subscriptions, old Toss apps and the sandbox app.
  */
+
+import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:net';
 import { partnerPaths } from '@ait-iap/iap-contract';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { installTossMockHost, type TossMockHost } from '../src/host/index';
@@ -104,6 +107,24 @@ describe('login and identity', () => {
     const fresh = await install().ready;
     expect(fresh).not.toBe(424242);
     expect(await install({ userKey: 777 }).ready).toBe(777);
+  });
+});
+
+describe('the mock starts after the page', () => {
+  it('creates the user on the first call once the control API answers', async () => {
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise((resolve) => probe.close(resolve));
+    const late = install({ controlUrl: `http://127.0.0.1:${port}` });
+    await expect(late.ready).rejects.toThrow();
+    const second = await startTestMock({ controlPort: port });
+    try {
+      expect(await sdk.appLogin()).toMatchObject({ referrer: 'DEFAULT' });
+      expect(second.state.users.has(late.userKey()!)).toBe(true);
+    } finally {
+      await second.close();
+    }
   });
 });
 

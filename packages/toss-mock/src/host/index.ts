@@ -160,6 +160,15 @@ export function installTossMockHost(options: TossMockHostOptions): TossMockHost 
   }
   let ready = useUser(initialUser());
   ready.catch(() => {}); // surfaced to the SDK caller that needs it
+  /** The user, retrying once more if the mock was not reachable when the host was installed. */
+  async function user(): Promise<number> {
+    try {
+      return await ready;
+    } catch {
+      ready = useUser(currentUser ?? initialUser());
+      return ready;
+    }
+  }
 
   // 3. Answers, always asynchronous and JSON-round-tripped, to the emitter the SDK installed.
   function emit(name: string, payload: unknown): void {
@@ -184,7 +193,7 @@ export function installTossMockHost(options: TossMockHostOptions): TossMockHost 
   // 4. Methods (`type: 'method'`): resolve or reject once.
   const methods: Record<string, (args: unknown[]) => Promise<unknown>> = {
     appLogin: async () => {
-      const userKey = await ready;
+      const userKey = await user();
       return control.post('/__mock/host/login', {
         userKey,
         referrer: environment === 'sandbox' ? 'SANDBOX' : 'DEFAULT',
@@ -196,13 +205,13 @@ export function installTossMockHost(options: TossMockHostOptions): TossMockHost 
     },
     getPendingOrders: async () => {
       if (!supported('getPendingOrders')) return undefined;
-      return control.post('/__mock/host/pending', { userKey: await ready });
+      return control.post('/__mock/host/pending', { userKey: await user() });
     },
     getCompletedOrRefundedOrders: async (args) => {
       if (!supported('getCompletedOrRefundedOrders')) return undefined;
       const key = (args[0] as { key?: unknown } | undefined)?.key;
       return control.post('/__mock/host/completed', {
-        userKey: await ready,
+        userKey: await user(),
         key: typeof key === 'string' ? key : null,
       });
     },
@@ -211,12 +220,12 @@ export function installTossMockHost(options: TossMockHostOptions): TossMockHost 
       const orderId = orderIdOf(args);
       const result = await control.post<
         { ok: true; value: boolean } | { ok: false; code: string; message: string }
-      >('/__mock/host/complete', { userKey: await ready, orderId });
+      >('/__mock/host/complete', { userKey: await user(), orderId });
       if (!result.ok) throw new BridgeFailure(result.code, result.message);
       return result.value;
     },
     getSubscriptionInfo: async (args) => {
-      return control.post('/__mock/host/subscription', { userKey: await ready, orderId: orderIdOf(args) });
+      return control.post('/__mock/host/subscription', { userKey: await user(), orderId: orderIdOf(args) });
     },
     processProductGrant: async (args) => {
       const input = (args[0] ?? {}) as { orderId?: unknown; isProductGranted?: unknown };
@@ -270,7 +279,7 @@ export function installTossMockHost(options: TossMockHostOptions): TossMockHost 
     sku: string,
     offerId: string | null,
   ): Promise<{ ok: true; pay: PayResponse } | { ok: false; code: SdkIapErrorCode; message: string } | null> {
-    const userKey = await ready;
+    const userKey = await user();
     const started = await control.post<CheckoutResponse>('/__mock/host/checkout', {
       userKey,
       sku,
@@ -342,7 +351,7 @@ export function installTossMockHost(options: TossMockHostOptions): TossMockHost 
       if (!pay.ok) return onError(pay.code, pay.message);
       if (pay.after === 'close-after-payment') return closeApp();
 
-      const userKey = await ready;
+      const userKey = await user();
       const answer = waitForGrant(pay.orderId, grantDeadlineMs);
       onEvent({
         type: 'purchased',
