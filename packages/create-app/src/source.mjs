@@ -72,6 +72,8 @@ export function fromPackedPath(file) {
  */
 export function findStarterCheckout(dir = packageRoot) {
   const root = path.resolve(dir, '..', '..');
+  // Only the starter's own layout counts: installed under some other repo's node_modules, this is not a checkout.
+  if (path.relative(root, dir).split(path.sep).join('/') !== SELF_DIR) return null;
   if (!existsSync(path.join(root, 'pnpm-workspace.yaml'))) return null;
   try {
     const top = execFileSync('git', ['rev-parse', '--show-toplevel'], {

@@ -69,3 +69,10 @@ describe('which starter files a new project gets', () => {
     );
   });
 });
+
+describe('finding the starter checkout', () => {
+  it('does not mistake another repository for the starter when installed in its node_modules', () => {
+    expect(findStarterCheckout(path.join(checkout!, 'node_modules', 'create-ait-iap'))).toBeNull();
+    expect(findStarterCheckout(path.join(checkout!, 'packages', 'create-app'))).toBe(checkout);
+  });
+});
