@@ -177,6 +177,16 @@ describe('the user cancels', () => {
     expect(ordersOfUser()).toEqual([]);
   });
 
+  it('cleanup right away (before the sheet could open) shows no sheet and makes no order', async () => {
+    host.setCheckout('sheet');
+    const purchase = buy('coin_100');
+    purchase.cleanup();
+    await eventually(() => expect(mock.state.snapshot().orders).toEqual([]));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(document.querySelector('[role="dialog"]')).toBeNull();
+    expect(purchase.rec).toEqual({ events: [], errors: [], grants: [] });
+  });
+
   it('cleanup while the sheet is open closes it and nothing more is emitted', async () => {
     host.setCheckout('sheet');
     const purchase = buy('coin_100');

@@ -288,6 +288,12 @@ export function installTossMockHost(options: TossMockHostOptions): TossMockHost 
       environment,
     });
     if (!started.ok) return started;
+    const cancel = () =>
+      control.post(`/__mock/host/checkout/${encodeURIComponent(started.checkoutId)}/cancel`);
+    if (listener && !listener.active) {
+      await cancel(); // cleaned up before the sheet could open
+      return null;
+    }
     let confirmed = true;
     if (checkoutMode === 'sheet') {
       const sheet = showCheckoutSheet(win.document, {
@@ -300,11 +306,11 @@ export function installTossMockHost(options: TossMockHostOptions): TossMockHost 
       if (listener) listener.sheet = null;
     }
     if (listener && !listener.active) {
-      await control.post(`/__mock/host/checkout/${encodeURIComponent(started.checkoutId)}/cancel`);
+      await cancel();
       return null;
     }
     if (!confirmed) {
-      await control.post(`/__mock/host/checkout/${encodeURIComponent(started.checkoutId)}/cancel`);
+      await cancel();
       return { ok: false, code: 'USER_CANCELED', message: sdkErrorMessages.USER_CANCELED };
     }
     const pay = await control.post<PayResponse>(
@@ -341,10 +347,8 @@ export function installTossMockHost(options: TossMockHostOptions): TossMockHost 
       const args = (message.args ?? {}) as { sku?: unknown; offerId?: unknown };
       const sku = typeof args.sku === 'string' ? args.sku : '';
       const offerId = typeof args.offerId === 'string' ? args.offerId : null;
-      const [{ grantDeadlineMs }, done] = await Promise.all([
-        hostConfig(),
-        checkout(listener, kind, sku, offerId),
-      ]);
+      const { grantDeadlineMs } = await hostConfig();
+      const done = await checkout(listener, kind, sku, offerId);
       if (done === null) return;
       if (!done.ok) return onError(done.code, done.message);
       const pay = done.pay;
