@@ -56,6 +56,7 @@ const EnvSchema = z.object({
   RECONCILE_INTERVAL_SECONDS: intFrom('RECONCILE_INTERVAL_SECONDS', 300, 0),
   RECONCILE_LOOKBACK_DAYS: intFrom('RECONCILE_LOOKBACK_DAYS', 30, 1),
   RECONCILE_ALERT_AFTER_SECONDS: intFrom('RECONCILE_ALERT_AFTER_SECONDS', 600, 0),
+  RECONCILE_BATCH_SIZE: intFrom('RECONCILE_BATCH_SIZE', 200, 1),
   RATE_LIMIT_LOGIN_PER_MINUTE: intFrom('RATE_LIMIT_LOGIN_PER_MINUTE', 20, 1),
   RATE_LIMIT_FULFILL_PER_MINUTE: intFrom('RATE_LIMIT_FULFILL_PER_MINUTE', 120, 1),
   BODY_LIMIT_BYTES: intFrom('BODY_LIMIT_BYTES', 100_000, 1_024),
@@ -89,7 +90,7 @@ export interface Config {
     totalTimeoutMs: number;
   };
   corsOrigins: string[];
-  reconcile: { intervalSeconds: number; lookbackDays: number; alertAfterSeconds: number };
+  reconcile: { intervalSeconds: number; lookbackDays: number; alertAfterSeconds: number; limit: number };
   rateLimits: { loginPerMinute: number; fulfillPerMinute: number };
   bodyLimitBytes: number;
   shutdownGraceMs: number;
@@ -178,6 +179,7 @@ export function loadConfig(rawEnv: Record<string, string | undefined> = process.
       intervalSeconds: e.RECONCILE_INTERVAL_SECONDS,
       lookbackDays: e.RECONCILE_LOOKBACK_DAYS,
       alertAfterSeconds: e.RECONCILE_ALERT_AFTER_SECONDS,
+      limit: e.RECONCILE_BATCH_SIZE,
     },
     rateLimits: {
       loginPerMinute: e.RATE_LIMIT_LOGIN_PER_MINUTE,

@@ -203,3 +203,32 @@ test('logs: one JSON line per order state change, user keys only hashed', async 
   const rawKey = new RegExp(`[^0-9a-f]${user.userKey}[^0-9a-f]`);
   expect(lines.filter((line) => rawKey.test(line))).toEqual([]);
 });
+
+test('reconcile re-checks the least recently checked grants first, so every grant gets its turn', async () => {
+  const user = await loginUser(server.api, mock.control);
+  const orderIds: string[] = [];
+  for (let i = 0; i < 3; i++) {
+    const { orderId } = await mock.control.order(user.userKey, 'coin_100');
+    await fulfill(user.token, orderId, 'coin_100');
+    orderIds.push(orderId);
+  }
+  const checked = async () =>
+    (
+      await deps()
+        .database.db.selectFrom('orders')
+        .select(['order_id', 'checked_at'])
+        .where('order_id', 'in', orderIds)
+        .execute()
+    ).filter((row) => row.checked_at !== null).length;
+  // Batches of one: each run takes a grant nobody checked yet, until all of this user's have been checked.
+  let runs = 0;
+  while ((await checked()) < 3 && runs < 50) {
+    await reconcile(deps(), { ...options, limit: 1 });
+    runs += 1;
+  }
+  expect(await checked()).toBe(3);
+  const before = (await deps().database.db.selectFrom('fulfillment_attempts').select('id').execute()).length;
+  await reconcile(deps(), { ...options, limit: 5 });
+  const after = (await deps().database.db.selectFrom('fulfillment_attempts').select('id').execute()).length;
+  expect(after).toBe(before); // routine re-checks do not grow the attempts table
+});

@@ -165,8 +165,19 @@ const m001: Migration = {
   },
 };
 
+/** When the reconcile job last confirmed a granted order with Toss (it re-checks the least recently checked first). */
+const m002: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable('orders').addColumn('checked_at', 'text').execute();
+  },
+  async down(db: Kysely<unknown>) {
+    await db.schema.alterTable('orders').dropColumn('checked_at').execute();
+  },
+};
+
 export const migrations: Record<string, Migration> = {
   '001_initial': m001,
+  '002_orders_checked_at': m002,
 };
 
 class StaticMigrationProvider implements MigrationProvider {

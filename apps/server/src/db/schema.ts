@@ -72,6 +72,8 @@ export interface OrdersTable {
   updated_at: string;
   granted_at: string | null;
   revoked_at: string | null;
+  /** Last time the reconcile job confirmed this order's status with Toss. */
+  checked_at: string | null;
 }
 
 /** Every fulfillment attempt and its outcome, including the ones that could not reach Toss (ops + recovery). */

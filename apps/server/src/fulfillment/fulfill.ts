@@ -271,6 +271,7 @@ export async function fulfill(deps: FulfillDeps, request: FulfillRequest): Promi
       updated_at: at,
       granted_at: null,
       revoked_at: null,
+      checked_at: null,
     };
     await trx
       .insertInto('orders')
@@ -286,8 +287,18 @@ export async function fulfill(deps: FulfillDeps, request: FulfillRequest): Promi
     let from: string | null = null;
     if (row.user_id !== user.userId) reason = 'ORDER_CONFLICT';
     else if (row.sku !== product.sku) reason = 'SKU_MISMATCH';
-    else if (row.state === 'GRANTED') reason = 'ALREADY_GRANTED';
-    else if (row.state === 'REVOKED') reason = 'REVOKED';
+    else if (row.state === 'GRANTED') {
+      reason = 'ALREADY_GRANTED';
+      if (request.source === 'reconcile') {
+        // A routine re-check that changed nothing: not an attempt worth a row (reconcile notes `checked_at`).
+        await trx
+          .updateTable('orders')
+          .set({ toss_status: tossStatus })
+          .where('order_id', '=', orderId)
+          .execute();
+        return { reason, from };
+      }
+    } else if (row.state === 'REVOKED') reason = 'REVOKED';
     else {
       from = existing ? row.state : null;
       await applyGrant({

@@ -6,6 +6,7 @@
  *  3. reports the ones still not granted after RECONCILE_ALERT_AFTER_SECONDS (logged at warn level for alerting).
  * You probably don't need to edit this file.
  */
+import { sql } from 'kysely';
 import { isoAt } from '../clock';
 import { type FulfillDeps, fulfill } from './fulfill';
 import { mapLimit } from './sync';
@@ -13,7 +14,7 @@ import { mapLimit } from './sync';
 export interface ReconcileOptions {
   lookbackDays: number;
   alertAfterSeconds: number;
-  /** Max orders re-checked per run. */
+  /** Max orders re-checked (and max retried) per run. Default 200. */
   limit?: number;
 }
 
@@ -38,17 +39,18 @@ export async function reconcile(deps: FulfillDeps, options: ReconcileOptions): P
   const db = deps.database.db;
   const now = deps.clock.now();
   const since = isoAt(now - options.lookbackDays * 86_400_000);
-  const limit = options.limit ?? 500;
+  const limit = options.limit ?? 200;
   const report: ReconcileReport = { rechecked: 0, revoked: [], retried: 0, granted: [], stuck: [] };
 
-  // 1. Recent grants: refunded since?
+  // 1. Recent grants: refunded since? The least recently checked first, so every grant gets its turn.
   const granted = await db
     .selectFrom('orders')
     .innerJoin('users', 'users.id', 'orders.user_id')
     .select(['orders.order_id', 'orders.sku', 'orders.user_id', 'users.user_key'])
     .where('orders.state', '=', 'GRANTED')
     .where('orders.granted_at', '>=', since)
-    .orderBy('orders.granted_at', 'desc')
+    .orderBy(sql`coalesce(orders.checked_at, orders.granted_at)`)
+    .orderBy('orders.order_id')
     .limit(limit)
     .execute();
   const rechecks = await mapLimit(granted, 4, (row) =>
@@ -61,36 +63,58 @@ export async function reconcile(deps: FulfillDeps, options: ReconcileOptions): P
     }),
   );
   report.rechecked = granted.length;
+  if (granted.length > 0) {
+    // Whatever the outcome, these move to the back of the queue.
+    await db
+      .updateTable('orders')
+      .set({ checked_at: isoAt(deps.clock.now()) })
+      .where(
+        'order_id',
+        'in',
+        granted.map((row) => row.order_id),
+      )
+      .execute();
+  }
   for (const result of rechecks) if (result.effect === 'revoked') report.revoked.push(result.output.orderId);
 
-  // 2. Orders whose latest attempt (per order and caller) was retryable, and that are not settled in the ledger.
-  const attempts = await db
-    .selectFrom('fulfillment_attempts')
-    .innerJoin('users', 'users.id', 'fulfillment_attempts.user_id')
-    .leftJoin('orders', 'orders.order_id', 'fulfillment_attempts.order_id')
-    .select([
-      'fulfillment_attempts.order_id',
-      'fulfillment_attempts.user_id',
-      'fulfillment_attempts.sku',
-      'fulfillment_attempts.outcome',
-      'fulfillment_attempts.retryable',
-      'fulfillment_attempts.created_at',
-      'users.user_key',
-      'orders.state',
-    ])
-    .where('fulfillment_attempts.created_at', '>=', since)
-    .orderBy('fulfillment_attempts.created_at')
-    .orderBy('fulfillment_attempts.id')
+  // 2. Orders someone asked for that are not settled, whose latest attempt (by that caller) was retryable.
+  const candidates = await db
+    .selectFrom('fulfillment_attempts as a')
+    .leftJoin('orders as o', 'o.order_id', 'a.order_id')
+    .select(['a.order_id', 'a.user_id', (eb) => eb.fn.min('a.created_at').as('first_seen_at')])
+    .where('a.retryable', '=', 1)
+    .where('a.created_at', '>=', since)
+    .where((eb) => eb.or([eb('o.order_id', 'is', null), eb('o.state', '=', 'RECEIVED')]))
+    .groupBy(['a.order_id', 'a.user_id'])
+    .orderBy('first_seen_at')
+    .limit(limit)
     .execute();
-  const latest = new Map<string, (typeof attempts)[number] & { firstSeenAt: string }>();
-  for (const attempt of attempts) {
-    const key = `${attempt.order_id}\u0000${attempt.user_id}`;
-    const firstSeenAt = latest.get(key)?.firstSeenAt ?? attempt.created_at;
-    latest.set(key, { ...attempt, firstSeenAt });
+  const pending: Array<{
+    order_id: string;
+    user_id: string;
+    user_key: string;
+    sku: string;
+    firstSeenAt: string;
+  }> = [];
+  for (const candidate of candidates) {
+    const last = await db
+      .selectFrom('fulfillment_attempts')
+      .innerJoin('users', 'users.id', 'fulfillment_attempts.user_id')
+      .select(['fulfillment_attempts.sku', 'fulfillment_attempts.retryable', 'users.user_key'])
+      .where('fulfillment_attempts.order_id', '=', candidate.order_id)
+      .where('fulfillment_attempts.user_id', '=', candidate.user_id)
+      .orderBy('fulfillment_attempts.created_at', 'desc')
+      .orderBy('fulfillment_attempts.id', 'desc')
+      .executeTakeFirst();
+    if (last?.retryable !== 1) continue; // settled since (e.g. later refused)
+    pending.push({
+      order_id: candidate.order_id,
+      user_id: candidate.user_id,
+      user_key: last.user_key,
+      sku: last.sku,
+      firstSeenAt: String(candidate.first_seen_at),
+    });
   }
-  const pending = [...latest.values()]
-    .filter((a) => a.retryable === 1 && (a.state === null || a.state === 'RECEIVED'))
-    .slice(0, limit);
   const retries = await mapLimit(pending, 4, (a) =>
     fulfill(deps, {
       user: { userId: a.user_id, userKey: a.user_key },
