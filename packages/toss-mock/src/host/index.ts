@@ -278,7 +278,11 @@ export function installTossMockHost(options: TossMockHostOptions): TossMockHost 
     kind: PurchaseKind,
     sku: string,
     offerId: string | null,
-  ): Promise<{ ok: true; pay: PayResponse } | { ok: false; code: SdkIapErrorCode; message: string } | null> {
+  ): Promise<
+    | { ok: true; pay: PayResponse; userKey: number }
+    | { ok: false; code: SdkIapErrorCode; message: string }
+    | null
+  > {
     const userKey = await user();
     const started = await control.post<CheckoutResponse>('/__mock/host/checkout', {
       userKey,
@@ -316,7 +320,7 @@ export function installTossMockHost(options: TossMockHostOptions): TossMockHost 
     const pay = await control.post<PayResponse>(
       `/__mock/host/checkout/${encodeURIComponent(started.checkoutId)}/pay`,
     );
-    return { ok: true, pay };
+    return { ok: true, pay, userKey };
   }
 
   function waitForGrant(orderId: string, deadlineMs: number): Promise<boolean | 'timeout'> {
@@ -355,7 +359,7 @@ export function installTossMockHost(options: TossMockHostOptions): TossMockHost 
       if (!pay.ok) return onError(pay.code, pay.message);
       if (pay.after === 'close-after-payment') return closeApp();
 
-      const userKey = await user();
+      const { userKey } = done; // the buyer, even if the page switches users meanwhile
       const answer = waitForGrant(pay.orderId, grantDeadlineMs);
       onEvent({
         type: 'purchased',
