@@ -12,7 +12,7 @@ import path from 'node:path';
 import { mockControl, serverApi } from './api';
 import { createJsonClient, type LoadResult, runLoad, runPool } from './http';
 import { checkLedger, type LedgerReport } from './ledger-check';
-import { readRss, sleep } from './proc';
+import { readCpuMs, readRss, sleep } from './proc';
 import { type RunningServer, startBaseline, startInprocServer, startMainServer, startMock } from './targets';
 
 export interface FulfillOptions {
@@ -36,6 +36,8 @@ export interface TargetResult {
   serial: LoadResult;
   rssPeakBytes: number | null;
   rssEndBytes: number | null;
+  /** Server CPU time (user + system) per timed request: robust to a busy machine, unlike req/s. */
+  cpuMsPerRequest: number | null;
   /** null for the baseline (its tables are a subset). */
   ledger: LedgerReport | null;
   /** Sum of COIN balances read back through me.inventory vs what the granted orders should credit. */
@@ -81,17 +83,24 @@ async function timed(
   serial: LoadResult;
   rssPeakBytes: number | null;
   rssEndBytes: number | null;
+  cpuMsPerRequest: number | null;
 }> {
   // Warm-up: the same requests on other orders, not timed (JIT, SQLite page cache, keep-alive sockets).
   await runLoad(options.warmup, options.concurrency, (i) => send(options.orders + i));
   const profiling = options.profilePath !== undefined && server.env.BENCH_CPU_PROFILE !== undefined;
   if (profiling) server.child.process.kill('SIGUSR2'); // start the profiler: steady state only
   const sampler = sampleRss(server.child.pid);
+  const cpuBefore = readCpuMs(server.child.pid);
   const load = await runLoad(options.orders, options.concurrency, send);
+  const cpuAfter = readCpuMs(server.child.pid);
   const rss = sampler.stop();
   if (profiling) await stopProfiler(server);
   const serial = await runLoad(options.serial, 1, (i) => send(options.orders + options.warmup + i));
-  return { load, serial, rssPeakBytes: rss.peak, rssEndBytes: rss.end };
+  const cpuMsPerRequest =
+    cpuBefore !== null && cpuAfter !== null && load.requests > 0
+      ? (cpuAfter - cpuBefore) / load.requests
+      : null;
+  return { load, serial, rssPeakBytes: rss.peak, rssEndBytes: rss.end, cpuMsPerRequest };
 }
 
 async function stopProfiler(server: RunningServer): Promise<void> {

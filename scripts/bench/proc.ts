@@ -160,6 +160,19 @@ export function readRss(pid: number): { rssBytes: number; peakBytes: number } | 
   }
 }
 
+/** CPU time a process has used so far (user + system), in milliseconds (Linux /proc). */
+export function readCpuMs(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the ")" that ends the command name: state is field 3, utime 14, stime 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return Number.isFinite(ticks) ? (ticks * 1000) / 100 : null; // USER_HZ is 100 on Linux
+  } catch {
+    return null;
+  }
+}
+
 /** Ask the OS for a free loopback port (bind port 0, read it, close). */
 export async function freePort(): Promise<number> {
   const { createServer } = await import('node:net');

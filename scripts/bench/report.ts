@@ -71,6 +71,8 @@ export function summary(results: BenchResults) {
     p50Ms: f?.inproc ? round(f.inproc.load.latency.p50Ms, 1) : null,
     p99Ms: f?.inproc ? round(f.inproc.load.latency.p99Ms, 1) : null,
     baselineP99Ms: f?.baseline ? round(f.baseline.load.latency.p99Ms, 1) : null,
+    fulfillCpuMsPerReq: f?.inproc?.cpuMsPerRequest != null ? round(f.inproc.cpuMsPerRequest, 2) : null,
+    baselineCpuMsPerReq: f?.baseline?.cpuMsPerRequest != null ? round(f.baseline.cpuMsPerRequest, 2) : null,
     mockRps: f?.mock ? round(f.mock.load.rps, 0) : null,
     mockP99Ms: f?.mock ? round(f.mock.load.latency.p99Ms, 1) : null,
     serverRssPeakBytes: f?.inproc?.rssPeakBytes ?? null,
@@ -105,7 +107,8 @@ function targetRow(t: TargetResult | undefined, baseline: TargetResult | undefin
   const l = t.load;
   const vs = baseline && t !== baseline ? `${round(l.rps / baseline.load.rps, 2)}×` : '1×';
   const failed = l.failed > 0 ? ` (${l.failed} failed)` : '';
-  return `| ${t.label} | ${round(l.rps, 0)}${failed} | ${ms(l.latency.p50Ms)} | ${ms(l.latency.p95Ms)} | ${ms(l.latency.p99Ms)} | ${ms(t.serial.latency.p50Ms)} / ${ms(t.serial.latency.p99Ms)} | ${mb(t.rssPeakBytes)} | ${vs} |`;
+  const cpu = t.cpuMsPerRequest === null ? '–' : round(t.cpuMsPerRequest, 2).toString();
+  return `| ${t.label} | ${round(l.rps, 0)}${failed} | ${ms(l.latency.p50Ms)} | ${ms(l.latency.p95Ms)} | ${ms(l.latency.p99Ms)} | ${ms(t.serial.latency.p50Ms)} / ${ms(t.serial.latency.p99Ms)} | ${cpu} | ${mb(t.rssPeakBytes)} | ${vs} |`;
 }
 
 const check = (ok: boolean | null) => (ok === null ? '–' : ok ? 'met' : '**missed**');
@@ -129,10 +132,12 @@ export function markdown(results: BenchResults, s: Summary): string {
       '',
       `Each target is a fresh process on a fresh SQLite file; ${o.warmup} warm-up requests first (not timed). ` +
         `Latency is per request as the client sees it; "C=1" is ${o.serial} more orders one at a time (the cost of ` +
-        `one fulfillment, no queueing); RSS is the server process's peak during the timed run.`,
+        `one fulfillment, no queueing); "CPU ms/req" is the server process's user+system CPU time over the timed run ` +
+        `divided by its requests (it holds steady when the machine is busy, req/s does not); RSS is the server ` +
+        `process's peak during the timed run.`,
       '',
-      '| Target | req/s | p50 ms | p95 ms | p99 ms | C=1 p50 / p99 ms | server RSS | vs baseline |',
-      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+      '| Target | req/s | p50 ms | p95 ms | p99 ms | C=1 p50 / p99 ms | CPU ms/req | server RSS | vs baseline |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     );
     for (const t of [f.baseline, f.inproc, f.mock]) if (t) lines.push(targetRow(t, f.baseline));
     lines.push('');
