@@ -170,7 +170,7 @@ describe('operators', () => {
     expect(result).toMatchObject({ ok: false, error: expect.stringContaining('recheck') });
   });
 
-  test('the ops CLI shows an order and refuses a revoke without a reason', async () => {
+  test('the ops CLI shows an order with its attempts', async () => {
     const user = await loginUser(server.api, mock.control);
     const { orderId } = await mock.control.order(user.userKey, 'coin_100');
     await fulfill(user.token, orderId, 'coin_100');
@@ -182,11 +182,6 @@ describe('operators', () => {
     const parsed = JSON.parse(shown.stdout) as { order: { state: string }; attempts: unknown[] };
     expect(parsed.order.state).toBe('GRANTED');
     expect(parsed.attempts).toHaveLength(1);
-    const refused = await run(process.execPath, ['--import', 'tsx', 'src/ops/cli.ts', 'revoke', orderId], {
-      cwd: serverDir,
-      env,
-    }).catch((error: { code: number; stderr: string }) => error);
-    expect(refused).toMatchObject({ code: 1, stderr: expect.stringContaining('--reason') });
   });
 });
 
