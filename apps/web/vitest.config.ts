@@ -11,6 +11,6 @@ export default defineConfig({
     setupFiles: ['test/setup.ts'],
     reporters: ['default', 'json'],
     outputFile: { json: '.test-results/vitest.json' },
-    testTimeout: 20_000,
+    testTimeout: 30_000,
   },
 });

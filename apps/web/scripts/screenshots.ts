@@ -18,9 +18,35 @@ import { createServer } from '../../server/src/server';
 const webRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = join(webRoot, 'docs', 'screenshots');
 const require = createRequire(join(webRoot, '..', '..', 'e2e', 'package.json'));
-// playwright comes from the e2e package (this app does not depend on it); types through the same path.
-const { chromium } =
-  require('@playwright/test') as typeof import('../../../e2e/node_modules/@playwright/test');
+// playwright comes from the e2e package (this app does not depend on it); the little of it used here, typed:
+interface Locator {
+  click(): Promise<void>;
+  first(): Locator;
+  waitFor(options?: {
+    state?: 'attached' | 'detached' | 'visible' | 'hidden';
+    timeout?: number;
+  }): Promise<void>;
+}
+interface Page {
+  goto(url: string): Promise<unknown>;
+  on(event: 'pageerror', listener: (error: Error) => void): void;
+  getByTestId(id: string): Locator;
+  getByRole(role: 'button' | 'dialog', options: { name: string }): Locator;
+  getByText(text: string): Locator;
+  waitForTimeout(ms: number): Promise<void>;
+  screenshot(options: { path: string }): Promise<unknown>;
+}
+interface Browser {
+  newPage(options: {
+    viewport: { width: number; height: number };
+    deviceScaleFactor: number;
+    locale: string;
+  }): Promise<Page>;
+  close(): Promise<void>;
+}
+const { chromium } = require('@playwright/test') as {
+  chromium: { launch(options: { executablePath: string; args: string[] }): Promise<Browser> };
+};
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

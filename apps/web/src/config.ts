@@ -10,6 +10,8 @@ export interface WebConfig {
   grantTimeoutMs: number;
   /** How long to wait for `completeProductGrant` before leaving the order to recovery. */
   completeTimeoutMs: number;
+  /** Recovery has no Toss deadline: it waits longer for our server (per pending order). */
+  recoveryTimeoutMs: number;
 }
 
 function parseUrl(name: string, value: string | undefined, fallback: string): string {
@@ -28,5 +30,6 @@ export function readConfig(env: ImportMetaEnv = import.meta.env): WebConfig {
     apiUrl: parseUrl('VITE_API_URL', env.VITE_API_URL, 'http://127.0.0.1:3000'),
     grantTimeoutMs: 20_000,
     completeTimeoutMs: 10_000,
+    recoveryTimeoutMs: 15_000,
   };
 }

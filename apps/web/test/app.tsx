@@ -12,6 +12,7 @@ export async function renderApp(stack: Stack, options: { grantTimeoutMs?: number
     apiUrl: stack.apiUrl,
     grantTimeoutMs: options.grantTimeoutMs ?? 5_000,
     completeTimeoutMs: 3_000,
+    recoveryTimeoutMs: 10_000,
   });
   const view = render(<App services={services} />);
   await screen.findByTestId('app-ready', undefined, { timeout: 10_000 });

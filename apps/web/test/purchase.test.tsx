@@ -164,6 +164,28 @@ describe('recovery', () => {
     expect(balance()).toBe('100');
   });
 
+  test('a server slower than the grant deadline: processProductGrant answers false in time, recovery finishes the order, coins once', async () => {
+    await renderApp(stack, { grantTimeoutMs: 400 });
+    // Every partner API call takes 1.2 s (inside the server's own 1.5 s Toss timeout): the grant lands late.
+    await stack.control('POST', '/__mock/faults', { kind: 'latency', ms: 1_200, count: 1 });
+    const from = host.messages.length;
+    fireEvent.click(screen.getByTestId('buy-coin_100'));
+
+    await screen.findByTestId('error-PRODUCT_NOT_GRANTED_BY_PARTNER');
+    expect(sent(host, from, 'method', 'processProductGrant').map((m) => m.args)).toEqual([
+      [{ orderId: ordersOfUser()[0]?.orderId, isProductGranted: false }],
+    ]);
+    expect(checkouts(from).cleanedUp).toBe(true);
+    await waitFor(() => expect(screen.queryByTestId('pending-recovery')).toBeNull());
+
+    // Back in the foreground (the server has long finished): recovery acknowledges the order.
+    setVisibility('hidden');
+    setVisibility('visible');
+    await waitFor(() => expect(ordersOfUser()[0]).toMatchObject({ completed: true }));
+    await waitFor(() => expect(balance()).toBe('100'));
+    expect(ordersOfUser()).toHaveLength(1);
+  }, 45_000);
+
   test('pending orders are recovered before a new purchase opens its checkout', async () => {
     // A paid, never-granted order created behind the app's back (e.g. on another device).
     const { orderId } = await stack.control<{ orderId: string }>('POST', '/__mock/orders', {

@@ -39,7 +39,7 @@ export function createAppServices(config: WebConfig, options: ServiceOptions = {
   getToken = session.token;
   const recovery = createRecoveryRunner({
     api: session.api,
-    grantTimeoutMs: config.grantTimeoutMs,
+    fulfillTimeoutMs: config.recoveryTimeoutMs,
     completeTimeoutMs: config.completeTimeoutMs,
   });
   return { config, api: session.api, login: session.login, recovery };

@@ -11,7 +11,8 @@ import { completeProductGrant, getPendingOrders, withTimeout } from './sdk';
 
 export interface RecoveryDeps {
   api: Pick<ShopApi, 'fulfill'>;
-  grantTimeoutMs: number;
+  /** Per order; recovery has no Toss deadline, so this can be longer than the purchase's grant deadline. */
+  fulfillTimeoutMs: number;
   completeTimeoutMs: number;
 }
 
@@ -50,7 +51,7 @@ export async function recoverPendingOrders(deps: RecoveryDeps): Promise<Recovery
     try {
       const out = await withTimeout(
         deps.api.fulfill({ orderId: order.orderId, sku: order.sku }),
-        deps.grantTimeoutMs,
+        deps.fulfillTimeoutMs,
         'iap.fulfill',
       );
       granted = out.granted === true;
