@@ -87,6 +87,7 @@ export function summary(results: BenchResults) {
     baselineJsGzipBytes: base?.initialJsGzipBytes ?? null,
     bundleRatio: web && base ? round(web.initialJsGzipBytes / base.initialJsGzipBytes, 2) : null,
     webInitialCssGzipBytes: web?.initialCssGzipBytes ?? null,
+    webWithEntryLazyJsGzipBytes: web?.firstLazyLevelJsGzipBytes ?? null,
     errors: results.errors.length,
     elapsedSeconds: round(results.elapsedMs / 1000, 0),
   };
@@ -194,12 +195,22 @@ export function markdown(results: BenchResults, s: Summary): string {
     lines.push(
       '## Bundle: initial JS/CSS the entry HTML loads (gzip), production builds made in this run',
       '',
-      '| Build | initial JS gzip | initial CSS gzip | initial JS raw | all JS gzip (lazy included) | JS chunks |',
-      '| --- | ---: | ---: | ---: | ---: | ---: |',
-      `| apps/web (production) | ${kb(b.web.initialJsGzipBytes)} | ${kb(b.web.initialCssGzipBytes)} | ${kb(b.web.initialJsBytes)} | ${kb(b.web.totalJsGzipBytes)} | ${b.web.jsChunks} |`,
-      `| baseline: Vite + React + SDK + TDS provider | ${kb(b.baseline.initialJsGzipBytes)} | ${kb(b.baseline.initialCssGzipBytes)} | ${kb(b.baseline.initialJsBytes)} | ${kb(b.baseline.totalJsGzipBytes)} | ${b.baseline.jsChunks} |`,
+      "| Build | initial JS gzip | initial CSS gzip | initial JS raw | + entry's lazy imports, JS gzip | all JS gzip | JS chunks |",
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+      ...(
+        [
+          ['apps/web (production)', b.web],
+          ['baseline: Vite + React + SDK + TDS provider', b.baseline],
+        ] as const
+      ).map(
+        ([label, size]) =>
+          `| ${label} | ${kb(size.initialJsGzipBytes)} | ${kb(size.initialCssGzipBytes)} | ${kb(size.initialJsBytes)} | ` +
+          `${kb(size.firstLazyLevelJsGzipBytes)} | ${kb(size.totalJsGzipBytes)} | ${size.jsChunks} |`,
+      ),
       '',
       `- web initial files: ${b.web.initialFiles.join(', ')}`,
+      '- "+ entry\'s lazy imports" adds what the entry chunk itself lazy-loads (one level, with their static imports), ' +
+        'e.g. an app behind a boot screen: context for the initial figure, which is the target.',
       '',
     );
   }

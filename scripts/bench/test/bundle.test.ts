@@ -73,5 +73,8 @@ describe('initial assets of a build', () => {
     // The lazy chunk is in the total, not in the initial figure.
     expect(size.totalJsGzipBytes).toBeGreaterThan(size.initialJsGzipBytes);
     expect(size.jsChunks).toBe(4);
+    // One lazy level on top: the route the entry itself lazy-loads, for context.
+    expect(initialAssets(dir, { firstLazyLevel: true })).toContain('assets/Shop-E.js');
+    expect(size.firstLazyLevelJsGzipBytes).toBeGreaterThan(size.initialJsGzipBytes);
   });
 });
