@@ -16,7 +16,7 @@ import {
   validatePackageName,
   validateScope,
 } from './names.mjs';
-import { initGit, install, isEmptyDir, ScaffoldError, writeProject } from './scaffold.mjs';
+import { format, initGit, install, isEmptyDir, ScaffoldError, writeProject } from './scaffold.mjs';
 import { packageRoot, resolveSource } from './source.mjs';
 
 export const usage = `Usage: create-ait-iap [directory] [options]
@@ -190,6 +190,16 @@ export async function main(argv, io = {}) {
         log('  pnpm is not installed: `node scripts/up.mjs` (below) installs it and everything else.');
       if (outcome === 'failed') log('  pnpm install failed (see above); `node scripts/up.mjs` retries it.');
     }
+    // Renamed imports sort differently and lines change length: one Biome pass keeps `pnpm lint` green.
+    if (installed) {
+      log(
+        format(targetDir) === 'formatted'
+          ? 'Formatted with Biome (the new names change import order and line lengths).'
+          : '  `pnpm format` failed; run it once before `pnpm test`.',
+      );
+    } else {
+      log('After installing, run `pnpm format` once: the new names change import order and line lengths.');
+    }
     if (options.git) {
       const outcome = initGit(targetDir);
       const words = {
@@ -208,6 +218,7 @@ export async function main(argv, io = {}) {
     log(
       `  node scripts/up.mjs   # ${installed ? 'start' : 'install everything and start'} mock Toss + server + mini-app`,
     );
+    if (!installed) log('  pnpm format           # once, after the first install');
     log('  pnpm test             # every check and test');
     return 0;
   } catch (error) {

@@ -3,7 +3,8 @@
  * What changes in each starter file on its way into a new project:
  * - every template name is renamed: the root name `ait-iap-starter`, the appName `ait-iap-shop`, the scope
  *   `@ait-iap`, and any other `ait-iap` (temp-dir prefixes, dev-certificate labels) becomes the project name;
- * - the scaffolder is removed everywhere it is mentioned: root scripts, the lockfile's importer, doc lines;
+ * - the scaffolder is removed everywhere it is mentioned: root scripts, turbo tasks, the lockfile's importer, and
+ *   lines of Markdown/YAML (docs, workflows, pnpm-workspace.yaml);
  * - the README becomes the new project's README (quick start first, then the starter's guide).
  * Binary files pass through untouched. Customization point: `projectReadme` (the new project's README header).
  */
@@ -38,10 +39,24 @@ export function isBinary(bytes) {
  */
 function rootPackageJson(text) {
   const manifest = JSON.parse(text);
-  for (const [key, command] of Object.entries(manifest.scripts ?? {})) {
-    if (selfMention.test(`${key} ${command}`)) delete manifest.scripts[key];
-  }
+  const drop = Object.entries(manifest.scripts ?? {}).filter(([key, command]) =>
+    selfMention.test(`${key} ${command}`),
+  );
+  if (drop.length === 0) return text; // untouched: keep the file byte-for-byte (Biome-formatted)
+  for (const [key] of drop) delete manifest.scripts[key];
   return `${JSON.stringify(manifest, null, 2)}\n`;
+}
+
+/**
+ * turbo.json: drop task entries for the scaffolder (`create-ait-iap#test`, ...).
+ * @param {string} text
+ */
+function turboJson(text) {
+  const turbo = JSON.parse(text);
+  const drop = Object.keys(turbo.tasks ?? {}).filter((key) => selfMention.test(key));
+  if (drop.length === 0) return text;
+  for (const key of drop) delete turbo.tasks[key];
+  return `${JSON.stringify(turbo, null, 2)}\n`;
 }
 
 /**
@@ -126,6 +141,7 @@ export function transformFile(file, bytes, names) {
   let text = bytes.toString('utf8');
   if (file === 'README.md') return Buffer.from(projectReadme(text, names));
   if (file === 'package.json') text = rootPackageJson(text);
+  else if (file === 'turbo.json') text = turboJson(text);
   else if (file === 'pnpm-lock.yaml') text = lockfileWithoutSelf(text);
   else if (/\.(md|ya?ml)$/.test(file)) text = withoutSelfLines(text);
   return Buffer.from(renameText(text, names));

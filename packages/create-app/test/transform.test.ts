@@ -77,6 +77,12 @@ describe('removing the scaffolder from the new project', () => {
     expect(out).toEqual({ name: 'acme-shop', scripts: { test: 'node scripts/test.mjs' } });
   });
 
+  it('drops turbo tasks for the scaffolder', () => {
+    const turbo = { tasks: { test: { cache: false }, 'create-ait-iap#test': { dependsOn: ['^build'] } } };
+    const out = JSON.parse(transformFile('turbo.json', Buffer.from(JSON.stringify(turbo)), names).toString());
+    expect(out).toEqual({ tasks: { test: { cache: false } } });
+  });
+
   it('drops doc and workflow lines that mention the scaffolder', () => {
     const doc =
       '- `apps/web` — the mini-app\n- `packages/create-app` — `pnpm create ait-iap my-app`\n- `catalog/`\n';
