@@ -35,6 +35,8 @@ export interface ChaosResult {
   /** Answers to fulfill calls during the storm, by outcome (reason, or the transport failure). */
   answers: Record<string, number>;
   pendingAfterStorm: number;
+  /** Paid orders by ledger state when the storm stopped, before recovery (recoverable = not GRANTED, not refused). */
+  afterStormByState: Record<string, number>;
   recoveryCalls: number;
   /** Paid orders per toss-mock. */
   paidOrders: number;
@@ -150,6 +152,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     streaming = false;
     await Promise.all(workers);
     const pendingAfterStorm = pending.size;
+    const paidSoFar = orders.map((o) => o.orderId);
+    const afterStormByState = checkLedger(databasePath, paidSoFar, { readonly: true }).paidByState;
 
     // Recovery: faults off; every pending order is retried until granted (what getPendingOrders → fulfill does).
     await ctl.clearFaults();
@@ -181,6 +185,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       kills,
       answers,
       pendingAfterStorm,
+      afterStormByState,
       recoveryCalls,
       paidOrders: paid.length,
       ordersAnsweredGrantedTwice: answeredTwice,

@@ -30,14 +30,21 @@ export interface LedgerReport {
   doubleGrantOrderIds: string[];
   /** Paid orders (given by the caller) that are not GRANTED. */
   lostGrants: number;
+  /** The paid orders by ledger state (`NOT_RECORDED` = never bound: recoverable from Toss's pending orders). */
+  paidByState: Record<string, number>;
   lostOrderIds: string[];
   /** Wallets whose cached balance differs from the sum of their entries, or from what GRANTED orders credit. */
   walletMismatches: number;
   walletDetails: string[];
 }
 
-export function checkLedger(databasePath: string, paidOrderIds: readonly string[]): LedgerReport {
-  const db = new BetterSqlite3(databasePath, { fileMustExist: true });
+/** `readonly` while the server is still running (a reader never blocks its writes). */
+export function checkLedger(
+  databasePath: string,
+  paidOrderIds: readonly string[],
+  options: { readonly?: boolean } = {},
+): LedgerReport {
+  const db = new BetterSqlite3(databasePath, { fileMustExist: true, readonly: options.readonly ?? false });
   try {
     const effects = db
       .prepare(
@@ -64,6 +71,11 @@ export function checkLedger(databasePath: string, paidOrderIds: readonly string[
       ),
     );
     const lost = paidOrderIds.filter((id) => states.get(id) !== 'GRANTED');
+    const paidByState: Record<string, number> = {};
+    for (const id of paidOrderIds) {
+      const state = states.get(id) ?? 'NOT_RECORDED';
+      paidByState[state] = (paidByState[state] ?? 0) + 1;
+    }
 
     const walletDetails: string[] = [];
     const vsEntries = db
@@ -113,6 +125,7 @@ export function checkLedger(databasePath: string, paidOrderIds: readonly string[
       doubleGrantOrderIds: effects.slice(0, 10).map((r) => r.order_id),
       lostGrants: lost.length,
       lostOrderIds: lost.slice(0, 10),
+      paidByState,
       walletMismatches: walletDetails.length,
       walletDetails: walletDetails.slice(0, 10),
     };

@@ -185,6 +185,14 @@ export function markdown(results: BenchResults, s: Summary): string {
       `| ${c.purchases} (${c.paidOrders}) | ${c.kills} | ${c.pendingAfterStorm} | ${c.recoveryCalls} | ${c.doubleGrants} | ${c.lostGrants} | ${c.walletMismatches} |`,
       '',
       `- answers during the storm: ${answers}`,
+      `- paid orders by ledger state when the storm stopped (before recovery): ${Object.entries(
+        c.afterStormByState,
+      )
+        .map(([k, v]) => `${k} ${v}`)
+        .join(
+          ', ',
+        )} — NOT_RECORDED orders were never bound to a user: Toss still lists them as pending, so the ` +
+        'mini-app recovers them (getPendingOrders → iap.fulfill).',
       '',
     );
     if (c.ledger.lostOrderIds.length) lines.push(`- lost: ${c.ledger.lostOrderIds.join(', ')}`, '');

@@ -12,6 +12,7 @@ const cleanLedger: LedgerReport = {
   doubleGrantOrderIds: [],
   lostGrants: 0,
   lostOrderIds: [],
+  paidByState: { GRANTED: 10 },
   walletMismatches: 0,
   walletDetails: [],
 };
@@ -22,6 +23,7 @@ function chaos(overrides: Partial<ChaosResult>): ChaosResult {
     kills: 2,
     answers: { GRANTED: 10 },
     pendingAfterStorm: 0,
+    afterStormByState: { GRANTED: 10 },
     recoveryCalls: 10,
     paidOrders: 10,
     ordersAnsweredGrantedTwice: 0,
