@@ -43,15 +43,36 @@ for (const reading of statusReadings) {
 }
 
 test('a double tap on buy opens one checkout and makes one order', async ({ app, server, mock, user }) => {
+  // Every checkout the mock host opens starts with one POST /__mock/host/checkout.
+  let checkouts = 0;
+  app.page.on('request', (request) => {
+    if (request.method() === 'POST' && new URL(request.url()).pathname === '/__mock/host/checkout')
+      checkouts += 1;
+  });
   await app.tab('shop');
+
+  // A real double tap.
   await app.buyButton('coin_100').dblclick();
   await expect(app.payButton()).toHaveCount(1);
   await app.pay();
   await app.expectBalance(100);
-  // No second checkout shows up once the first is done.
+  await app.settled();
   await expect(app.payButton()).toHaveCount(0);
+  expect(checkouts).toBe(1);
 
-  expect(await mock.ordersOf(user.userKey)).toHaveLength(1);
-  expect(await server.orders()).toHaveLength(1);
-  expect(await server.balance('COIN')).toBe(100);
+  // Two taps inside one frame, before React can re-render the button as busy: the purchase guard itself holds.
+  await app.buyButton('coin_100').evaluate((button: HTMLElement) => {
+    button.click();
+    button.click();
+  });
+  await expect(app.payButton()).toHaveCount(1);
+  await app.pay();
+  await app.expectBalance(200);
+  await app.settled();
+  await expect(app.payButton()).toHaveCount(0);
+  expect(checkouts).toBe(2);
+
+  expect(await mock.ordersOf(user.userKey)).toHaveLength(2);
+  expect(await server.orders()).toHaveLength(2);
+  expect(await server.balance('COIN')).toBe(200);
 });

@@ -1,5 +1,5 @@
-// Scenario 10: every SDK error code is shown with its Korean copy and the next action, and nothing is granted that
-// was not paid for.
+// Scenario 10: every SDK error code is shown with its Korean copy and its next action, the next action does what it
+// says, and nothing is granted that was not paid for (what was paid is granted exactly once).
 import { iapErrorCodes, iapErrorInfo, type NextAction, type SdkIapErrorCode } from '@ait-iap/iap-contract';
 import { expect, test } from '../harness/fixtures';
 
@@ -28,35 +28,64 @@ const paidAnyway: readonly SdkIapErrorCode[] = [
 ];
 
 for (const code of iapErrorCodes) {
-  test(`${code} shows its Korean copy and next action`, async ({ app, server, mock, user }) => {
-    const info = iapErrorInfo[code];
+  const info = iapErrorInfo[code];
+  test(`${code} shows its Korean copy and the next action "${info.action}"`, async ({
+    app,
+    server,
+    mock,
+    user,
+  }) => {
     const sku = code === 'ITEM_ALREADY_OWNED' ? 'remove_ads' : 'coin_100';
     await mock.nextPurchase(user.userKey, code);
     await app.startPurchase(sku);
-    if (!beforeCheckout.includes(code)) await app.pay();
-    else await expect(app.payButton()).toHaveCount(0);
+    if (beforeCheckout.includes(code)) await expect(app.payButton()).toHaveCount(0);
+    else await app.pay();
 
     const shown = app.error(code);
     await expect(shown).toBeVisible();
     await expect(shown).toContainText(info.title);
     await expect(shown).toContainText(info.description);
     await expect(shown).toHaveAttribute('data-action', info.action);
-    await expect(shown.getByText(actionLabel[info.action], { exact: true }).first()).toBeVisible();
+    const action = shown.getByText(actionLabel[info.action], { exact: true }).first();
+    await expect(action).toBeVisible();
+
+    // Follow the next action.
+    let expectedCoins = 0;
+    switch (info.action) {
+      case 'retry':
+        // Trying again opens a new checkout; this time it goes through.
+        await action.click();
+        await app.pay();
+        expectedCoins = 100;
+        break;
+      case 'owned':
+        await action.click();
+        await expect(app.page.getByRole('tabpanel', { name: '보관함' })).toBeVisible();
+        break;
+      case 'contact':
+        await expect(shown.getByRole('link', { name: actionLabel.contact })).toHaveAttribute(
+          'href',
+          /^https:\/\//,
+        );
+        await shown.getByText('닫기', { exact: true }).click();
+        break;
+      default:
+        await action.click();
+    }
+    await expect(shown).toHaveCount(0);
 
     if (paidAnyway.includes(code)) {
-      // Paid but not granted now: a reopen grants it exactly once.
+      // Paid but not granted now: the next start grants it exactly once.
       await app.reopen();
-      await app.expectBalance(100);
-      expect(await server.balance('COIN')).toBe(100);
-      expect(await server.orders()).toHaveLength(1);
+      expectedCoins = 100;
       await expect
         .poll(async () => (await mock.ordersOf(user.userKey)).map((o) => o.completed))
         .toEqual([true]);
-    } else {
-      await app.expectBalance(0);
-      expect(await server.balance('COIN')).toBe(0);
-      expect(await server.entitlementSkus()).toEqual([]);
-      expect((await server.orders()).filter((o) => o.state === 'GRANTED')).toEqual([]);
     }
+    await app.expectBalance(expectedCoins);
+    expect(await server.balance('COIN')).toBe(expectedCoins);
+    expect(await server.entitlementSkus()).toEqual([]);
+    const granted = (await server.orders()).filter((o) => o.state === 'GRANTED');
+    expect(granted).toHaveLength(expectedCoins === 0 ? 0 : 1);
   });
 }
