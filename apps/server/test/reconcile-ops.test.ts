@@ -227,3 +227,36 @@ test('reconcile re-checks the least recently checked grants first, so every gran
   const after = (await deps().database.db.selectFrom('fulfillment_attempts').select('id').execute()).length;
   expect(after).toBe(before); // routine re-checks do not grow the attempts table
 });
+
+test('a grant whose SKU was retired since is still reported as granted on re-check', async () => {
+  const user = await loginUser(server.api, mock.control);
+  const { orderId } = await mock.control.order(user.userKey, 'coin_1200_event');
+  expect((await fulfill(user.token, orderId, 'coin_1200_event')).data?.reason).toBe('GRANTED');
+  await deps()
+    .database.db.updateTable('products')
+    .set({ active: 0 })
+    .where('sku', '=', 'coin_1200_event')
+    .execute();
+  try {
+    const sync = await server.api.mutation<{ unchanged: number; revoked: string[] }>(
+      'iap.sync',
+      { orders: [{ orderId, sku: 'coin_1200_event', status: 'COMPLETED' }] },
+      user.token,
+    );
+    expect(sync.data).toMatchObject({ unchanged: 1, revoked: [] });
+    const attempts = await deps()
+      .database.db.selectFrom('fulfillment_attempts')
+      .select('outcome')
+      .where('order_id', '=', orderId)
+      .orderBy('created_at')
+      .execute();
+    expect(attempts.map((a) => a.outcome)).toEqual(['GRANTED', 'ALREADY_GRANTED']);
+    expect(await coins(user.token)).toBe(1200);
+  } finally {
+    await deps()
+      .database.db.updateTable('products')
+      .set({ active: 1 })
+      .where('sku', '=', 'coin_1200_event')
+      .execute();
+  }
+});

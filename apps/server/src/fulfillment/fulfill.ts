@@ -250,6 +250,13 @@ export async function fulfill(deps: FulfillDeps, request: FulfillRequest): Promi
   if (verifiedSku !== null && verifiedSku !== clientSku) {
     return finish('SKU_MISMATCH', { sku: clientSku, tossStatus, detail: `Toss says ${verifiedSku}` });
   }
+  if (existing?.state === 'GRANTED') {
+    // Re-check of a granted order (sync/reconcile): still paid, nothing to do — even if its SKU was retired since.
+    // Routine reconcile re-checks are not attempts worth a row (reconcile notes `orders.checked_at`).
+    if (request.source === 'reconcile')
+      return { output: answer(orderId, 'ALREADY_GRANTED', existing.sku), effect: 'none' };
+    return finish('ALREADY_GRANTED', { sku: existing.sku, tossStatus, answerSku: existing.sku });
+  }
   const product: ProductRow | undefined = await findActiveProduct(db, orderSku);
   if (!product) return finish('UNKNOWN_SKU', { sku: orderSku, tossStatus });
   const skuVerified = verifiedSku !== null ? 1 : 0;
@@ -287,18 +294,8 @@ export async function fulfill(deps: FulfillDeps, request: FulfillRequest): Promi
     let from: string | null = null;
     if (row.user_id !== user.userId) reason = 'ORDER_CONFLICT';
     else if (row.sku !== product.sku) reason = 'SKU_MISMATCH';
-    else if (row.state === 'GRANTED') {
-      reason = 'ALREADY_GRANTED';
-      if (request.source === 'reconcile') {
-        // A routine re-check that changed nothing: not an attempt worth a row (reconcile notes `checked_at`).
-        await trx
-          .updateTable('orders')
-          .set({ toss_status: tossStatus })
-          .where('order_id', '=', orderId)
-          .execute();
-        return { reason, from };
-      }
-    } else if (row.state === 'REVOKED') reason = 'REVOKED';
+    else if (row.state === 'GRANTED') reason = 'ALREADY_GRANTED';
+    else if (row.state === 'REVOKED') reason = 'REVOKED';
     else {
       from = existing ? row.state : null;
       await applyGrant({
