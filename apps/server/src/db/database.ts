@@ -32,7 +32,9 @@ export async function openDatabase(config: DatabaseOptions): Promise<AppDatabase
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma(`busy_timeout = ${config.busyTimeoutMs ?? 5_000}`);
-  sqlite.pragma('synchronous = NORMAL');
+  // FULL, not NORMAL: in WAL mode NORMAL survives a process crash but can roll back the last commits on power loss,
+  // and a grant acknowledged to Toss (then completed) and lost here would be a paid order nobody can recover.
+  sqlite.pragma('synchronous = FULL');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
   try {
     await migrateToLatest(db as unknown as Kysely<unknown>);
