@@ -138,7 +138,7 @@ try {
     console.log('dev smoke: mock, seed, server and web all answered');
     stop(0);
   } else {
-    console.log(`\n  Mini-app     ${webUrl}   (open at 375 px width; the 🧪 panel drives the mock)`);
+    console.log(`\n  Mini-app     ${webUrl}   (open at 375 px width; the "Toss 모의" button drives the mock)`);
     console.log(`  Server       ${serverUrl}/healthz · tRPC ${serverUrl}/trpc`);
     console.log(`  Mock Toss    https://localhost:${ports.mock} (mTLS) · control ${controlUrl}/__mock/state\n`);
   }
