@@ -86,8 +86,8 @@ function stop(code) {
     }
     process.exit(code);
   }, 3_000).unref();
-  Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.on('exit', r)) : null))).then(() =>
-    process.exit(code),
+  Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.on('exit', r)) : null))).then(
+    () => process.exit(code),
   );
 }
 process.on('SIGINT', () => stop(0));
@@ -118,17 +118,13 @@ try {
   await runOnce('seed', 'pnpm', ['run', '--silent', 'seed']);
   start('server', bin('tsx'), ['apps/server/src/main.ts']);
   await waitFor('server', `${serverUrl}/healthz`);
-  start('web', 'pnpm', [
-    '--filter',
-    '@ait-iap/web',
-    'exec',
-    'vite',
-    '--host',
-    'localhost',
-    '--port',
-    String(ports.web),
-    '--strictPort',
-  ]);
+  const webDir = join(root, 'apps', 'web');
+  start(
+    'web',
+    join(webDir, 'node_modules', '.bin', 'vite'),
+    ['--host', 'localhost', '--port', String(ports.web), '--strictPort'],
+    webDir,
+  );
   const page = await waitFor('web', webUrl);
   if (smoke) {
     const html = await page.text();
@@ -138,9 +134,13 @@ try {
     console.log('dev smoke: mock, seed, server and web all answered');
     stop(0);
   } else {
-    console.log(`\n  Mini-app     ${webUrl}   (open at 375 px width; the "Toss 모의" button drives the mock)`);
+    console.log(
+      `\n  Mini-app     ${webUrl}   (open at 375 px width; the "Toss 모의" button drives the mock)`,
+    );
     console.log(`  Server       ${serverUrl}/healthz · tRPC ${serverUrl}/trpc`);
-    console.log(`  Mock Toss    https://localhost:${ports.mock} (mTLS) · control ${controlUrl}/__mock/state\n`);
+    console.log(
+      `  Mock Toss    https://localhost:${ports.mock} (mTLS) · control ${controlUrl}/__mock/state\n`,
+    );
   }
 } catch (error) {
   console.error(`dev: ${error instanceof Error ? error.message : error}`);

@@ -3,7 +3,9 @@
 // 4. browser e2e (Playwright + Debian Chromium). Each suite writes a JSON report under <package>/.test-results/;
 // this script sums them. A package whose suite crashed before reporting counts as a failure, never as a pass.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureChromium, nativeBuildEnv } from './lib/system.mjs';
@@ -17,10 +19,38 @@ const env = {
 const chromium = ensureChromium();
 if (chromium) env.CHROMIUM_PATH = chromium;
 
-function run(label, command, args) {
+function run(label, command, args, extraEnv = {}) {
   console.log(`\n▶ ${label}: ${command} ${args.join(' ')}`);
-  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', env });
+  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', env: { ...env, ...extraEnv } });
   return result.status === 0;
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** `pnpm dev --smoke` on free ports and a throwaway database: the README's first command really starts. */
+async function devSmoke() {
+  const dir = mkdtempSync(join(tmpdir(), 'ait-dev-smoke-'));
+  try {
+    return run('dev smoke', 'node', ['scripts/dev.mjs', '--smoke'], {
+      MOCK_TOSS_PORT: String(await freePort()),
+      MOCK_TOSS_CONTROL_PORT: String(await freePort()),
+      PORT: String(await freePort()),
+      WEB_PORT: String(await freePort()),
+      DATABASE_PATH: join(dir, 'app.db'),
+      MOCK_TOSS_CERT_DIR: join(dir, 'certs'),
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** Workspace packages that declare a `test` script. */
@@ -72,6 +102,7 @@ checks.push({
   name: 'typecheck',
   ok: run('typecheck', 'pnpm', ['exec', 'turbo', 'run', 'typecheck', '--continue']),
 });
+checks.push({ name: 'dev smoke (mock + seed + server + web start and answer)', ok: await devSmoke() });
 const unitOk = run('unit and integration suites', 'pnpm', [
   'exec',
   'turbo',
