@@ -3,7 +3,7 @@
  * server returns with Korean copy for the mini-app. The server validates with these; the web app reads the types.
  */
 import { z } from 'zod';
-import { LoginReferrer, Offer, ProductType, RenewalCycle, SubscriptionStatus } from './sdk';
+import { LoginReferrer, Offer, ProductType, RenewalCycle, SubscriptionInfo, SubscriptionStatus } from './sdk';
 
 /** Toss order ids are UUIDs (v7 in practice); anything else is refused before it reaches the partner API. */
 export const OrderId = z
@@ -100,6 +100,39 @@ export const SyncOutput = z.object({
   deferred: z.array(z.string()),
 });
 export type SyncOutput = z.infer<typeof SyncOutput>;
+
+// iap.syncSubscriptions
+/**
+ * The mini-app reports what `IAP.getSubscriptionInfo({ params: { orderId } })` said for each subscription it owns.
+ * The server does not trust it: a report may only shorten access, or extend it by at most one renewal cycle past
+ * what the granted orders paid for (see apps/server/README.md, "Subscriptions").
+ */
+export const SyncSubscriptionsInput = z
+  .object({
+    subscriptions: z.array(z.object({ orderId: OrderId, subscription: SubscriptionInfo }).strict()).max(50),
+  })
+  .strict();
+export type SyncSubscriptionsInput = z.infer<typeof SyncSubscriptionsInput>;
+
+/** Why a subscription report was not applied. */
+export const subscriptionSyncRefusals = [
+  'ORDER_NOT_FOUND', // no order with this id for this user (another user's order reads the same)
+  'NOT_GRANTED', // the order was never granted here
+  'NOT_A_SUBSCRIPTION', // the order is for a one-time product
+  'REVOKED', // the order's grant was revoked (refunded, now or before)
+] as const;
+export const SubscriptionSyncRefusal = z.enum(subscriptionSyncRefusals);
+export type SubscriptionSyncRefusal = z.infer<typeof SubscriptionSyncRefusal>;
+
+export const SyncSubscriptionsOutput = z.object({
+  /** Orders whose subscription access (expiry, status or auto-renew) changed now. */
+  updated: z.array(z.string()),
+  unchanged: z.number().int(),
+  refused: z.array(z.object({ orderId: z.string(), reason: SubscriptionSyncRefusal })),
+  /** Orders that could not be re-verified with Toss now (upstream down); nothing changed, report again later. */
+  deferred: z.array(z.string()),
+});
+export type SyncSubscriptionsOutput = z.infer<typeof SyncSubscriptionsOutput>;
 
 // me.inventory
 export const Entitlement = z.object({

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { FulfillInput, LoginInput, SyncInput } from '../src/api';
+import {
+  FulfillInput,
+  LoginInput,
+  SyncInput,
+  SyncSubscriptionsInput,
+  SyncSubscriptionsOutput,
+} from '../src/api';
 import { formatKrw } from '../src/format';
 import {
   CompletedOrRefundedPage,
@@ -34,6 +40,46 @@ describe('procedure inputs', () => {
     expect(SyncInput.safeParse({ orders: [order] }).success).toBe(true);
     expect(SyncInput.safeParse({ orders: Array(501).fill(order) }).success).toBe(false);
     expect(SyncInput.safeParse({ orders: [{ ...order, status: 'PURCHASED' }] }).success).toBe(false);
+  });
+
+  it('bounds a subscription report batch and accepts only what getSubscriptionInfo returns', () => {
+    const subscription = {
+      catalogId: 7,
+      status: 'ACTIVE',
+      expiresAt: '2026-12-01T00:00:00Z',
+      isAutoRenew: true,
+      gracePeriodExpiresAt: null,
+      isAccessible: true,
+    };
+    const report = { orderId, subscription };
+    expect(SyncSubscriptionsInput.safeParse({ subscriptions: [report] }).success).toBe(true);
+    expect(SyncSubscriptionsInput.safeParse({ subscriptions: Array(51).fill(report) }).success).toBe(false);
+    expect(
+      SyncSubscriptionsInput.safeParse({
+        subscriptions: [{ ...report, subscription: { ...subscription, status: 'FOREVER' } }],
+      }).success,
+    ).toBe(false);
+    // No room to smuggle a user, a SKU or a price next to the report.
+    expect(SyncSubscriptionsInput.safeParse({ subscriptions: [{ ...report, sku: 'x' }] }).success).toBe(
+      false,
+    );
+    expect(SyncSubscriptionsInput.safeParse({ subscriptions: [report], userId: 'u' }).success).toBe(false);
+    expect(
+      SyncSubscriptionsInput.safeParse({ subscriptions: [{ orderId: 'not-a-uuid', subscription }] }).success,
+    ).toBe(false);
+  });
+
+  it('names why a subscription report was refused', () => {
+    const output = {
+      updated: [orderId],
+      unchanged: 0,
+      refused: [{ orderId, reason: 'ORDER_NOT_FOUND' }],
+      deferred: [],
+    };
+    expect(SyncSubscriptionsOutput.parse(output).refused[0]?.reason).toBe('ORDER_NOT_FOUND');
+    expect(
+      SyncSubscriptionsOutput.safeParse({ ...output, refused: [{ orderId, reason: 'BECAUSE' }] }).success,
+    ).toBe(false);
   });
 });
 
