@@ -83,6 +83,9 @@ export function createMockControl(controlUrl: string) {
     /** An order paid outside the app (default PAYMENT_COMPLETED). */
     createOrder: (userKey: number, sku: string, status?: string) =>
       call<{ orderId: string }>('POST', '/__mock/orders', { userKey, sku, ...(status ? { status } : {}) }),
+    /** A PAYMENT_PENDING order clears later: paid or failed. */
+    settle: (orderId: string, to: 'paid' | 'failed') =>
+      call<{ ok: true }>('POST', `/__mock/orders/${encodeURIComponent(orderId)}/settle`, { to }),
     refund: (orderId: string) =>
       call<{ ok: true }>('POST', `/__mock/orders/${encodeURIComponent(orderId)}/refund`, {}),
     addFault: (fault: Fault) => call<unknown>('POST', '/__mock/faults', fault),

@@ -137,3 +137,24 @@ test('the app closes after the grant, before completeProductGrant: the next star
   await expectRecoveredOnce(app, server, mock, user.userKey);
   expect((await mock.ordersOf(user.userKey))[0]?.granted).toBe(true);
 });
+
+test('a payment left pending at checkout that clears later is granted once on the next start', async ({
+  app,
+  server,
+  mock,
+  user,
+}) => {
+  await mock.nextPurchase(user.userKey, 'PAYMENT_PENDING');
+  await app.buy('coin_100');
+  await expect(app.error('PAYMENT_PENDING')).toBeVisible();
+  const [order] = await mock.ordersOf(user.userKey);
+  if (!order) throw new Error('no order in the mock after a pending payment');
+  expect(order.payment).toBe('in-progress');
+  await app.expectBalance(0);
+  expect(await server.balance('COIN')).toBe(0);
+
+  // The bank approves it later; Toss lists it as a pending (paid, not completed) order.
+  await mock.settle(order.orderId, 'paid');
+  await app.reopen();
+  await expectRecoveredOnce(app, server, mock, user.userKey);
+});

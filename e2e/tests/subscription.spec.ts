@@ -83,4 +83,30 @@ test.describe('subscription', () => {
     await expect(app.buyButton('premium_monthly')).toBeEnabled();
     expect(await server.entitlementSkus()).toEqual([]);
   });
+
+  test('a subscription Toss revokes (refunded) leaves the inventory and history shows it refunded', async ({
+    app,
+    server,
+    mock,
+    user,
+  }) => {
+    await app.buy('premium_monthly');
+    await expect(app.testId('subscription-premium_monthly')).toContainText('이용 중');
+    const [sub] = await mock.subscriptionsOf(user.userKey);
+    if (!sub) throw new Error('the mock has no subscription after the purchase');
+    expect(await server.entitlementSkus()).toEqual(['premium_monthly']);
+
+    await mock.subscription(sub.orderId, 'revoke');
+    await app.reopen();
+    await app.tab('history');
+    await expect(app.testId(`history-${sub.orderId}`)).toContainText('환불됨');
+    await app.tab('shop');
+    await expect(app.testId('subscription-premium_monthly')).toHaveCount(0);
+    await expect(app.buyButton('premium_monthly')).toBeEnabled();
+
+    expect(await server.entitlementSkus()).toEqual([]);
+    const orders = await server.orders();
+    expect(orders).toHaveLength(1);
+    expect(orders[0]).toMatchObject({ orderId: sub.orderId, state: 'REVOKED' });
+  });
 });
