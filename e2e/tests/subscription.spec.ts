@@ -79,7 +79,7 @@ test.describe('subscription', () => {
 
     await app.reopen();
     await app.tab('shop');
-    await expect(app.testId('subscription-premium_monthly')).not.toContainText('이용 중');
+    await expect(app.product('premium_monthly')).not.toContainText('이용 중');
     await expect(app.buyButton('premium_monthly')).toBeEnabled();
     expect(await server.entitlementSkus()).toEqual([]);
   });
