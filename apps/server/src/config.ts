@@ -31,6 +31,8 @@ const EnvSchema = z.object({
   HOST: z.string().optional().default('0.0.0.0'),
   TRUST_PROXY: z.string().optional().default('false'),
   DATABASE_PATH: z.string().optional(),
+  DATABASE_URL: z.string().optional(),
+  DATABASE_POOL_SIZE: intFrom('DATABASE_POOL_SIZE', 10, 2),
   CATALOG_PATH: z.string().optional(),
   SESSION_TTL_SECONDS: intFrom('SESSION_TTL_SECONDS', 86_400, 60),
   TOSS_API_BASE_URL: z
@@ -78,7 +80,12 @@ export interface Config {
   host: string;
   /** Express `trust proxy`: false, true, a hop count, or a list of proxy addresses (for per-IP rate limits). */
   trustProxy: boolean | number | string;
+  /** SQLite file (used unless `databaseUrl` is set). */
   databasePath: string;
+  /** PostgreSQL `postgres://…` URL from DATABASE_URL, or null for SQLite. */
+  databaseUrl: string | null;
+  /** PostgreSQL: connections per process (pg pool `max`). */
+  databasePoolSize: number;
   catalogPath: string;
   sessionTtlSeconds: number;
   toss: {
@@ -159,12 +166,30 @@ export function loadConfig(rawEnv: Record<string, string | undefined> = process.
       );
     }
   }
+  // DATABASE_URL=postgres://… selects PostgreSQL; any other value is a SQLite file path (like DATABASE_PATH).
+  const databaseUrl = e.DATABASE_URL?.trim();
+  const postgres = databaseUrl !== undefined && /^postgres(ql)?:\/\//i.test(databaseUrl);
+  if (
+    databaseUrl &&
+    !postgres &&
+    !databaseUrl.startsWith('file:') &&
+    /^[a-z][a-z0-9+.-]*:\/\//i.test(databaseUrl)
+  ) {
+    problems.push(
+      `DATABASE_URL: "${databaseUrl.split(':')[0]}://" is not supported (postgres://… or a SQLite file path)`,
+    );
+  }
+  let sqlitePath = (!postgres && databaseUrl) || e.DATABASE_PATH;
+  if (sqlitePath?.startsWith('file://')) sqlitePath = fileURLToPath(sqlitePath);
+  else if (sqlitePath?.startsWith('file:')) sqlitePath = sqlitePath.slice('file:'.length);
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     port: e.PORT,
     host: e.HOST,
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
-    databasePath: path.resolve(e.DATABASE_PATH ?? path.join(repoRoot, '.dev', 'app.db')),
+    databasePath: path.resolve(sqlitePath || path.join(repoRoot, '.dev', 'app.db')),
+    databaseUrl: postgres ? databaseUrl : null,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
     catalogPath: path.resolve(e.CATALOG_PATH ?? path.join(repoRoot, 'catalog', 'products.json')),
     sessionTtlSeconds: e.SESSION_TTL_SECONDS,
     toss: {

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseEnv } from 'node:util';
 import { ConfigError, loadConfig } from './config';
+import { describePostgresUrl } from './db/database';
 import { reconcile } from './fulfillment/reconcile';
 import { createServer } from './server';
 
@@ -33,7 +34,9 @@ async function main() {
   log.info('server.listening', {
     url,
     port,
-    database: config.databasePath,
+    database: config.databaseUrl
+      ? `postgres (${describePostgresUrl(config.databaseUrl)})`
+      : config.databasePath,
     toss: config.toss.baseUrl,
   });
 

@@ -11,7 +11,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { loadCatalogFile, syncCatalog } from './catalog/sync';
 import { type Clock, systemClock } from './clock';
 import type { Config } from './config';
-import { type AppDatabase, openDatabase } from './db/database';
+import { type AppDatabase, databaseOptions, openDatabase } from './db/database';
 import { createRateLimiter } from './http/rate-limit';
 import { createLogger, type Logger } from './log';
 import { appRouter } from './router';
@@ -78,7 +78,7 @@ function cors(allowed: readonly string[]) {
 export async function createServer(config: Config, overrides: ServerOverrides = {}): Promise<AppServer> {
   const clock = overrides.clock ?? systemClock;
   const log = overrides.log ?? createLogger({ level: config.logLevel, clock });
-  const database = overrides.database ?? (await openDatabase({ databasePath: config.databasePath }));
+  const database = overrides.database ?? (await openDatabase(databaseOptions(config)));
   try {
     if (!overrides.skipCatalogSync) {
       const catalog = await loadCatalogFile(config.catalogPath);

@@ -13,7 +13,7 @@ import {
   salePrice,
 } from '@ait-iap/iap-contract';
 import { type Clock, isoAt, systemClock } from '../clock';
-import { type AppDatabase, writeTransaction } from '../db/database';
+import { type AppDatabase, asAppDatabase, transactionLock, writeTransaction } from '../db/database';
 import type { Db, ProductsTable } from '../db/schema';
 
 export interface CatalogSyncResult {
@@ -72,10 +72,11 @@ export async function syncCatalog(
   catalog: Catalog,
   clock: Clock = systemClock,
 ): Promise<CatalogSyncResult> {
-  const database: AppDatabase =
-    'dialect' in db ? db : { db, dialect: 'sqlite', close: async () => undefined };
+  const database: AppDatabase = asAppDatabase(db);
   const now = isoAt(clock.now());
   return writeTransaction(database, async (trx) => {
+    // PostgreSQL: instances starting together sync one after the other (the second finds nothing to change).
+    await transactionLock(database, trx, 'ait-iap:catalog-sync');
     const result: CatalogSyncResult = { inserted: [], updated: [], deactivated: [], unchanged: [] };
     const existing = new Map(
       (await trx.selectFrom('products').select(['sku', 'definition', 'active']).execute()).map((row) => [

@@ -1,42 +1,80 @@
 /**
- * Opening the database: SQLite (better-sqlite3) with WAL, foreign keys and a busy timeout, migrated to the latest
- * version, behind Kysely so a PostgreSQL backend (`PostgresDialect` over `pg`) can share every query.
- * `writeTransaction` is the one way to write: on SQLite it takes the write lock up front (BEGIN IMMEDIATE), so two
- * processes (server + ops CLI) never deadlock on a read-then-write upgrade. You probably don't need to edit this file.
+ * Opening the database, migrated to the latest version, behind Kysely so every query is shared by both backends:
+ *  - SQLite (better-sqlite3), the embedded default: WAL, foreign keys, a busy timeout, synchronous=FULL.
+ *  - PostgreSQL (`pg` pool) when `databaseUrl` is a postgres:// URL: for several server instances on one database.
+ * `writeTransaction` is the one way to write. SQLite: BEGIN IMMEDIATE (the write lock up front, so the server and the
+ * ops CLI never deadlock on a read-then-write upgrade). PostgreSQL: READ COMMITTED, with the rows a transaction
+ * decides on locked explicitly (`lockLedgerRows`, `forUpdate`) — see README "PostgreSQL".
+ * You probably don't need to edit this file.
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteDialect, sql } from 'kysely';
+import {
+  Kysely,
+  PostgresAdapter,
+  PostgresDialect,
+  type SelectQueryBuilder,
+  SqliteDialect,
+  sql,
+} from 'kysely';
+import pg from 'pg';
 import { migrateToLatest } from './migrations';
-import type { Database, Db } from './schema';
+import type { Database, Db, Tx } from './schema';
+
+export type DatabaseDialect = 'sqlite' | 'postgres';
 
 export interface AppDatabase {
   db: Db;
-  dialect: 'sqlite' | 'postgres';
+  dialect: DatabaseDialect;
   close(): Promise<void>;
 }
 
 export interface DatabaseOptions {
-  /** A file path, or ':memory:'. */
-  databasePath: string;
-  /** Milliseconds a writer waits for another process's lock before failing. */
+  /** SQLite: a file path, or ':memory:'. Used unless `databaseUrl` is a postgres:// URL. */
+  databasePath?: string;
+  /** PostgreSQL: `postgres://user:password@host:5432/db` (wins over `databasePath`). */
+  databaseUrl?: string | null;
+  /** SQLite: milliseconds a writer waits for another process's lock before failing. */
   busyTimeoutMs?: number;
+  /** PostgreSQL: most connections this process opens (pg pool `max`). Default 10. */
+  poolSize?: number;
 }
 
-/** Open (creating the file and its folder if needed), configure and migrate the database. */
-export async function openDatabase(config: DatabaseOptions): Promise<AppDatabase> {
-  if (config.databasePath !== ':memory:')
-    mkdirSync(path.dirname(path.resolve(config.databasePath)), { recursive: true });
-  const sqlite = new BetterSqlite3(config.databasePath);
-  sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('foreign_keys = ON');
-  sqlite.pragma(`busy_timeout = ${config.busyTimeoutMs ?? 5_000}`);
-  // FULL, not NORMAL: in WAL mode NORMAL survives a process crash but can roll back the last commits on power loss,
-  // and a grant acknowledged to Toss (then completed) and lost here would be a paid order nobody can recover.
-  sqlite.pragma('synchronous = FULL');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+/** The options for the database a loaded `Config` names. */
+export function databaseOptions(config: {
+  databasePath: string;
+  databaseUrl: string | null;
+  databasePoolSize: number;
+}): DatabaseOptions {
+  return config.databaseUrl
+    ? { databaseUrl: config.databaseUrl, poolSize: config.databasePoolSize }
+    : { databasePath: config.databasePath };
+}
+
+/** `host:port/dbname` of a postgres:// URL, without the user or password (for logs). */
+export function describePostgresUrl(url: string): string {
   try {
+    const parsed = new URL(url);
+    return `${parsed.host}${parsed.pathname}`;
+  } catch {
+    return 'unparsable URL';
+  }
+}
+
+/** True for the URLs that select PostgreSQL. */
+export function isPostgresUrl(value: string | null | undefined): value is string {
+  return typeof value === 'string' && /^postgres(ql)?:\/\//i.test(value.trim());
+}
+
+/** Open (creating the SQLite file and its folder if needed), configure and migrate the database. */
+export async function openDatabase(options: DatabaseOptions): Promise<AppDatabase> {
+  const { db, dialect } = isPostgresUrl(options.databaseUrl)
+    ? { db: openPostgres(options.databaseUrl, options.poolSize ?? 10), dialect: 'postgres' as const }
+    : { db: openSqlite(options), dialect: 'sqlite' as const };
+  try {
+    // PostgreSQL: Kysely's migrator holds a session advisory lock (pg_advisory_lock) and runs the pending migrations
+    // in one transaction, so instances starting together migrate once; the others wait, then find nothing to do.
     await migrateToLatest(db as unknown as Kysely<unknown>);
   } catch (error) {
     await db.destroy();
@@ -45,7 +83,7 @@ export async function openDatabase(config: DatabaseOptions): Promise<AppDatabase
   let closed = false;
   return {
     db,
-    dialect: 'sqlite',
+    dialect,
     async close() {
       if (closed) return;
       closed = true;
@@ -54,13 +92,54 @@ export async function openDatabase(config: DatabaseOptions): Promise<AppDatabase
   };
 }
 
+function openSqlite(options: DatabaseOptions): Db {
+  const databasePath = options.databasePath;
+  if (!databasePath)
+    throw new Error('openDatabase: databasePath (SQLite) or a postgres:// databaseUrl is required');
+  if (databasePath !== ':memory:') mkdirSync(path.dirname(path.resolve(databasePath)), { recursive: true });
+  const sqlite = new BetterSqlite3(databasePath);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5_000}`);
+  // FULL, not NORMAL: in WAL mode NORMAL survives a process crash but can roll back the last commits on power loss,
+  // and a grant acknowledged to Toss (then completed) and lost here would be a paid order nobody can recover.
+  sqlite.pragma('synchronous = FULL');
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+}
+
+function openPostgres(url: string, poolSize: number): Db {
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, application_name: 'ait-iap-server' });
+  // An idle connection dropped by the server (restart, failover) must not crash the process; the pool reconnects.
+  pool.on('error', () => undefined);
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}
+
+/** The dialect of a bare Kysely instance (for helpers that accept `database.db`). */
+export function dialectOf(db: Db): DatabaseDialect {
+  return db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite';
+}
+
+/** Wrap a bare Kysely instance as an `AppDatabase` (closing it stays the caller's job). */
+export function asAppDatabase(db: Db | AppDatabase): AppDatabase {
+  if ('dialect' in db) return db;
+  return { db, dialect: dialectOf(db), close: async () => undefined };
+}
+
 /**
  * Run `fn` in one write transaction: all of it commits, or none of it does.
- * SQLite: BEGIN IMMEDIATE (take the write lock first, wait up to busy_timeout for other processes).
- * PostgreSQL: Kysely's transaction (the queries inside rely on unique keys + ON CONFLICT, not on locks).
+ * SQLite: BEGIN IMMEDIATE (take the write lock first, wait up to busy_timeout for other processes): writers are
+ * serialized, so a read inside `fn` is still true when `fn` writes.
+ * PostgreSQL: READ COMMITTED (set explicitly, whatever the database's default). Writers run concurrently, so `fn`
+ * must lock what it decides on before reading it: `lockLedgerRows` (the user's ledger) and `forUpdate` (the order
+ * row); unique keys + ON CONFLICT make concurrent inserts of the same row wait for, then see, the first.
  */
 export async function writeTransaction<T>(database: AppDatabase, fn: (trx: Db) => Promise<T>): Promise<T> {
-  if (database.dialect !== 'sqlite') return database.db.transaction().execute((trx) => fn(trx));
+  if (database.dialect === 'postgres') {
+    return database.db
+      .transaction()
+      .setIsolationLevel('read committed')
+      .execute((trx) => fn(trx));
+  }
   return database.db.connection().execute(async (conn) => {
     await sql`begin immediate`.execute(conn);
     try {
@@ -70,6 +149,58 @@ export async function writeTransaction<T>(database: AppDatabase, fn: (trx: Db) =
     } catch (error) {
       await sql`rollback`.execute(conn).catch(() => undefined);
       throw error;
+    }
+  });
+}
+
+/**
+ * Inside `writeTransaction`: serialize changes to one user's ledger (wallets, entitlements, their orders) until the
+ * transaction ends. PostgreSQL: `SELECT … FROM users … FOR NO KEY UPDATE` (does not block inserts that merely
+ * reference the user, e.g. sessions). SQLite: nothing to do, BEGIN IMMEDIATE already serializes every writer.
+ * Lock order everywhere: the user first, then the order row (`forUpdate`), so two transactions never deadlock.
+ */
+export async function lockLedgerRows(database: AppDatabase, trx: Tx, userId: string): Promise<void> {
+  if (database.dialect !== 'postgres') return;
+  await trx.selectFrom('users').select('id').where('id', '=', userId).forNoKeyUpdate().execute();
+}
+
+/** `.$call(forUpdate(database))`: on PostgreSQL lock the selected rows until the transaction ends (no-op on SQLite). */
+export function forUpdate(database: AppDatabase) {
+  // biome-ignore lint/suspicious/noExplicitAny: any table/selection; the builder's type is returned unchanged
+  return <QB extends SelectQueryBuilder<Database, any, any>>(qb: QB): QB =>
+    database.dialect === 'postgres' ? (qb.forUpdate() as QB) : qb;
+}
+
+/**
+ * Inside `writeTransaction`: an exclusive lock on a name until the transaction ends (PostgreSQL
+ * `pg_advisory_xact_lock`), e.g. so two instances starting together don't sync the catalog at the same time.
+ * SQLite: nothing to do (BEGIN IMMEDIATE).
+ */
+export async function transactionLock(database: AppDatabase, trx: Tx, name: string): Promise<void> {
+  if (database.dialect !== 'postgres') return;
+  await sql`select pg_advisory_xact_lock(hashtext(${name}))`.execute(trx);
+}
+
+/**
+ * Run `fn` only if no other process is running the job `name` right now; otherwise return `{ ran: false }` at once.
+ * PostgreSQL: a session advisory lock (`pg_try_advisory_lock`) held on one pooled connection for the whole run
+ * (released by `pg_advisory_unlock`, or by PostgreSQL if the process dies). SQLite: runs `fn` (one instance).
+ */
+export async function exclusiveJob<T>(
+  database: AppDatabase,
+  name: string,
+  fn: () => Promise<T>,
+): Promise<{ ran: true; result: T } | { ran: false }> {
+  if (database.dialect !== 'postgres') return { ran: true, result: await fn() };
+  return database.db.connection().execute(async (conn) => {
+    const got = await sql<{
+      locked: boolean;
+    }>`select pg_try_advisory_lock(hashtext(${name})) as locked`.execute(conn);
+    if (!got.rows[0]?.locked) return { ran: false as const };
+    try {
+      return { ran: true as const, result: await fn() };
+    } finally {
+      await sql`select pg_advisory_unlock(hashtext(${name}))`.execute(conn);
     }
   });
 }

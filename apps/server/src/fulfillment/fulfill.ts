@@ -24,7 +24,7 @@ import {
 } from '@ait-iap/iap-contract';
 import { canonicalSku, findActiveProduct, type ProductRow } from '../catalog/products';
 import { isoAt } from '../clock';
-import { writeTransaction } from '../db/database';
+import { forUpdate, lockLedgerRows, writeTransaction } from '../db/database';
 import type { OrdersTable, Tx } from '../db/schema';
 import { hashUserKey } from '../log';
 import { TossError } from '../toss/client';
@@ -195,10 +195,12 @@ export async function fulfill(deps: FulfillDeps, request: FulfillRequest): Promi
   if (decision === 'revoke') {
     if (!existing) return finish('REFUNDED', { sku: clientSku, tossStatus });
     const revoked = await writeTransaction(database, async (trx) => {
+      await lockLedgerRows(database, trx, existing.user_id);
       const row = await trx
         .selectFrom('orders')
         .selectAll()
         .where('order_id', '=', orderId)
+        .$call(forUpdate(database))
         .executeTakeFirstOrThrow();
       if (row.state === 'REVOKED' || row.user_id !== user.userId) return null;
       // An operator re-granted this order knowing it was refunded (a goodwill grant): don't undo their decision.
@@ -263,6 +265,9 @@ export async function fulfill(deps: FulfillDeps, request: FulfillRequest): Promi
 
   // 4. One transaction: bind + grant, exactly once.
   const outcome = await writeTransaction(database, async (trx) => {
+    // PostgreSQL (READ COMMITTED): lock this user's ledger, then insert-or-wait on the order's primary key, then
+    // lock the order row: a concurrent call for the same order waits here and then reads GRANTED.
+    await lockLedgerRows(database, trx, user.userId);
     const at = isoAt(now());
     const values: OrdersTable = {
       order_id: orderId,
@@ -289,6 +294,7 @@ export async function fulfill(deps: FulfillDeps, request: FulfillRequest): Promi
       .selectFrom('orders')
       .selectAll()
       .where('order_id', '=', orderId)
+      .$call(forUpdate(database))
       .executeTakeFirstOrThrow();
     let reason: FulfillReason;
     let from: string | null = null;

@@ -8,6 +8,7 @@
  */
 import { sql } from 'kysely';
 import { isoAt } from '../clock';
+import { exclusiveJob } from '../db/database';
 import { type FulfillDeps, fulfill } from './fulfill';
 import { mapLimit } from './sync';
 
@@ -33,9 +34,23 @@ export interface ReconcileReport {
   granted: string[];
   /** Possibly paid, still not granted, older than the alert threshold: look at these. */
   stuck: StuckOrder[];
+  /** PostgreSQL: another instance was running the job, so this run did nothing (set only then). */
+  skipped?: true;
 }
 
+/**
+ * Every server instance runs this on its interval. On PostgreSQL only one runs at a time (a session advisory lock,
+ * `exclusiveJob`); the others skip that turn instead of asking Toss about the same orders again. (Running it twice
+ * would still be safe — `fulfill` is idempotent — only wasteful.)
+ */
 export async function reconcile(deps: FulfillDeps, options: ReconcileOptions): Promise<ReconcileReport> {
+  const run = await exclusiveJob(deps.database, 'ait-iap:reconcile', () => reconcileNow(deps, options));
+  if (run.ran) return run.result;
+  deps.log.info('reconcile.skipped', { reason: 'another instance is running it' });
+  return { rechecked: 0, revoked: [], retried: 0, granted: [], stuck: [], skipped: true };
+}
+
+async function reconcileNow(deps: FulfillDeps, options: ReconcileOptions): Promise<ReconcileReport> {
   const db = deps.database.db;
   const now = deps.clock.now();
   const since = isoAt(now - options.lookbackDays * 86_400_000);

@@ -7,7 +7,8 @@
 import { randomUUID } from 'node:crypto';
 import { findProduct } from '../catalog/products';
 import { isoAt } from '../clock';
-import { writeTransaction } from '../db/database';
+import { type AppDatabase, forUpdate, lockLedgerRows, writeTransaction } from '../db/database';
+import type { Tx } from '../db/schema';
 import type { FulfillDeps } from '../fulfillment/fulfill';
 import { applyGrant, revokeGrant } from '../fulfillment/grants';
 import { hashUserKey } from '../log';
@@ -115,6 +116,22 @@ async function audit(
   return id;
 }
 
+/** Read an order inside a write transaction, locked (PostgreSQL: its user's ledger, then the row; see database.ts). */
+async function lockedOrder(database: AppDatabase, trx: Tx, orderId: string) {
+  const owner = await trx
+    .selectFrom('orders')
+    .select('user_id')
+    .where('order_id', '=', orderId)
+    .executeTakeFirst();
+  if (owner) await lockLedgerRows(database, trx, owner.user_id);
+  return trx
+    .selectFrom('orders')
+    .selectAll()
+    .where('order_id', '=', orderId)
+    .$call(forUpdate(database))
+    .executeTakeFirst();
+}
+
 /** Grant an order again (after a revoke or a refusal), recording who and why. */
 export async function operatorRegrant(
   deps: OpsDeps,
@@ -123,11 +140,7 @@ export async function operatorRegrant(
   if (!input.reason.trim()) return { ok: false, error: 'a reason is required' };
   const now = deps.clock.now();
   const result = await writeTransaction(deps.database, async (trx): Promise<OpsResult> => {
-    const order = await trx
-      .selectFrom('orders')
-      .selectAll()
-      .where('order_id', '=', input.orderId)
-      .executeTakeFirst();
+    const order = await lockedOrder(deps.database, trx, input.orderId);
     if (!order)
       return { ok: false, error: 'order not in the ledger (never verified by Toss): use `recheck --apply`' };
     if (order.state === 'GRANTED') return { ok: false, error: 'order is already granted' };
@@ -188,11 +201,7 @@ export async function operatorRevoke(
   if (!input.reason.trim()) return { ok: false, error: 'a reason is required' };
   const now = deps.clock.now();
   const result = await writeTransaction(deps.database, async (trx): Promise<OpsResult> => {
-    const order = await trx
-      .selectFrom('orders')
-      .selectAll()
-      .where('order_id', '=', input.orderId)
-      .executeTakeFirst();
+    const order = await lockedOrder(deps.database, trx, input.orderId);
     if (!order) return { ok: false, error: 'order not in the ledger' };
     if (order.state !== 'GRANTED') return { ok: false, error: `order is ${order.state}, not GRANTED` };
     const auditId = await audit(trx, {

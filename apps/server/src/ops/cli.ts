@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { decideGrant } from '@ait-iap/iap-contract';
 import { systemClock } from '../clock';
 import { loadConfig } from '../config';
-import { openDatabase } from '../db/database';
+import { databaseOptions, openDatabase } from '../db/database';
 import { fulfill } from '../fulfillment/fulfill';
 import { reconcile } from '../fulfillment/reconcile';
 import { createLogger } from '../log';
@@ -55,7 +55,7 @@ async function run(argv: string[]): Promise<number> {
     clock,
     sink: (l) => console.error(l),
   });
-  const database = await openDatabase({ databasePath: config.databasePath });
+  const database = await openDatabase(databaseOptions(config));
   const mtls = config.toss.mtls;
   const toss = createTossClient({
     baseUrl: config.toss.baseUrl,
