@@ -5,11 +5,12 @@
  */
 import { Result, Skeleton, Tab, Top, useToast } from '@toss/tds-mobile';
 import { TDSMobileAITProvider } from '@toss/tds-mobile-ait';
-import { lazy, Suspense, useEffect, useMemo, useRef, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { apiErrorCopy } from './api/errors';
 import { AppStateProvider, useAppState } from './app/AppState';
 import type { AppServices } from './app/services';
 import { copy, currencyName } from './copy';
+import type { PurchaseRequest } from './iap/purchase';
 import type { RecoveryReport } from './iap/recovery';
 import { usePurchase } from './iap/usePurchase';
 import { Shop } from './screens/Shop';
@@ -36,6 +37,8 @@ function Shell() {
   const app = useAppState();
   const [tab, setTab] = useState<TabKey>('shop');
   const purchase = usePurchase();
+  const { buy } = purchase;
+  const onBuy = useCallback((request: PurchaseRequest) => void buy(request), [buy]);
   const { openToast } = useToast();
   const lastToasted = useRef<string | null>(null);
   const lastRecovery = useRef<RecoveryReport | null>(null);
@@ -132,7 +135,7 @@ function Shell() {
 
       <div className="tab-panel" role="tabpanel" aria-label={copy.tabs[tab]}>
         {tab === 'shop' ? (
-          <Shop purchase={s} busy={purchase.inProgress} onBuy={(request) => void purchase.buy(request)} />
+          <Shop purchase={s} busy={purchase.inProgress} onBuy={onBuy} />
         ) : (
           <Suspense fallback={<Skeleton pattern="listOnly" repeatLastItemCount={3} />}>
             {tab === 'inventory' ? <Inventory onGoShop={() => setTab('shop')} /> : <History />}

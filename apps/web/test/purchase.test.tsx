@@ -2,8 +2,9 @@
  * The purchase spine end to end in the component: real SDK → toss-mock host → processProductGrant → real server
  * (verifies with the mock's partner API over mTLS) → completeProductGrant → inventory. Each test is a fresh user.
  */
+import { appErrorCopy, partnerPaths } from '@ait-iap/iap-contract';
 import type { TossMockHost } from '@ait-iap/toss-mock/host';
-import { act, cleanup, fireEvent, renderHook, screen, waitFor } from '@testing-library/react';
+import { act, cleanup, fireEvent, render, renderHook, screen, waitFor } from '@testing-library/react';
 import type { ReactNode } from 'react';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { balance, renderApp, setVisibility } from './app';
@@ -264,6 +265,31 @@ describe('subscription', () => {
 });
 
 describe('session', () => {
+  test('when login fails the user sees why and "다시 시도" logs in', async () => {
+    await stack.control('POST', '/__mock/faults', { kind: 'error5xx', path: partnerPaths.generateToken });
+    const [{ App }, { createAppServices }] = await Promise.all([
+      import('../src/App'),
+      import('../src/app/services'),
+    ]);
+    render(
+      <App
+        services={createAppServices({
+          apiUrl: stack.apiUrl,
+          grantTimeoutMs: 5_000,
+          completeTimeoutMs: 3_000,
+          recoveryTimeoutMs: 10_000,
+        })}
+      />,
+    );
+    const reason = await screen.findByTestId('app-error-UPSTREAM_UNAVAILABLE');
+    expect(reason.textContent).toContain(appErrorCopy.UPSTREAM_UNAVAILABLE);
+
+    await stack.control('DELETE', '/__mock/faults');
+    fireEvent.click(screen.getByText('다시 시도'));
+    await screen.findByTestId('app-ready');
+    expect(balance()).toBe('0');
+  });
+
   test('an expired session logs in again mid-purchase and the purchase still completes, on the same screen', async () => {
     await renderApp(stack);
     fireEvent.click(screen.getByTestId('tab-inventory'));

@@ -7,19 +7,8 @@ import { copy } from '../copy';
 
 export type ApiErrorCode = AppErrorCode | 'NETWORK';
 
-export class ApiError extends Error {
-  override readonly name = 'ApiError';
-  constructor(
-    readonly code: ApiErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 /** The `appCode` of a tRPC error, `NETWORK` when there was no server answer, else `INTERNAL`. Never throws. */
 export function apiErrorCode(error: unknown): ApiErrorCode {
-  if (error instanceof ApiError) return error.code;
   if (typeof error !== 'object' || error === null) return 'INTERNAL';
   const data = (error as { data?: unknown }).data;
   if (typeof data === 'object' && data !== null) {

@@ -6,7 +6,7 @@
  */
 import type { AppLoginResult, LoginOutput } from '@ait-iap/iap-contract';
 import type { IapResult } from '../iap/sdk';
-import { ApiError, isAuthError } from './errors';
+import { isAuthError } from './errors';
 import type { ShopApi } from './types';
 
 export interface SessionDeps {
@@ -17,7 +17,7 @@ export interface SessionDeps {
 }
 
 export interface Session {
-  /** Log in now (single flight: concurrent callers share one login). Throws ApiError or IapLoginError. */
+  /** Log in now (single flight: concurrent callers share one login). Throws a tRPC error (see apiErrorCode) or IapLoginError. */
   login(): Promise<LoginOutput>;
   token(): string | null;
   userId(): string | null;
@@ -33,10 +33,7 @@ export class IapLoginError extends Error {
   }
 }
 
-export function createSession({
-  api,
-  appLogin,
-}: SessionDeps): Session & { setToken(token: string | null): void } {
+export function createSession({ api, appLogin }: SessionDeps): Session {
   let token: string | null = null;
   let userId: string | null = null;
   let inFlight: Promise<LoginOutput> | null = null;
@@ -95,11 +92,6 @@ export function createSession({
     login,
     token: () => token,
     userId: () => userId,
-    setToken: (next) => {
-      token = next;
-    },
     api: authedApi,
   };
 }
-
-export { ApiError };

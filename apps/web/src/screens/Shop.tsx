@@ -3,7 +3,7 @@
  * CUSTOMIZATION POINT: layout and wording of a product row. Purchases go through usePurchase (passed in).
  */
 import { Badge, Button, List, ListRow, Result, Skeleton } from '@toss/tds-mobile';
-import { useMemo } from 'react';
+import { memo, useMemo } from 'react';
 import { useAppState } from '../app/AppState';
 import { buildShopRows, type ShopRow } from '../app/shopModel';
 import { copy, formatDate } from '../copy';
@@ -80,7 +80,7 @@ export function Shop({ purchase, busy, onBuy }: ShopProps) {
   );
 }
 
-function ProductRow({
+const ProductRow = memo(function ProductRow({
   row,
   loading,
   disabled,
@@ -169,7 +169,7 @@ function ProductRow({
       }
     />
   );
-}
+});
 
 export function subscriptionText(sub: NonNullable<ShopRow['subscription']>): string {
   const parts: string[] = [copy.inventory.status[sub.status ?? 'ACTIVE']];
