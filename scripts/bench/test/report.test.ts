@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseArgs } from '../args';
 import type { ChaosResult } from '../chaos';
+import type { TargetResult } from '../fulfill';
+import type { LoadResult } from '../http';
 import type { LedgerReport } from '../ledger-check';
 import { alignTables, type BenchResults, invariantViolations, markdown, summary } from '../report';
 
@@ -91,6 +93,46 @@ describe('the summary line and the exit decision', () => {
       }),
     );
     expect(s.doubleGrants).toBe(1);
+  });
+});
+
+function load(rps: number, p99Ms: number): LoadResult {
+  return {
+    requests: 1000,
+    ok: 1000,
+    failed: 0,
+    elapsedMs: (1000 / rps) * 1000,
+    rps,
+    latency: { count: 1000, meanMs: p99Ms / 2, p50Ms: p99Ms / 2, p95Ms: p99Ms, p99Ms, maxMs: p99Ms },
+    failures: [],
+  };
+}
+
+function target(label: string, rps: number, p99Ms: number, cpuMsPerRequest: number): TargetResult {
+  return {
+    label,
+    load: load(rps, p99Ms),
+    serial: load(rps, p99Ms),
+    rssPeakBytes: 100e6,
+    rssEndBytes: 100e6,
+    cpuMsPerRequest,
+    ledger: null,
+    balanceOk: null,
+  };
+}
+
+describe('the throughput target', () => {
+  it('is judged by req/s and, separately, by CPU per request, so a starved baseline cannot fake a pass', () => {
+    const r = results({
+      fulfill: { baseline: target('baseline', 200, 250, 0.7), inproc: target('server', 100, 60, 5.6) },
+    });
+    const s = summary(r);
+    expect(s).toMatchObject({ ratio: 0.5, cpuRatio: 0.13 });
+    const text = markdown(r, s);
+    expect(text).toMatch(
+      /\| Fulfill throughput, partner in-process +\| ≥ 0\.5× baseline +\| 0\.5× .*\| met +\|/,
+    );
+    expect(text).toMatch(/\| Same, from CPU per request .*\| 0\.13× .*\| \*\*missed\*\* \|/);
   });
 });
 
