@@ -6,7 +6,7 @@
 import os from 'node:os';
 import type { BenchOptions } from './args';
 import type { BundleSize } from './bundle';
-import type { ChaosResult } from './chaos';
+import { type ChaosResult, chaosServerEnv } from './chaos';
 import type { FulfillPhaseResult, TargetResult } from './fulfill';
 import { round } from './stats';
 import type { StormResult } from './storm';
@@ -182,7 +182,9 @@ export function markdown(results: BenchResults, s: Summary): string {
       '',
       `Faults on every partner call: latency ${c.faults.latencyMs} ms at ${c.faults.latencyRate * 100}%, ` +
         `5xx at ${c.faults.error5xxRate * 100}%, held-open (timeout) at ${c.faults.timeoutRate * 100}%. ` +
-        'Server Toss client: TOSS_TIMEOUT_MS=600, TOSS_RETRIES=2, TOSS_TOTAL_TIMEOUT_MS=2000. ' +
+        `Server Toss client: ${Object.entries(chaosServerEnv)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(', ')}. ` +
         'Then faults off, and recovery: every pending order retried until granted, then every order once more.',
       '',
       '| Purchases (paid) | Kills | Pending after storm | Recovery calls | Double grants | Lost grants | Wallet ≠ ledger |',
