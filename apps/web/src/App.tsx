@@ -75,7 +75,7 @@ function Shell() {
         <Result
           title={copy.login.failedTitle}
           description={
-            <span data-testid={`app-error-${code}`}>
+            <span data-testid={failure.kind === 'iap' ? `error-${code}` : `app-error-${code}`}>
               {text.title}
               {text.description ? ` ${text.description}` : ''}
             </span>
