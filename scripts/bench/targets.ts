@@ -22,6 +22,14 @@ export const benchServerEnv: Record<string, string> = {
   LOG_LEVEL: 'info',
 };
 
+/**
+ * Pin the server to this SQLite file. DATABASE_URL wins over DATABASE_PATH in the server's config, so a
+ * DATABASE_URL (e.g. postgres://…) left in the caller's environment is overridden with the same file path.
+ */
+function sqliteAt(databasePath: string): Record<string, string> {
+  return { DATABASE_PATH: databasePath, DATABASE_URL: databasePath };
+}
+
 export interface RunningServer {
   child: Child;
   url: string;
@@ -72,7 +80,7 @@ export function startInprocServer(databasePath: string, cpuProfilePath?: string)
     `${benchDir}/server-inproc.ts`,
     {
       ...benchServerEnv,
-      DATABASE_PATH: databasePath,
+      ...sqliteAt(databasePath),
       TOSS_API_BASE_URL: 'https://partner.bench.invalid',
       ...(cpuProfilePath ? { BENCH_CPU_PROFILE: cpuProfilePath } : {}),
     },
@@ -119,7 +127,7 @@ export function startMainServer(
     {
       ...(useMain ? {} : { BENCH_PARTNER: 'https' }),
       ...benchServerEnv,
-      DATABASE_PATH: databasePath,
+      ...sqliteAt(databasePath),
       TOSS_API_BASE_URL: mock.partnerUrl,
       TOSS_MTLS_CERT: mock.certs.clientCertPath,
       TOSS_MTLS_KEY: mock.certs.clientKeyPath,
