@@ -1,7 +1,8 @@
 /**
  * The API: this file only composes routers. The mini-app imports its TYPE:
  *   import type { AppRouter } from '@ait-iap/server/router';
- * Procedures: auth.login, auth.logout, catalog.list, iap.fulfill, iap.sync, me.inventory, me.orders.
+ * Procedures: auth.login, auth.logout, catalog.list, iap.fulfill, iap.sync, iap.syncSubscriptions, me.inventory,
+ * me.orders.
  * To add an area, write `src/routers/<area>.ts` and add it here.
  */
 import { authRouter } from './routers/auth';

@@ -175,9 +175,27 @@ const m002: Migration = {
   },
 };
 
+/**
+ * What Toss last said about a subscription, as the mini-app reported it (`iap.syncSubscriptions`): its status,
+ * whether it auto-renews, and when a report last changed the row. One column per statement (SQLite adds one at a time).
+ */
+const m003: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable('entitlements').addColumn('toss_status', 'text').execute();
+    await db.schema.alterTable('entitlements').addColumn('auto_renew', 'integer').execute();
+    await db.schema.alterTable('entitlements').addColumn('toss_reported_at', 'text').execute();
+  },
+  async down(db: Kysely<unknown>) {
+    await db.schema.alterTable('entitlements').dropColumn('toss_reported_at').execute();
+    await db.schema.alterTable('entitlements').dropColumn('auto_renew').execute();
+    await db.schema.alterTable('entitlements').dropColumn('toss_status').execute();
+  },
+};
+
 export const migrations: Record<string, Migration> = {
   '001_initial': m001,
   '002_orders_checked_at': m002,
+  '003_entitlements_toss_status': m003,
 };
 
 class StaticMigrationProvider implements MigrationProvider {

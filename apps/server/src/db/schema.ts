@@ -3,7 +3,7 @@
  * timestamps, integer 0/1 booleans, text ids — so the same queries run on SQLite and PostgreSQL.
  * Change this together with a new migration in `migrations.ts`; never edit a shipped migration.
  */
-import type { FulfillReason, OrderState, ProductType } from '@ait-iap/iap-contract';
+import type { FulfillReason, OrderState, ProductType, SubscriptionStatus } from '@ait-iap/iap-contract';
 import type { Kysely, Transaction } from 'kysely';
 
 export interface UsersTable {
@@ -128,6 +128,12 @@ export interface EntitlementsTable {
   grace_expires_at: string | null;
   revoked_at: string | null;
   created_at: string;
+  /** Subscriptions: Toss's status as last reported by the mini-app (`iap.syncSubscriptions`); null = never reported. */
+  toss_status: SubscriptionStatus | null;
+  /** Subscriptions: 0/1 auto-renew as last reported; null = never reported. */
+  auto_renew: number | null;
+  /** When a report last changed this row. */
+  toss_reported_at: string | null;
 }
 
 /** What operators did, and why. */

@@ -73,7 +73,8 @@ export async function addWalletEntry(
   return true;
 }
 
-function addCycle(fromMs: number, cycle: ProductRow['renewal_cycle']): number {
+/** One renewal cycle after `fromMs` (calendar months/years in UTC). */
+export function addCycle(fromMs: number, cycle: ProductRow['renewal_cycle']): number {
   const date = new Date(fromMs);
   if (cycle === 'WEEKLY') date.setUTCDate(date.getUTCDate() + 7);
   else if (cycle === 'YEARLY') date.setUTCFullYear(date.getUTCFullYear() + 1);

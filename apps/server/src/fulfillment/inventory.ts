@@ -1,12 +1,15 @@
 /**
  * What a user owns (`me.inventory`) and what they bought (`me.orders`), read from the ledger.
  * `entitlements` lists what the user can use NOW: non-consumables not revoked, and subscriptions that are ACTIVE or
- * IN_GRACE_PERIOD (computed from the injected clock). Balances include every catalog currency (0 when empty) and may
- * be negative after a refund of coins already spent (shown as owed).
+ * IN_GRACE_PERIOD (computed from the injected clock). A subscription Toss reported ON_HOLD / PAUSED / REVOKED /
+ * EXPIRED (`iap.syncSubscriptions`, see subscriptions.ts) is not listed; a reported IN_GRACE_PERIOD is kept, and
+ * `autoRenew` is what Toss last said (absent until the app has reported). Balances include every catalog currency
+ * (0 when empty) and may be negative after a refund of coins already spent (shown as owed).
  */
-import type { Entitlement, HistoryOutput, InventoryOutput } from '@ait-iap/iap-contract';
+import type { Entitlement, HistoryOutput, InventoryOutput, SubscriptionStatus } from '@ait-iap/iap-contract';
 import { isoAt } from '../clock';
 import type { AppDeps } from '../trpc';
+import { endedSubscriptionStatuses } from './subscriptions';
 
 export async function getInventory(
   deps: Pick<AppDeps, 'database' | 'clock'>,
@@ -57,7 +60,16 @@ export async function getInventory(
     if (current && (current.graceExpiresAt ?? '') >= (row.grace_expires_at ?? '')) continue;
     const expiresAt = row.expires_at ?? nowIso;
     const graceExpiresAt = row.grace_expires_at ?? expiresAt;
-    const status = nowIso < expiresAt ? 'ACTIVE' : nowIso < graceExpiresAt ? 'IN_GRACE_PERIOD' : 'EXPIRED';
+    const byClock = nowIso < expiresAt ? 'ACTIVE' : nowIso < graceExpiresAt ? 'IN_GRACE_PERIOD' : 'EXPIRED';
+    const reported = row.toss_status;
+    const status: SubscriptionStatus =
+      byClock === 'EXPIRED'
+        ? 'EXPIRED'
+        : reported !== null && endedSubscriptionStatuses.includes(reported)
+          ? reported
+          : reported === 'IN_GRACE_PERIOD'
+            ? 'IN_GRACE_PERIOD'
+            : byClock;
     byEntitlement.set(row.entitlement, {
       entitlement: row.entitlement,
       sku: row.sku,
@@ -67,10 +79,11 @@ export async function getInventory(
       expiresAt,
       graceExpiresAt,
       status,
+      ...(row.auto_renew === null ? {} : { autoRenew: row.auto_renew === 1 }),
     });
   }
   const entitlements = [...byEntitlement.values()].filter(
-    (e) => e.type === 'NON_CONSUMABLE' || e.status !== 'EXPIRED',
+    (e) => e.type === 'NON_CONSUMABLE' || e.status === 'ACTIVE' || e.status === 'IN_GRACE_PERIOD',
   );
   return { balances, entitlements };
 }

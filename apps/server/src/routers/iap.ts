@@ -1,9 +1,18 @@
 /**
- * `iap.fulfill` (grant callback + pending-order recovery) and `iap.sync` (completed/refunded history).
+ * `iap.fulfill` (grant callback + pending-order recovery), `iap.sync` (completed/refunded history) and
+ * `iap.syncSubscriptions` (what Toss's getSubscriptionInfo told the app: expiry, hold, revoke, trial length).
  * The grant itself: src/fulfillment/fulfill.ts. What a SKU grants: src/fulfillment/grants.ts.
  */
-import { FulfillInput, FulfillOutput, SyncInput, SyncOutput } from '@ait-iap/iap-contract';
+import {
+  FulfillInput,
+  FulfillOutput,
+  SyncInput,
+  SyncOutput,
+  SyncSubscriptionsInput,
+  SyncSubscriptionsOutput,
+} from '@ait-iap/iap-contract';
 import { fulfill } from '../fulfillment/fulfill';
+import { syncSubscriptions } from '../fulfillment/subscriptions';
 import { syncOrders } from '../fulfillment/sync';
 import { authedProcedure, rateLimited, router } from '../trpc';
 
@@ -27,4 +36,9 @@ export const iapRouter = router({
     .input(SyncInput)
     .output(SyncOutput)
     .mutation(({ ctx, input }) => syncOrders(ctx.deps, ctx.session, input.orders)),
+  syncSubscriptions: authedProcedure
+    .use(rateLimited((limits) => limits.fulfill))
+    .input(SyncSubscriptionsInput)
+    .output(SyncSubscriptionsOutput)
+    .mutation(({ ctx, input }) => syncSubscriptions(ctx.deps, ctx.session, input.subscriptions)),
 });

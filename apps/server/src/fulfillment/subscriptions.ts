@@ -1,0 +1,242 @@
+/**
+ * `iap.syncSubscriptions`: the mini-app reports what Toss's `IAP.getSubscriptionInfo` said about each subscription it
+ * owns, so an expiry, hold, pause or revoke on Toss's side (or a free trial shorter than a cycle) reaches the server.
+ * The partner API has no subscription endpoint; this report is the only way that truth gets here, and the client is
+ * not trusted. You probably don't need to edit this file; the policy is in the README ("Subscriptions"):
+ *
+ * 1. The order must be this session user's, GRANTED, and a SUBSCRIPTION; otherwise the report is refused.
+ * 2. Re-verify the order with Toss through `fulfill` (recheckGranted): a refund revokes it as usual; Toss down →
+ *    deferred, nothing changed.
+ * 3. EXPIRED / REVOKED / ON_HOLD / PAUSED, or `isAccessible: false` → access ends now (server clock).
+ *    ACTIVE / IN_GRACE_PERIOD with an `expiresAt` → expiry = min(reported, paid period end + one renewal cycle):
+ *    a shorter trial is accepted, an extension is bounded (and never ratchets: the bound is anchored on what the
+ *    granted order paid for, not on the last report). Grace = at most expiry + the catalog's gracePeriodDays.
+ * 4. The rows changed are the reported order's entitlement and the earlier periods of the same SKU (the renewals
+ *    before it), in one write transaction. One JSON log line per order changed.
+ */
+import type {
+  SubscriptionInfo,
+  SubscriptionStatus,
+  SubscriptionSyncRefusal,
+  SyncSubscriptionsInput,
+  SyncSubscriptionsOutput,
+} from '@ait-iap/iap-contract';
+import type { SessionUser } from '../auth/sessions';
+import { findProduct, type ProductRow } from '../catalog/products';
+import { isoAt } from '../clock';
+import { writeTransaction } from '../db/database';
+import { hashUserKey } from '../log';
+import { type FulfillDeps, fulfill } from './fulfill';
+import { addCycle } from './grants';
+import { mapLimit } from './sync';
+
+const dayMs = 86_400_000;
+
+/** Statuses after which Toss gives no access, whatever the dates say. */
+export const endedSubscriptionStatuses: readonly SubscriptionStatus[] = [
+  'EXPIRED',
+  'REVOKED',
+  'ON_HOLD',
+  'PAUSED',
+];
+
+type ReportOutcome =
+  | { kind: 'updated' }
+  | { kind: 'unchanged' }
+  | { kind: 'deferred' }
+  | { kind: 'refused'; reason: SubscriptionSyncRefusal };
+
+type User = Pick<SessionUser, 'userId' | 'userKey'>;
+type Report = SyncSubscriptionsInput['subscriptions'][number];
+
+export async function syncSubscriptions(
+  deps: FulfillDeps,
+  user: User,
+  reports: SyncSubscriptionsInput['subscriptions'],
+): Promise<SyncSubscriptionsOutput> {
+  const unique = [...new Map(reports.map((report) => [report.orderId, report])).values()];
+  const outcomes = await mapLimit(unique, 4, (report) => applyReport(deps, user, report));
+  const output: SyncSubscriptionsOutput = { updated: [], unchanged: 0, refused: [], deferred: [] };
+  outcomes.forEach((outcome, index) => {
+    const orderId = (unique[index] as Report).orderId;
+    if (outcome.kind === 'updated') output.updated.push(orderId);
+    else if (outcome.kind === 'deferred') output.deferred.push(orderId);
+    else if (outcome.kind === 'refused') output.refused.push({ orderId, reason: outcome.reason });
+    else output.unchanged += 1;
+  });
+  return output;
+}
+
+function parseTime(value: string | null): number | null {
+  if (value === null) return null;
+  const ms = Date.parse(value);
+  return Number.isFinite(ms) ? ms : null;
+}
+
+/** The client's date as ISO, or null: never log the raw client string. */
+function reportedIso(value: string | null): string | null {
+  const ms = parseTime(value);
+  return ms === null || Math.abs(ms) > 8.64e15 ? null : isoAt(ms);
+}
+
+interface Period {
+  expiresMs: number;
+  graceMs: number;
+}
+
+/** What one report means for the reported order's period, under the trust policy (pure; exported for tests). */
+export function boundedPeriod(input: {
+  now: number;
+  current: Period;
+  /** End of the period the granted order paid for (its start + one renewal cycle). */
+  paidEnd: number;
+  cycle: ProductRow['renewal_cycle'];
+  gracePeriodDays: number;
+  report: SubscriptionInfo;
+}): Period & { ended: boolean; capped: boolean } {
+  const { now, current, report } = input;
+  if (endedSubscriptionStatuses.includes(report.status) || !report.isAccessible) {
+    const end = Math.min(current.expiresMs, now);
+    return { expiresMs: end, graceMs: end, ended: true, capped: false };
+  }
+  const reported = parseTime(report.expiresAt);
+  if (reported === null) return { ...current, ended: false, capped: false };
+  const ceiling = addCycle(input.paidEnd, input.cycle);
+  const expiresMs = Math.min(reported, ceiling);
+  const graceLimit = expiresMs + input.gracePeriodDays * dayMs;
+  const reportedGrace = parseTime(report.gracePeriodExpiresAt) ?? graceLimit;
+  const graceMs = Math.max(expiresMs, Math.min(reportedGrace, graceLimit));
+  return { expiresMs, graceMs, ended: false, capped: reported > ceiling };
+}
+
+async function applyReport(deps: FulfillDeps, user: User, report: Report): Promise<ReportOutcome> {
+  const { database, log } = deps;
+  const { orderId, subscription } = report;
+  const order = await database.db
+    .selectFrom('orders')
+    .select(['user_id', 'sku', 'state', 'product_type'])
+    .where('order_id', '=', orderId)
+    .executeTakeFirst();
+  // Another user's order reads exactly like an unknown one: the answer must not confirm it exists.
+  if (!order || order.user_id !== user.userId) return { kind: 'refused', reason: 'ORDER_NOT_FOUND' };
+  if (order.product_type !== 'SUBSCRIPTION') return { kind: 'refused', reason: 'NOT_A_SUBSCRIPTION' };
+  if (order.state === 'REVOKED') return { kind: 'refused', reason: 'REVOKED' };
+  if (order.state !== 'GRANTED') return { kind: 'refused', reason: 'NOT_GRANTED' };
+
+  // Still paid? A refund found here revokes the grant through the one fulfillment function, as iap.sync does.
+  const { output } = await fulfill(deps, {
+    user,
+    orderId,
+    sku: order.sku,
+    source: 'sync',
+    recheckGranted: true,
+  });
+  if (output.retryable) return { kind: 'deferred' };
+  if (output.reason === 'REFUNDED' || output.reason === 'REVOKED')
+    return { kind: 'refused', reason: 'REVOKED' };
+  if (output.reason !== 'ALREADY_GRANTED') return { kind: 'refused', reason: 'NOT_GRANTED' };
+
+  const change = await writeTransaction(database, async (trx) => {
+    const row = await trx
+      .selectFrom('orders')
+      .select(['state', 'user_id'])
+      .where('order_id', '=', orderId)
+      .executeTakeFirst();
+    if (row?.state !== 'GRANTED' || row.user_id !== user.userId)
+      return { kind: 'refused' as const, reason: 'REVOKED' as const };
+    const product = await findProduct(trx, order.sku);
+    const rows = await trx
+      .selectFrom('entitlements')
+      .selectAll()
+      .where('user_id', '=', user.userId)
+      .where('sku', '=', order.sku)
+      .where('type', '=', 'SUBSCRIPTION')
+      .where('revoked_at', 'is', null)
+      .execute();
+    const target = rows.find((r) => r.order_id === orderId);
+    if (!product || !target) return { kind: 'refused' as const, reason: 'NOT_GRANTED' as const };
+
+    const now = deps.clock.now();
+    const at = isoAt(now);
+    const startsMs = Date.parse(target.starts_at);
+    const paidEnd = addCycle(startsMs, product.renewal_cycle);
+    const currentExpires = parseTime(target.expires_at) ?? paidEnd;
+    const current = {
+      expiresMs: currentExpires,
+      graceMs: parseTime(target.grace_expires_at) ?? currentExpires,
+    };
+    const next = boundedPeriod({
+      now,
+      current,
+      paidEnd,
+      cycle: product.renewal_cycle,
+      gracePeriodDays: product.grace_period_days,
+      report: subscription,
+    });
+    const autoRenew = subscription.isAutoRenew ? 1 : 0;
+    // The reported order and the periods before it (earlier renewals of the same subscription, or older,
+    // already-ended subscriptions of this SKU). A later subscription of the same SKU is left alone.
+    const scope = rows.filter((r) => r.starts_at <= target.starts_at);
+    let changedRows = 0;
+    for (const entitlement of scope) {
+      const isTarget = entitlement.order_id === orderId;
+      const expiresMs = parseTime(entitlement.expires_at) ?? currentExpires;
+      const graceMs = parseTime(entitlement.grace_expires_at) ?? expiresMs;
+      const newExpires = isTarget ? next.expiresMs : Math.min(expiresMs, next.expiresMs);
+      const newGrace = isTarget ? next.graceMs : Math.min(graceMs, next.graceMs);
+      const fields = {
+        expires_at: isoAt(newExpires),
+        grace_expires_at: isoAt(newGrace),
+        ...(isTarget ? { toss_status: subscription.status, auto_renew: autoRenew } : {}),
+      };
+      const same =
+        fields.expires_at === entitlement.expires_at &&
+        fields.grace_expires_at === entitlement.grace_expires_at &&
+        (!isTarget ||
+          (entitlement.toss_status === subscription.status && entitlement.auto_renew === autoRenew));
+      if (same) continue;
+      await trx
+        .updateTable('entitlements')
+        .set({ ...fields, toss_reported_at: at })
+        .where('id', '=', entitlement.id)
+        .execute();
+      changedRows += 1;
+    }
+    if (changedRows === 0) return { kind: 'unchanged' as const };
+    return {
+      kind: 'changed' as const,
+      sku: order.sku,
+      rows: changedRows,
+      from: {
+        expiresAt: target.expires_at,
+        graceExpiresAt: target.grace_expires_at,
+        status: target.toss_status,
+        autoRenew: target.auto_renew === null ? null : target.auto_renew === 1,
+      },
+      to: {
+        expiresAt: isoAt(next.expiresMs),
+        graceExpiresAt: isoAt(next.graceMs),
+        status: subscription.status,
+        autoRenew: subscription.isAutoRenew,
+      },
+      ended: next.ended,
+      capped: next.capped,
+    };
+  });
+  if (change.kind !== 'changed') return change;
+  log.info('subscription.reported', {
+    orderId,
+    userId: user.userId,
+    userKeyHash: hashUserKey(user.userKey),
+    sku: change.sku,
+    isAccessible: subscription.isAccessible,
+    reportedExpiresAt: reportedIso(subscription.expiresAt),
+    from: change.from,
+    to: change.to,
+    ended: change.ended,
+    // The report asked for more than one cycle past the paid period: it was cut to the bound.
+    capped: change.capped,
+    rows: change.rows,
+  });
+  return { kind: 'updated' };
+}
