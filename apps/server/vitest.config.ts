@@ -1,8 +1,10 @@
 import { defineConfig } from 'vitest/config';
 
+/** The server suite on SQLite. `pnpm test` runs this AND vitest.postgres.config.ts (test/run-both.mjs). */
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    env: { TEST_DATABASE: 'sqlite' },
     reporters: ['default', 'json'],
     outputFile: { json: '.test-results/vitest.json' },
     testTimeout: 30_000,

@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { listShopProducts } from '../src/catalog/products';
 import { syncCatalog } from '../src/catalog/sync';
 import { ConfigError, envVariables, loadConfig } from '../src/config';
-import { type AppDatabase, openDatabase } from '../src/db/database';
-import { catalogPath, tempDir } from './helpers';
+import type { AppDatabase } from '../src/db/database';
+import { catalogPath, type TestDatabase, tempDir, testDatabase } from './helpers';
 
 let tmp: Awaited<ReturnType<typeof tempDir>>;
 let catalog: Catalog;
@@ -21,9 +21,11 @@ afterAll(async () => {
 });
 
 describe('syncCatalog', () => {
+  let target: TestDatabase;
   let database: AppDatabase;
   beforeAll(async () => {
-    database = await openDatabase({ databasePath: `${tmp.dir}/catalog.db` });
+    target = await testDatabase(tmp.dir, 'catalog');
+    database = await target.open();
   });
   afterAll(async () => {
     await database?.close();
@@ -64,7 +66,7 @@ describe('syncCatalog', () => {
 
   test('reopening the database keeps the data and re-applies no migration', async () => {
     await database.close();
-    database = await openDatabase({ databasePath: `${tmp.dir}/catalog.db` });
+    database = await target.open();
     expect((await syncCatalog(database.db, catalog)).inserted).toEqual([]);
   });
 });

@@ -8,7 +8,6 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { openDatabase } from '../src/db/database';
 import {
   apiClient,
   ledgerViolations,
@@ -16,8 +15,10 @@ import {
   type MockHarness,
   startMock,
   startServer,
+  type TestDatabase,
   tempDir,
   testConfig,
+  testDatabase,
 } from './helpers';
 
 const serverDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -38,7 +39,7 @@ afterAll(async () => {
 
 /** Start `src/main.ts` as its own process; resolves with its URL once it logs `server.listening`. */
 function startProcess(
-  databasePath: string,
+  database: TestDatabase,
 ): Promise<{ child: ChildProcess; url: string; exited: Promise<number | null> }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: serverDir,
@@ -46,7 +47,7 @@ function startProcess(
       PATH: process.env.PATH,
       PORT: '0',
       HOST: '127.0.0.1',
-      DATABASE_PATH: databasePath,
+      ...database.env,
       TOSS_API_BASE_URL: mock.mock.partnerUrl,
       TOSS_MTLS_CERT: mock.mock.certs.clientCertPath,
       TOSS_MTLS_KEY: mock.mock.certs.clientKeyPath,
@@ -84,8 +85,8 @@ function startProcess(
 }
 
 test('SIGKILL in the middle of a stream of grants, then restart: every order granted at most once, wallets equal their ledgers, every paid order granted or recoverable', async () => {
-  const databasePath = `${tmp.dir}/crash.db`;
-  const first = await startProcess(databasePath);
+  const database = await testDatabase(tmp.dir, 'crash');
+  const first = await startProcess(database);
   const api = apiClient(first.url);
   const users = await Promise.all([1, 2, 3].map(() => loginUser(api, mock.control)));
   const skus = ['coin_100', 'coin_550', 'remove_ads'];
@@ -125,7 +126,7 @@ test('SIGKILL in the middle of a stream of grants, then restart: every order gra
   children.delete(first.child);
 
   // Right after the crash: the ledger is consistent, and no order was granted twice.
-  const afterCrash = await openDatabase({ databasePath });
+  const afterCrash = await database.open();
   expect(await ledgerViolations(afterCrash)).toEqual([]);
   const grantedAfterCrash = await afterCrash.db
     .selectFrom('orders')
@@ -137,7 +138,7 @@ test('SIGKILL in the middle of a stream of grants, then restart: every order gra
   await afterCrash.close();
 
   // Restart; the app's recovery path (fulfill every pending order again) grants the rest, once.
-  const second = await startProcess(databasePath);
+  const second = await startProcess(database);
   const api2 = apiClient(second.url);
   for (const order of orders) {
     const reply = await api2.mutation<{ granted: boolean }>(
@@ -162,7 +163,7 @@ test('SIGKILL in the middle of a stream of grants, then restart: every order gra
   expect(await second.exited).toBe(0);
   children.delete(second.child);
 
-  const final = await openDatabase({ databasePath });
+  const final = await database.open();
   expect(await ledgerViolations(final)).toEqual([]);
   const credits = await final.db.selectFrom('wallet_entries').select('order_id').execute();
   expect(new Set(credits.map((c) => c.order_id)).size).toBe(credits.length); // one credit per order
@@ -173,8 +174,9 @@ test('SIGKILL in the middle of a stream of grants, then restart: every order gra
 });
 
 test('a graceful close lets an in-flight grant finish, then closes the database', async () => {
+  const graceful = await testDatabase(tmp.dir, 'graceful');
   const server = await startServer(
-    testConfig(mock.mock, `${tmp.dir}/graceful.db`, {
+    testConfig(mock.mock, graceful, {
       TOSS_TIMEOUT_MS: '3000',
       TOSS_TOTAL_TIMEOUT_MS: '5000',
     }),
@@ -201,7 +203,7 @@ test('a graceful close lets an in-flight grant finish, then closes the database'
   } finally {
     await mock.control.clearFaults();
   }
-  const database = await openDatabase({ databasePath: `${tmp.dir}/graceful.db` });
+  const database = await graceful.open();
   const row = await database.db
     .selectFrom('orders')
     .select('state')

@@ -12,6 +12,7 @@ import {
   startServer,
   tempDir,
   testConfig,
+  testDatabase,
 } from './helpers';
 
 type Fulfill = { granted: boolean; reason: string; retryable: boolean; orderId: string; sku?: string };
@@ -31,11 +32,14 @@ beforeAll(async () => {
   mock = await startMock(`${tmp.dir}/certs`);
   // Generous upstream timeouts: 50 concurrent mTLS calls on a busy 2-core machine must not look like an outage.
   server = await startServer(
-    testConfig(mock.mock, `${tmp.dir}/app.db`, { TOSS_TIMEOUT_MS: '5000', TOSS_TOTAL_TIMEOUT_MS: '10000' }),
+    testConfig(mock.mock, await testDatabase(tmp.dir, 'app'), {
+      TOSS_TIMEOUT_MS: '5000',
+      TOSS_TOTAL_TIMEOUT_MS: '10000',
+    }),
   );
   // Short ones for the outage tests, so a held-open request is given up quickly.
   impatient = await startServer(
-    testConfig(mock.mock, `${tmp.dir}/impatient.db`, {
+    testConfig(mock.mock, await testDatabase(tmp.dir, 'impatient'), {
       TOSS_TIMEOUT_MS: '1000',
       TOSS_TOTAL_TIMEOUT_MS: '2500',
     }),

@@ -2,14 +2,19 @@
  * Test harness: a real toss-mock (partner API over REAL mTLS, control API over HTTP) on free ports, and this server
  * built in-process with `createServer` on port 0, talking to it exactly as in production. Plus a plain-fetch tRPC
  * caller (no transformer: the same requests curl would send) and ledger invariant checks.
+ * Every suite runs twice (test/run-both.mjs): on SQLite and on PostgreSQL (TEST_DATABASE, set by the vitest config).
+ * Get every database from `testDatabase(dir, name)` — a SQLite file, or a fresh PostgreSQL database — never a path.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { startTossMock, type TossMock } from '@ait-iap/toss-mock';
 import { sql } from 'kysely';
+import pg from 'pg';
+import { inject } from 'vitest';
 import { type Config, loadConfig, repoRoot } from '../src/config';
-import type { AppDatabase } from '../src/db/database';
+import { type AppDatabase, type DatabaseOptions, openDatabase } from '../src/db/database';
 import { type AppServer, createServer, type ServerOverrides } from '../src/server';
 
 export const catalogPath = path.join(repoRoot, 'catalog', 'products.json');
@@ -17,6 +22,57 @@ export const catalogPath = path.join(repoRoot, 'catalog', 'products.json');
 export async function tempDir(prefix = 'ait-server-'): Promise<{ dir: string; remove(): Promise<void> }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
   return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** The backend this run tests (vitest.config.ts: sqlite; vitest.postgres.config.ts: postgres). */
+export const testBackend: 'sqlite' | 'postgres' =
+  process.env.TEST_DATABASE === 'postgres' ? 'postgres' : 'sqlite';
+
+export interface TestDatabase {
+  backend: 'sqlite' | 'postgres';
+  /** What `openDatabase` takes. */
+  options: DatabaseOptions;
+  /** The server's environment naming it: DATABASE_PATH (SQLite) or DATABASE_URL (PostgreSQL). */
+  env: Record<string, string>;
+  /** Open (and migrate) it; close it yourself. */
+  open(): Promise<AppDatabase>;
+}
+
+/**
+ * A new, empty database for this test file: `<dir>/<name>.db` on SQLite, a fresh `CREATE DATABASE` on PostgreSQL
+ * (so files stay isolated and run in parallel). Calling it twice with the same name gives two different databases
+ * on PostgreSQL; keep the returned value to reopen the same one.
+ */
+export async function testDatabase(dir: string, name: string): Promise<TestDatabase> {
+  if (testBackend === 'sqlite') {
+    const databasePath = path.join(dir, `${name}.db`);
+    return {
+      backend: 'sqlite',
+      options: { databasePath },
+      env: { DATABASE_PATH: databasePath },
+      open: () => openDatabase({ databasePath }),
+    };
+  }
+  const dbName = `${inject('pgDatabasePrefix')}${name
+    .replace(/[^a-z0-9]/gi, '_')
+    .toLowerCase()
+    .slice(0, 16)}_${randomBytes(4).toString('hex')}`;
+  const client = new pg.Client({ connectionString: inject('pgAdminUrl') });
+  await client.connect();
+  try {
+    await client.query(`create database "${dbName}"`);
+  } finally {
+    await client.end();
+  }
+  const url = new URL(inject('pgAdminUrl'));
+  url.pathname = `/${dbName}`;
+  const databaseUrl = url.toString();
+  return {
+    backend: 'postgres',
+    options: { databaseUrl, poolSize: 10 },
+    env: { DATABASE_URL: databaseUrl },
+    open: () => openDatabase({ databaseUrl, poolSize: 10 }),
+  };
 }
 
 export interface MockHarness {
@@ -67,9 +123,10 @@ export function controlClient(controlUrl: string) {
   };
 }
 
-export function testConfig(mock: TossMock, databasePath: string, env: Record<string, string> = {}): Config {
+export function testConfig(mock: TossMock, database: TestDatabase, env: Record<string, string> = {}): Config {
+  if (typeof database !== 'object') throw new Error('testConfig: pass a testDatabase(dir, name), not a path');
   return loadConfig({
-    DATABASE_PATH: databasePath,
+    ...database.env,
     CATALOG_PATH: catalogPath,
     TOSS_API_BASE_URL: mock.partnerUrl,
     TOSS_MTLS_CERT_PEM: mock.certs.clientCert,

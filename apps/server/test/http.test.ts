@@ -12,6 +12,7 @@ import {
   startServer,
   tempDir,
   testConfig,
+  testDatabase,
 } from './helpers';
 
 let tmp: Awaited<ReturnType<typeof tempDir>>;
@@ -23,7 +24,7 @@ beforeAll(async () => {
   tmp = await tempDir();
   mock = await startMock(`${tmp.dir}/certs`);
   server = await startServer(
-    testConfig(mock.mock, `${tmp.dir}/app.db`, {
+    testConfig(mock.mock, await testDatabase(tmp.dir, 'app'), {
       SESSION_TTL_SECONDS: '3600',
       RATE_LIMIT_LOGIN_PER_MINUTE: '1000',
       BODY_LIMIT_BYTES: '65536',
@@ -219,7 +220,7 @@ describe('hardening', () => {
 test('rate limits: a burst of logins from one IP is cut off with RATE_LIMITED', async () => {
   const limitedClock = createManualClock(Date.now());
   const limited = await startServer(
-    testConfig(mock.mock, `${tmp.dir}/limited.db`, {
+    testConfig(mock.mock, await testDatabase(tmp.dir, 'limited'), {
       RATE_LIMIT_LOGIN_PER_MINUTE: '3',
       RATE_LIMIT_FULFILL_PER_MINUTE: '2',
     }),

@@ -16,6 +16,7 @@ import {
   startServer,
   tempDir,
   testConfig,
+  testDatabase,
 } from './helpers';
 
 let tmp: Awaited<ReturnType<typeof tempDir>>;
@@ -83,7 +84,7 @@ test('the ledger stays consistent under random interleavings, and converges once
   await fc.assert(
     fc.asyncProperty(fc.array(action, { minLength: 3, maxLength: 14 }), async (actions) => {
       run += 1;
-      const config = testConfig(mock.mock, `${tmp.dir}/prop-${run}.db`, {
+      const config = testConfig(mock.mock, await testDatabase(tmp.dir, `prop-${run}`), {
         TOSS_TIMEOUT_MS: '300',
         TOSS_RETRIES: '1',
         TOSS_TOTAL_TIMEOUT_MS: '800',

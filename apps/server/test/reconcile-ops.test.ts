@@ -20,8 +20,10 @@ import {
   type ServerHarness,
   startMock,
   startServer,
+  type TestDatabase,
   tempDir,
   testConfig,
+  testDatabase,
 } from './helpers';
 
 const serverDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -30,12 +32,14 @@ const run = promisify(execFile);
 let tmp: Awaited<ReturnType<typeof tempDir>>;
 let mock: MockHarness;
 let server: ServerHarness;
+let database: TestDatabase;
 const lines: string[] = [];
 
 beforeAll(async () => {
   tmp = await tempDir();
   mock = await startMock(`${tmp.dir}/certs`);
-  server = await startServer(testConfig(mock.mock, `${tmp.dir}/app.db`), {
+  database = await testDatabase(tmp.dir, 'app');
+  server = await startServer(testConfig(mock.mock, database), {
     log: createLogger({ level: 'debug', clock: systemClock, sink: (line) => lines.push(line) }),
   });
 });
@@ -174,7 +178,7 @@ describe('operators', () => {
     const user = await loginUser(server.api, mock.control);
     const { orderId } = await mock.control.order(user.userKey, 'coin_100');
     await fulfill(user.token, orderId, 'coin_100');
-    const env = { PATH: process.env.PATH, DATABASE_PATH: `${tmp.dir}/app.db`, LOG_LEVEL: 'silent' };
+    const env = { PATH: process.env.PATH, ...database.env, LOG_LEVEL: 'silent' };
     const shown = await run(process.execPath, ['--import', 'tsx', 'src/ops/cli.ts', 'order', orderId], {
       cwd: serverDir,
       env,
