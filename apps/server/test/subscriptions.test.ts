@@ -1,0 +1,339 @@
+/**
+ * `iap.syncSubscriptions` against toss-mock over real mTLS: what Toss's getSubscriptionInfo says (as the mock's host
+ * answers it, or as a lying client forges it) reaches the inventory only under the trust policy — reports end
+ * access, shorten it, or extend it by at most one renewal cycle; other users' orders, refunds and outages are safe.
+ */
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { createManualClock } from '../src/clock';
+import { createLogger } from '../src/log';
+import {
+  ledgerViolations,
+  loginUser,
+  type MockHarness,
+  type ServerHarness,
+  startMock,
+  startServer,
+  tempDir,
+  testConfig,
+  testDatabase,
+} from './helpers';
+
+type SubscriptionInfo = {
+  catalogId: number;
+  status: string;
+  expiresAt: string | null;
+  isAutoRenew: boolean;
+  gracePeriodExpiresAt: string | null;
+  isAccessible: boolean;
+};
+type SyncSubscriptions = {
+  updated: string[];
+  unchanged: number;
+  refused: { orderId: string; reason: string }[];
+  deferred: string[];
+};
+type Inventory = {
+  entitlements: Array<{
+    entitlement: string;
+    sku: string;
+    orderId: string;
+    status?: string;
+    expiresAt?: string | null;
+    graceExpiresAt?: string | null;
+    autoRenew?: boolean;
+  }>;
+};
+
+const day = 86_400_000;
+let tmp: Awaited<ReturnType<typeof tempDir>>;
+let mock: MockHarness;
+let server: ServerHarness;
+const clock = createManualClock();
+const lines: Array<Record<string, unknown>> = [];
+let mockClockMoved = 0;
+
+beforeAll(async () => {
+  tmp = await tempDir();
+  mock = await startMock(`${tmp.dir}/certs`);
+  // Sessions outlive the days these tests move the server's clock by.
+  server = await startServer(
+    testConfig(mock.mock, await testDatabase(tmp.dir, 'subscriptions'), {
+      SESSION_TTL_SECONDS: '31536000',
+    }),
+    {
+      clock,
+      log: createLogger({ level: 'info', clock, sink: (line) => lines.push(JSON.parse(line)) }),
+    },
+  );
+});
+// Each test starts with the server's clock on the mock's (Toss's) clock; tests move either one on purpose.
+beforeEach(async () => {
+  clock.set(Date.parse((await mockControl<{ clock: { now: string } }>('GET', 'state')).clock.now));
+});
+afterEach(async () => {
+  await mock.control.clearFaults();
+  if (mockClockMoved !== 0) await mockControl('POST', 'clock', { advanceMs: -mockClockMoved });
+  mockClockMoved = 0;
+  expect(await ledgerViolations(server.server.deps.database)).toEqual([]);
+});
+afterAll(async () => {
+  await server?.close();
+  await mock?.close();
+  await tmp?.remove();
+});
+
+async function mockControl<T = Record<string, unknown>>(method: string, route: string, body?: unknown) {
+  const response = await fetch(`${mock.mock.controlUrl}/__mock/${route}`, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  if (!response.ok) throw new Error(`mock ${route} → ${response.status} ${await response.text()}`);
+  return (await response.json()) as T;
+}
+/** What `IAP.getSubscriptionInfo({ params: { orderId } })` resolves to in the mini-app, from the mock's host. */
+const subscriptionInfo = async (userKey: number, orderId: string) =>
+  (await mockControl<{ subscription: SubscriptionInfo }>('POST', 'host/subscription', { userKey, orderId }))
+    .subscription;
+const subscriptionAction = (orderId: string, action: 'renew' | 'expire' | 'grace' | 'revoke') =>
+  mockControl('POST', `subscriptions/${orderId}/${action}`, {});
+const moveMockClock = async (ms: number) => {
+  mockClockMoved += ms;
+  await mockControl('POST', 'clock', { advanceMs: ms });
+};
+
+const report = (token: string, subscriptions: Array<{ orderId: string; subscription: SubscriptionInfo }>) =>
+  server.api.mutation<SyncSubscriptions>('iap.syncSubscriptions', { subscriptions }, token);
+const inventory = async (token: string) =>
+  (await server.api.query<Inventory>('me.inventory', undefined, token)).data!;
+const iso = (ms: number) => new Date(ms).toISOString();
+const addMonths = (ms: number, months: number) => {
+  const date = new Date(ms);
+  date.setUTCMonth(date.getUTCMonth() + months);
+  return date.getTime();
+};
+const forged = (overrides: Partial<SubscriptionInfo>): SubscriptionInfo => ({
+  catalogId: 1,
+  status: 'ACTIVE',
+  expiresAt: iso(clock.now() + 30 * day),
+  isAutoRenew: true,
+  gracePeriodExpiresAt: null,
+  isAccessible: true,
+  ...overrides,
+});
+
+/** A logged-in user who bought premium_monthly (3 grace days in the catalog), granted now on the server's clock. */
+async function subscriber() {
+  const user = await loginUser(server.api, mock.control);
+  const { orderId } = await mock.control.order(user.userKey, 'premium_monthly');
+  const granted = await server.api.mutation<{ reason: string }>(
+    'iap.fulfill',
+    { orderId, sku: 'premium_monthly' },
+    user.token,
+  );
+  expect(granted.data?.reason).toBe('GRANTED');
+  const [premium] = (await inventory(user.token)).entitlements;
+  expect(premium).toMatchObject({ sku: 'premium_monthly', status: 'ACTIVE', orderId });
+  expect(premium?.expiresAt).toBe(iso(addMonths(clock.now(), 1)));
+  return { ...user, orderId };
+}
+
+describe('Toss ending a subscription ends access', () => {
+  test('expired on Toss → the report drops premium from the inventory now, with one log line', async () => {
+    const user = await subscriber();
+    await subscriptionAction(user.orderId, 'expire');
+    const info = await subscriptionInfo(user.userKey, user.orderId);
+    expect(info).toMatchObject({ status: 'EXPIRED', isAccessible: false });
+
+    lines.length = 0;
+    const reply = await report(user.token, [{ orderId: user.orderId, subscription: info }]);
+    expect(reply.data).toEqual({ updated: [user.orderId], unchanged: 0, refused: [], deferred: [] });
+    expect((await inventory(user.token)).entitlements).toEqual([]);
+
+    const changes = lines.filter((line) => line.event === 'subscription.reported');
+    expect(changes).toHaveLength(1);
+    expect(changes[0]).toMatchObject({ orderId: user.orderId, ended: true, to: { status: 'EXPIRED' } });
+    expect(JSON.stringify(changes[0])).not.toContain(String(user.userKey));
+
+    // Reporting the same thing again changes nothing.
+    const again = await report(user.token, [{ orderId: user.orderId, subscription: info }]);
+    expect(again.data).toEqual({ updated: [], unchanged: 1, refused: [], deferred: [] });
+  });
+
+  test('grace period is kept within the catalog grace; when Toss puts it on hold, access ends', async () => {
+    const user = await subscriber();
+    await subscriptionAction(user.orderId, 'grace');
+    const grace = await subscriptionInfo(user.userKey, user.orderId);
+    expect(grace).toMatchObject({ status: 'IN_GRACE_PERIOD', isAccessible: true });
+    expect(
+      (await report(user.token, [{ orderId: user.orderId, subscription: grace }])).data?.updated,
+    ).toEqual([user.orderId]);
+    const [inGrace] = (await inventory(user.token)).entitlements;
+    expect(inGrace?.status).toBe('IN_GRACE_PERIOD');
+    expect(Date.parse(inGrace?.graceExpiresAt ?? '')).toBeLessThanOrEqual(
+      Date.parse(inGrace?.expiresAt ?? '') + 3 * day,
+    );
+
+    await moveMockClock(4 * day); // past Toss's grace: ON_HOLD
+    const hold = await subscriptionInfo(user.userKey, user.orderId);
+    expect(hold).toMatchObject({ status: 'ON_HOLD', isAccessible: false });
+    await report(user.token, [{ orderId: user.orderId, subscription: hold }]);
+    expect((await inventory(user.token)).entitlements).toEqual([]);
+  });
+
+  test('paused, or ACTIVE but not accessible → access ends and premium is not listed', async () => {
+    const paused = await subscriber();
+    await report(paused.token, [{ orderId: paused.orderId, subscription: forged({ status: 'PAUSED' }) }]);
+    expect((await inventory(paused.token)).entitlements).toEqual([]);
+
+    const blocked = await subscriber();
+    await report(blocked.token, [
+      { orderId: blocked.orderId, subscription: forged({ isAccessible: false }) },
+    ]);
+    expect((await inventory(blocked.token)).entitlements).toEqual([]);
+  });
+
+  test('revoked on Toss after a renewal → the renewal order ends too, the refunded first order is revoked', async () => {
+    const user = await subscriber();
+    await subscriptionAction(user.orderId, 'renew');
+    const orders = (
+      await mockControl<{ orders: Array<{ orderId: string; userKey: number }> }>('GET', 'state')
+    ).orders;
+    const renewal = orders.find((o) => o.userKey === user.userKey && o.orderId !== user.orderId);
+    if (!renewal) throw new Error('the mock made no renewal order');
+    const synced = await server.api.mutation<{ granted: string[] }>(
+      'iap.sync',
+      { orders: [{ orderId: renewal.orderId, sku: 'premium_monthly', status: 'COMPLETED' }] },
+      user.token,
+    );
+    expect(synced.data?.granted).toEqual([renewal.orderId]);
+    expect((await inventory(user.token)).entitlements[0]?.orderId).toBe(renewal.orderId);
+
+    await subscriptionAction(user.orderId, 'revoke'); // REVOKED, and Toss refunds the first order
+    const info = await subscriptionInfo(user.userKey, renewal.orderId);
+    expect(info).toMatchObject({ status: 'REVOKED', isAccessible: false });
+    const reply = await report(user.token, [
+      { orderId: renewal.orderId, subscription: info },
+      { orderId: user.orderId, subscription: info },
+    ]);
+    expect(reply.data).toEqual({
+      updated: [renewal.orderId],
+      unchanged: 0,
+      refused: [{ orderId: user.orderId, reason: 'REVOKED' }],
+      deferred: [],
+    });
+    expect((await inventory(user.token)).entitlements).toEqual([]);
+  });
+});
+
+describe('reports are bounded', () => {
+  test('a 7-day free trial report shortens the expiry to the trial end, grace within the catalog days', async () => {
+    const user = await subscriber();
+    const trialEnd = clock.now() + 7 * day;
+    const reply = await report(user.token, [
+      { orderId: user.orderId, subscription: forged({ expiresAt: iso(trialEnd), isAutoRenew: false }) },
+    ]);
+    expect(reply.data?.updated).toEqual([user.orderId]);
+    expect((await inventory(user.token)).entitlements).toEqual([
+      expect.objectContaining({
+        orderId: user.orderId,
+        status: 'ACTIVE',
+        expiresAt: iso(trialEnd),
+        graceExpiresAt: iso(trialEnd + 3 * day),
+        autoRenew: false,
+      }),
+    ]);
+    clock.advance(8 * day); // trial over, inside the grace days
+    expect((await inventory(user.token)).entitlements[0]?.status).toBe('IN_GRACE_PERIOD');
+    clock.advance(3 * day);
+    expect((await inventory(user.token)).entitlements).toEqual([]);
+  });
+
+  test('a forged far-future expiry extends by at most one cycle past the paid period, and never ratchets', async () => {
+    const user = await subscriber();
+    const paidEnd = addMonths(clock.now(), 1);
+    const lie = forged({ expiresAt: '2099-01-01T00:00:00Z', gracePeriodExpiresAt: '2099-02-01T00:00:00Z' });
+    lines.length = 0;
+    await report(user.token, [{ orderId: user.orderId, subscription: lie }]);
+    const [premium] = (await inventory(user.token)).entitlements;
+    expect(premium?.expiresAt).toBe(iso(addMonths(paidEnd, 1)));
+    expect(premium?.graceExpiresAt).toBe(iso(addMonths(paidEnd, 1) + 3 * day));
+    expect(lines.find((line) => line.event === 'subscription.reported')).toMatchObject({ capped: true });
+
+    for (let i = 0; i < 3; i++) {
+      clock.advance(day);
+      await report(user.token, [{ orderId: user.orderId, subscription: lie }]);
+    }
+    expect((await inventory(user.token)).entitlements[0]?.expiresAt).toBe(iso(addMonths(paidEnd, 1)));
+  });
+});
+
+describe('who and what may be reported', () => {
+  test("another user's order, an unknown order and a one-time order are refused and change nothing", async () => {
+    const owner = await subscriber();
+    const thief = await loginUser(server.api, mock.control);
+    const { orderId: coinOrder } = await mock.control.order(thief.userKey, 'coin_100');
+    await server.api.mutation('iap.fulfill', { orderId: coinOrder, sku: 'coin_100' }, thief.token);
+    const unknown = '0190a6c2-7c4e-7b1a-9f3e-2a1b3c4d5e6f';
+    const before = await inventory(owner.token);
+
+    const reply = await report(thief.token, [
+      { orderId: owner.orderId, subscription: forged({ status: 'EXPIRED', isAccessible: false }) },
+      { orderId: unknown, subscription: forged({}) },
+      { orderId: coinOrder, subscription: forged({}) },
+    ]);
+    expect(reply.data).toEqual({
+      updated: [],
+      unchanged: 0,
+      refused: [
+        { orderId: owner.orderId, reason: 'ORDER_NOT_FOUND' },
+        { orderId: unknown, reason: 'ORDER_NOT_FOUND' },
+        { orderId: coinOrder, reason: 'NOT_A_SUBSCRIPTION' },
+      ],
+      deferred: [],
+    });
+    expect(await inventory(owner.token)).toEqual(before);
+    expect((await inventory(thief.token)).entitlements).toEqual([]);
+  });
+
+  test('a refunded order reported ACTIVE far into the future is revoked, not extended', async () => {
+    const user = await subscriber();
+    await mock.control.refund(user.orderId);
+    const reply = await report(user.token, [
+      { orderId: user.orderId, subscription: forged({ expiresAt: '2099-01-01T00:00:00Z' }) },
+    ]);
+    expect(reply.data?.refused).toEqual([{ orderId: user.orderId, reason: 'REVOKED' }]);
+    expect((await inventory(user.token)).entitlements).toEqual([]);
+    const order = await server.server.deps.database.db
+      .selectFrom('orders')
+      .select('state')
+      .where('order_id', '=', user.orderId)
+      .executeTakeFirst();
+    expect(order?.state).toBe('REVOKED');
+  });
+
+  test('Toss unreachable → deferred and nothing changes; the next report applies', async () => {
+    const user = await subscriber();
+    const before = await inventory(user.token);
+    const ended = forged({ status: 'EXPIRED', isAccessible: false });
+    await mock.control.fault({ kind: 'error5xx' });
+    const reply = await report(user.token, [{ orderId: user.orderId, subscription: ended }]);
+    expect(reply.data).toEqual({ updated: [], unchanged: 0, refused: [], deferred: [user.orderId] });
+    expect(await inventory(user.token)).toEqual(before);
+
+    await mock.control.clearFaults();
+    expect(
+      (await report(user.token, [{ orderId: user.orderId, subscription: ended }])).data?.updated,
+    ).toEqual([user.orderId]);
+    expect((await inventory(user.token)).entitlements).toEqual([]);
+  });
+
+  test('a bad report is a BAD_REQUEST, and a report needs a session', async () => {
+    const user = await subscriber();
+    const tooMany = Array.from({ length: 51 }, () => ({ orderId: user.orderId, subscription: forged({}) }));
+    expect((await report(user.token, tooMany)).error?.data.appCode).toBe('BAD_REQUEST');
+    expect(
+      (await report('', [{ orderId: user.orderId, subscription: forged({}) }])).error?.data.appCode,
+    ).toBe('UNAUTHORIZED');
+  });
+});
