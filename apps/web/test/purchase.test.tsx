@@ -264,6 +264,44 @@ describe('subscription', () => {
   });
 });
 
+describe('subscription state from Toss', () => {
+  async function subscribe() {
+    await renderApp(stack);
+    fireEvent.click(screen.getByTestId('buy-premium_monthly'));
+    const status = await screen.findByTestId('subscription-premium_monthly');
+    expect(status.textContent).toContain('이용 중');
+    return ordersOfUser()[0]!.orderId;
+  }
+
+  test('a subscription Toss expired is reported on return to the app: no longer active, buyable again', async () => {
+    const orderId = await subscribe();
+    await stack.control('POST', `/__mock/subscriptions/${orderId}/expire`);
+    const from = host.messages.length;
+    setVisibility('hidden');
+    setVisibility('visible');
+
+    await waitFor(() => expect(screen.queryByTestId('subscription-premium_monthly')).toBeNull());
+    await waitFor(() =>
+      expect((screen.getByTestId('buy-premium_monthly') as HTMLButtonElement).disabled).toBe(false),
+    );
+    expect(sent(host, from, 'method', 'getSubscriptionInfo').map((m) => m.args)).toContainEqual([
+      { params: { orderId } },
+    ]);
+  });
+
+  test('a renewal that failed puts the subscription in its grace period, and the shop says so', async () => {
+    const orderId = await subscribe();
+    await stack.control('POST', `/__mock/subscriptions/${orderId}/grace`);
+    setVisibility('hidden');
+    setVisibility('visible');
+
+    await waitFor(() =>
+      expect(screen.getByTestId('subscription-premium_monthly').textContent).toContain('결제 확인 중'),
+    );
+    expect((screen.getByTestId('buy-premium_monthly') as HTMLButtonElement).disabled).toBe(true);
+  });
+});
+
 describe('session', () => {
   test('when login fails the user sees why and "다시 시도" logs in', async () => {
     await stack.control('POST', '/__mock/faults', { kind: 'error5xx', path: partnerPaths.generateToken });

@@ -37,6 +37,7 @@ export function createTrpcApi({ apiUrl, getToken, fetch }: TrpcApiOptions): Shop
     catalog: () => client.catalog.list.query(),
     fulfill: (input) => client.iap.fulfill.mutate(input),
     sync: (input) => client.iap.sync.mutate(input),
+    syncSubscriptions: (input) => client.iap.syncSubscriptions.mutate(input),
     inventory: () => client.me.inventory.query(),
     orders: () => client.me.orders.query(),
   };

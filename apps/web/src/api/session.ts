@@ -84,6 +84,7 @@ export function createSession({ api, appLogin }: SessionDeps): Session {
     catalog: () => authed(() => api.catalog()),
     fulfill: (input) => authed(() => api.fulfill(input)),
     sync: (input) => authed(() => api.sync(input)),
+    syncSubscriptions: (input) => authed(() => api.syncSubscriptions(input)),
     inventory: () => authed(() => api.inventory()),
     orders: () => authed(() => api.orders()),
   };

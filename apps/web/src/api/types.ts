@@ -12,6 +12,8 @@ import type {
   LoginOutput,
   SyncInput,
   SyncOutput,
+  SyncSubscriptionsInput,
+  SyncSubscriptionsOutput,
 } from '@ait-iap/iap-contract';
 
 export interface ShopApi {
@@ -20,6 +22,7 @@ export interface ShopApi {
   catalog(): Promise<CatalogListOutput>;
   fulfill(input: FulfillInput): Promise<FulfillOutput>;
   sync(input: SyncInput): Promise<SyncOutput>;
+  syncSubscriptions(input: SyncSubscriptionsInput): Promise<SyncSubscriptionsOutput>;
   inventory(): Promise<InventoryOutput>;
   orders(): Promise<HistoryOutput>;
 }

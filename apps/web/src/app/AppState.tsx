@@ -1,7 +1,7 @@
 /**
  * The app's shared state and its lifecycle: log in on entry, then — in this order — recover pending orders,
- * load the shop (Toss products + our catalog) and the inventory, then sync refunds in the background.
- * Recovery and refund sync run again whenever the app returns to the foreground (visibilitychange).
+ * load the shop (Toss products + our catalog) and the inventory, then sync refunds and subscription states in the
+ * background. Recovery and the syncs run again whenever the app returns to the foreground (visibilitychange).
  * You probably don't need to edit this file; screens read it through `useAppState()`.
  */
 import type { CatalogListItem, IapError, IapProductListItem, InventoryOutput } from '@ait-iap/iap-contract';
@@ -20,6 +20,7 @@ import { IapLoginError } from '../api/session';
 import type { RecoveryReport } from '../iap/recovery';
 import { type OrdersResult, syncRefunds } from '../iap/refundSync';
 import { getProductItemList } from '../iap/sdk';
+import { syncSubscriptionStatus } from '../iap/subscriptionSync';
 import type { AppServices } from './services';
 
 export type Load<T, E> =
@@ -122,15 +123,23 @@ export function AppStateProvider({ services, children }: { services: AppServices
     }
   }, [services]);
 
+  /** Refunds (every page of Toss's completed/refunded orders), then subscription states, then the inventory. */
   const runRefundSync = useCallback(async () => {
     const report = await syncRefunds({ api: services.api });
     if (!mounted.current) return;
     setTossOrders(report.orders);
-    if (report.sync && (report.sync.revoked.length > 0 || report.sync.granted.length > 0))
-      await refreshInventory();
+    let changed = report.sync !== null && (report.sync.revoked.length > 0 || report.sync.granted.length > 0);
+    try {
+      const inventory = await services.api.inventory();
+      const subs = await syncSubscriptionStatus({ api: services.api, inventory });
+      if (subs && subs.updated.length > 0) changed = true;
+    } catch (error) {
+      console.warn('[app] subscription sync skipped', error);
+    }
+    if (changed && mounted.current) await refreshInventory();
   }, [services, refreshInventory]);
 
-  // Entry: login → recovery first → shop + inventory → refund sync (background).
+  // Entry: login → recovery first → shop + inventory → refund + subscription sync (background).
   useEffect(() => {
     let cancelled = false;
     (async () => {

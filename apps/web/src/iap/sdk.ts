@@ -17,6 +17,8 @@ import {
   minTossAppVersions,
   type PendingOrder,
   PendingOrdersResult,
+  type SubscriptionInfo,
+  SubscriptionInfoResult,
   toIapError,
   type VersionGatedFeature,
 } from '@ait-iap/iap-contract';
@@ -141,6 +143,15 @@ export function getCompletedOrRefundedOrdersPage(
     'getCompletedOrRefundedOrders',
     () => getPage({ key }),
     (raw) => CompletedOrRefundedPageSchema.safeParse(raw).data ?? null,
+  );
+}
+
+/** `IAP.getSubscriptionInfo({ params: { orderId } })`: Toss's view of a subscription (status, expiry, auto-renew). */
+export function getSubscriptionInfo(orderId: string): Promise<IapResult<SubscriptionInfo>> {
+  return guarded(
+    null,
+    () => IAP.getSubscriptionInfo({ params: { orderId } }),
+    (raw) => SubscriptionInfoResult.safeParse(raw).data?.subscription ?? null,
   );
 }
 
