@@ -71,3 +71,25 @@ test('one-time purchases work on a Toss app too old for subscriptions; subscribi
   expect(notice.textContent).toContain('토스 앱을 업데이트해 주세요');
   expect(sent(host, from, 'addEventListener')).toHaveLength(0);
 });
+
+test('the legacy purchase path (Toss < 5.231.1): granted purchases work; a grant our server refused is not reported as bought', async () => {
+  host.setAppVersion('5.230.0');
+  await renderApp(stack);
+  const from = host.messages.length;
+  fireEvent.click(screen.getByTestId('buy-coin_100'));
+  await waitFor(() => expect(balance()).toBe('100'));
+  expect(sent(host, from, 'method', 'iapCreateOneTimePurchaseOrder')).toHaveLength(1);
+
+  // The partner API is down: our server cannot verify, so it does not grant. Toss's legacy path still says
+  // "success"; the app must not.
+  await stack.control('POST', '/__mock/faults', { kind: 'error5xx' });
+  try {
+    const before = host.messages.length;
+    fireEvent.click(screen.getByTestId('buy-coin_100'));
+    await screen.findByTestId('error-PRODUCT_NOT_GRANTED_BY_PARTNER');
+    expect(sent(host, before, 'method', 'completeProductGrant')).toHaveLength(0);
+    expect(balance()).toBe('100');
+  } finally {
+    await stack.control('DELETE', '/__mock/faults');
+  }
+});

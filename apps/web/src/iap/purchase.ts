@@ -119,6 +119,12 @@ export function startPurchase(deps: PurchaseDeps, request: PurchaseRequest): Pur
     if (event.type !== 'success') return;
     const parsed = PurchaseResult.safeParse(event.data);
     const orderId = parsed.data?.orderId ?? grant?.orderId ?? '';
+    // Old Toss apps (legacy path) report success whatever processProductGrant answered. Not granted by our
+    // server = not done: never acknowledge it, leave it to recovery.
+    if (grant !== null && !grant.granted) {
+      finish({ status: 'failed', error: iapFailure('PRODUCT_NOT_GRANTED_BY_PARTNER').error, grant });
+      return;
+    }
     let completed = false;
     if (orderId !== '') {
       const ack = await completeProductGrant(orderId, deps.completeTimeoutMs);
