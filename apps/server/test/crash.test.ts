@@ -3,25 +3,22 @@
  * it is killed with SIGKILL in the middle of a stream of grants, then restarted on the same database file.
  * Also: a graceful close lets an in-flight grant finish before the database closes.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import path from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import {
   apiClient,
   ledgerViolations,
   loginUser,
   type MockHarness,
+  type ServerProcess,
   startMock,
   startServer,
+  startServerProcess,
   type TestDatabase,
   tempDir,
   testConfig,
   testDatabase,
 } from './helpers';
-
-const serverDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 let tmp: Awaited<ReturnType<typeof tempDir>>;
 let mock: MockHarness;
@@ -37,51 +34,11 @@ afterAll(async () => {
   await tmp?.remove();
 });
 
-/** Start `src/main.ts` as its own process; resolves with its URL once it logs `server.listening`. */
-function startProcess(
-  database: TestDatabase,
-): Promise<{ child: ChildProcess; url: string; exited: Promise<number | null> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: serverDir,
-    env: {
-      PATH: process.env.PATH,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      ...database.env,
-      TOSS_API_BASE_URL: mock.mock.partnerUrl,
-      TOSS_MTLS_CERT: mock.mock.certs.clientCertPath,
-      TOSS_MTLS_KEY: mock.mock.certs.clientKeyPath,
-      TOSS_MTLS_CA: mock.mock.certs.caPath,
-      RATE_LIMIT_FULFILL_PER_MINUTE: '100000',
-      RECONCILE_INTERVAL_SECONDS: '0',
-      LOG_LEVEL: 'info',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.add(child);
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  let stderr = '';
-  child.stderr?.on('data', (chunk) => {
-    stderr += String(chunk);
-  });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${stderr}`)), 20_000);
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      try {
-        const record = JSON.parse(line) as { event?: string; url?: string };
-        if (record.event === 'server.listening' && record.url) {
-          clearTimeout(timer);
-          resolve({ child, url: record.url, exited });
-        }
-      } catch {
-        // not a log line
-      }
-    });
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited with ${code}: ${stderr}`));
-    });
-  });
+/** Start `src/main.ts` as its own process (killed in afterAll if still running). */
+async function startProcess(database: TestDatabase): Promise<ServerProcess> {
+  const started = await startServerProcess(mock.mock, database);
+  children.add(started.child);
+  return started;
 }
 
 test('SIGKILL in the middle of a stream of grants, then restart: every order granted at most once, wallets equal their ledgers, every paid order granted or recoverable', async () => {

@@ -5,10 +5,13 @@
  * Every suite runs twice (test/run-both.mjs): on SQLite and on PostgreSQL (TEST_DATABASE, set by the vitest config).
  * Get every database from `testDatabase(dir, name)` — a SQLite file, or a fresh PostgreSQL database — never a path.
  */
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { startTossMock, type TossMock } from '@ait-iap/toss-mock';
 import { sql } from 'kysely';
 import pg from 'pg';
@@ -141,6 +144,70 @@ export function testConfig(mock: TossMock, database: TestDatabase, env: Record<s
     SHUTDOWN_GRACE_MS: '2000',
     LOG_LEVEL: 'silent',
     ...env,
+  });
+}
+
+export interface ServerProcess {
+  child: ChildProcess;
+  url: string;
+  exited: Promise<number | null>;
+}
+
+const serverDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/**
+ * Start the real server process (`node --import tsx src/main.ts`) on a free port against the mock and `database`;
+ * resolves once it logs `server.listening`. Kill it yourself (it is killed here only if it fails to start).
+ */
+export function startServerProcess(
+  mock: TossMock,
+  database: TestDatabase,
+  env: Record<string, string> = {},
+): Promise<ServerProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: serverDir,
+    env: {
+      PATH: process.env.PATH,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      ...database.env,
+      TOSS_API_BASE_URL: mock.partnerUrl,
+      TOSS_MTLS_CERT: mock.certs.clientCertPath,
+      TOSS_MTLS_KEY: mock.certs.clientKeyPath,
+      TOSS_MTLS_CA: mock.certs.caPath,
+      RATE_LIMIT_FULFILL_PER_MINUTE: '100000',
+      RECONCILE_INTERVAL_SECONDS: '0',
+      LOG_LEVEL: 'info',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  let stderr = '';
+  child.stderr?.on('data', (chunk) => {
+    stderr += String(chunk);
+  });
+  return new Promise((resolve, reject) => {
+    const fail = (message: string) => {
+      child.kill('SIGKILL');
+      reject(new Error(`${message}: ${stderr}`));
+    };
+    const timer = setTimeout(() => fail('server did not start'), 30_000);
+    createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
+      try {
+        const record = JSON.parse(line) as { event?: string; url?: string };
+        if (record.event === 'server.listening' && record.url) {
+          clearTimeout(timer);
+          resolve({ child, url: record.url, exited });
+        }
+      } catch {
+        // not a log line
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code}: ${stderr}`));
+    });
   });
 }
 

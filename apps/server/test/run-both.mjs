@@ -19,16 +19,21 @@ const runs = [
   },
 ];
 
+// The package's own vitest (also when this file is run with plain `node`, outside `pnpm test`).
+const localVitest = path.join(serverDir, 'node_modules', '.bin', 'vitest');
+const vitest = existsSync(localVitest) ? localVitest : 'vitest';
+
 let failed = false;
 for (const run of runs) {
   const report = path.join(serverDir, run.report);
   rmSync(report, { force: true });
   console.log(`\n▶ server suite on ${run.backend} (${run.config})`);
-  const result = spawnSync('vitest', ['run', '--config', run.config, ...args], {
+  const result = spawnSync(vitest, ['run', '--config', run.config, ...args], {
     cwd: serverDir,
     stdio: 'inherit',
     shell: process.platform === 'win32',
   });
+  if (result.error) console.error(`✗ cannot start vitest: ${result.error.message}`);
   if (result.status !== 0) failed = true;
   if (!existsSync(report)) {
     failed = true;
