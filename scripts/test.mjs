@@ -8,7 +8,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensureChromium, nativeBuildEnv } from './lib/system.mjs';
+import { ensureSystemPackages, nativeBuildEnv } from './lib/system.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const env = {
@@ -16,7 +16,7 @@ const env = {
   TURBO_TELEMETRY_DISABLED: '1',
   FORCE_COLOR: process.env.FORCE_COLOR ?? '0',
 };
-const chromium = ensureChromium();
+const chromium = ensureSystemPackages();
 if (chromium) env.CHROMIUM_PATH = chromium;
 
 function run(label, command, args, extraEnv = {}) {

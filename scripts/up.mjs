@@ -3,7 +3,7 @@
 // browser tests), the dependencies, then runs `pnpm dev` (mock Toss + server + web, seeded).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { ensureChromium, nativeBuildEnv } from './lib/system.mjs';
+import { ensureSystemPackages, nativeBuildEnv } from './lib/system.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const pnpmVersion = '12.21.0';
@@ -16,14 +16,18 @@ function pnpmInstalledVersion() {
 
 const [major, minor] = process.versions.node.split('.').map(Number);
 if (major < 20 || (major === 20 && minor < 19)) {
-  console.error(`Node ${process.versions.node} is too old: this starter needs Node 20.19+ (22 or 24 LTS recommended).`);
+  console.error(
+    `Node ${process.versions.node} is too old: this starter needs Node 20.19+ (22 or 24 LTS recommended).`,
+  );
   process.exit(1);
 }
 if (pnpmInstalledVersion() !== pnpmVersion) {
   console.log(`Installing pnpm ${pnpmVersion}…`);
-  execFileSync('npm', ['install', '-g', `pnpm@${pnpmVersion}`, '--no-fund', '--no-audit'], { stdio: 'inherit' });
+  execFileSync('npm', ['install', '-g', `pnpm@${pnpmVersion}`, '--no-fund', '--no-audit'], {
+    stdio: 'inherit',
+  });
 }
-ensureChromium();
+ensureSystemPackages();
 console.log('Installing dependencies (the first run compiles better-sqlite3, ~1–2 min)…');
 execFileSync('pnpm', ['install'], { cwd: root, stdio: 'inherit', env });
 const dev = spawnSync('pnpm', ['dev'], { cwd: root, stdio: 'inherit', env });

@@ -1,7 +1,9 @@
 // Machine prerequisites shared by `scripts/up.mjs`, `scripts/test.mjs` and `.ci/run`: Debian's Chromium (for the
-// browser tests and screenshots) and a Korean font. Plain Node, no dependencies: it runs before `pnpm install`.
+// browser tests and screenshots), a Korean font, and PostgreSQL (the server's PostgreSQL suite starts a throwaway
+// cluster from its binaries). Plain Node, no dependencies: it runs before `pnpm install`.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { findPostgresBin } from './postgres.mjs';
 
 export const chromiumCandidates = [
   '/usr/bin/chromium',
@@ -21,13 +23,15 @@ function hasKoreanFont() {
 }
 
 /**
- * Install Debian's `chromium` and `fonts-noto-cjk` when missing and we are root on a Debian-like machine.
+ * Install Debian's `chromium`, `fonts-noto-cjk` and `postgresql` when missing (PostgreSQL only when PG_TEST_URL does
+ * not name a server) and we are root on a Debian-like machine.
  * Returns the Chromium path, or undefined with a printed hint when it cannot install.
  */
-export function ensureChromium({ log = console.log } = {}) {
+export function ensureSystemPackages({ log = console.log } = {}) {
   const missingBrowser = !findChromium();
   const missingFont = !hasKoreanFont();
-  if (!missingBrowser && !missingFont) return findChromium();
+  const missingPostgres = !process.env.PG_TEST_URL && !findPostgresBin();
+  if (!missingBrowser && !missingFont && !missingPostgres) return findChromium();
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   const hasApt = existsSync('/usr/bin/apt-get');
   if (!isRoot || !hasApt) {
@@ -35,9 +39,19 @@ export function ensureChromium({ log = console.log } = {}) {
       log('Chromium not found. Install it (Debian/Ubuntu: sudo apt-get install -y chromium fonts-noto-cjk)');
       log('or point CHROMIUM_PATH at a Chrome/Chromium binary.');
     }
+    if (missingPostgres) {
+      log(
+        'PostgreSQL not found: the server suite on PostgreSQL will fail. Install it (Debian/Ubuntu: sudo apt-get',
+      );
+      log('install -y postgresql) or point PG_TEST_URL at a PostgreSQL server you can create databases on.');
+    }
     return findChromium();
   }
-  const packages = [missingBrowser && 'chromium', missingFont && 'fonts-noto-cjk'].filter(Boolean);
+  const packages = [
+    missingBrowser && 'chromium',
+    missingFont && 'fonts-noto-cjk',
+    missingPostgres && 'postgresql',
+  ].filter(Boolean);
   log(`Installing ${packages.join(', ')} from Debian packages…`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
@@ -47,6 +61,9 @@ export function ensureChromium({ log = console.log } = {}) {
   });
   return findChromium();
 }
+
+/** The former name (Chromium and the font only); kept so older callers keep working. */
+export const ensureChromium = ensureSystemPackages;
 
 /** node-gyp must not download Node headers on machines without internet; use the system's when present. */
 export function nativeBuildEnv(env = process.env) {
