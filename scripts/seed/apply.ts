@@ -1,7 +1,7 @@
 /**
  * The two writes `pnpm seed` makes once the catalog is valid:
  * 1. the server database: the server's own `syncCatalog` (one transaction; idempotent; a SKU removed from the file
- *    is deactivated, never deleted), on the database file at `databasePath`;
+ *    is deactivated, never deleted), on the database the server itself would use (SQLite file or PostgreSQL);
  * 2. the Toss mock's product list: `POST <control>/__mock/catalog` makes a running mock reload the catalog file.
  *    A mock that isn't running is skipped (it reads the file when it starts).
  * You probably don't need to edit this file.
@@ -15,18 +15,51 @@ export interface CatalogSyncResult {
   unchanged: string[];
 }
 
+/** The variables that pick the server's database, as the server reads them (`DATABASE_URL=postgres://…` wins). */
+export interface DatabaseEnv {
+  DATABASE_URL?: string | undefined;
+  DATABASE_PATH?: string | undefined;
+  DATABASE_POOL_SIZE?: string | undefined;
+}
+
+/** A failed sync, with the database it was aimed at (for the message). Nothing was written. */
+export class DatabaseSyncError extends Error {
+  constructor(
+    readonly label: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /**
- * Open the server's database (creating and migrating it if needed), sync the catalog, close it.
- * The server's modules are loaded here, lazily, so `--sheet` and `--check` never load the native SQLite addon.
+ * Open the database the server would open for these variables (its own `loadConfig` + `openDatabase`: SQLite file,
+ * or PostgreSQL), creating and migrating it if needed; sync the catalog; close it. The server's modules are loaded
+ * here, lazily, so `--sheet` and `--check` never load a database driver.
  */
-export async function syncDatabase(databasePath: string, catalog: Catalog): Promise<CatalogSyncResult> {
-  const { openDatabase } = await import('../../apps/server/src/db/database');
+export async function syncDatabase(
+  env: DatabaseEnv,
+  catalog: Catalog,
+): Promise<{ label: string; result: CatalogSyncResult }> {
+  const { loadConfig } = await import('../../apps/server/src/config');
+  const { databaseOptions, describePostgresUrl, openDatabase } = await import(
+    '../../apps/server/src/db/database'
+  );
   const { syncCatalog } = await import('../../apps/server/src/catalog/sync');
-  const database = await openDatabase({ databasePath });
+  let label = 'database';
   try {
-    return await syncCatalog(database, catalog);
-  } finally {
-    await database.close();
+    const options = databaseOptions(loadConfig({ ...env }));
+    label = options.databaseUrl
+      ? `PostgreSQL ${describePostgresUrl(options.databaseUrl)}`
+      : (options.databasePath ?? label);
+    const database = await openDatabase(options);
+    try {
+      return { label, result: await syncCatalog(database, catalog) };
+    } finally {
+      await database.close();
+    }
+  } catch (error) {
+    throw new DatabaseSyncError(label, error instanceof Error ? error.message : String(error));
   }
 }
 

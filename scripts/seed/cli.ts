@@ -5,16 +5,22 @@
  *   pnpm seed --validate          validate only; write nothing
  *   pnpm seed --sheet             print what to enter in the console for each SKU
  *   pnpm seed --check <dump.json> compare a getProductItemList() dump from the Toss app with the mirror
- * Env: CATALOG_PATH (default <repo>/catalog/products.json), DATABASE_PATH (default <repo>/.dev/app.db),
- *      MOCK_TOSS_CONTROL_URL (default http://127.0.0.1:3101).
+ * Env: CATALOG_PATH (default <repo>/catalog/products.json), DATABASE_PATH (default <repo>/.dev/app.db) or
+ *      DATABASE_URL (postgres://…, as the server reads it), MOCK_TOSS_CONTROL_URL (default http://127.0.0.1:3101).
  * Exit codes: 0 ok; 1 invalid catalog, drift, or a failed write; 2 bad usage or an unreadable dump.
  * You probably don't need to edit this file.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { type Catalog, formatViolation } from '@ait-iap/iap-contract';
-import { type CatalogSyncResult, type MockRefresh, refreshMock, syncDatabase } from './apply';
+import { formatViolation } from '@ait-iap/iap-contract';
+import {
+  type CatalogSyncResult,
+  DatabaseSyncError,
+  type MockRefresh,
+  refreshMock,
+  syncDatabase,
+} from './apply';
 import { checkDrift, formatDrift } from './drift';
 import { defaultCatalogPath, defaultDatabasePath, defaultMockControlUrl, repoRoot } from './paths';
 import { formatSheet } from './sheet';
@@ -26,8 +32,7 @@ export interface SeedIo {
   cwd: string;
   log: (line: string) => void;
   error: (line: string) => void;
-  /** Injected for tests; defaults to the real ones. */
-  syncDatabase?: (databasePath: string, catalog: Catalog) => Promise<CatalogSyncResult>;
+  /** Injected for tests; defaults to the real one. */
   fetch?: typeof fetch;
 }
 
@@ -148,19 +153,27 @@ export async function runSeed(args: string[], io: SeedIo): Promise<number> {
 
   // 2. Write: the database in one transaction, then the mock.
   log(`✓ ${show(catalogPath)}: valid, ${summary}`);
-  const databasePath = path.resolve(io.cwd, env.DATABASE_PATH || defaultDatabasePath);
+  // The server's rules pick the database (DATABASE_URL=postgres://… wins); a relative DATABASE_PATH is taken from
+  // where the user typed the command.
+  let label: string;
   let result: CatalogSyncResult;
   try {
-    result = await (io.syncDatabase ?? syncDatabase)(databasePath, catalog);
+    ({ label, result } = await syncDatabase(
+      {
+        DATABASE_URL: env.DATABASE_URL,
+        DATABASE_PATH: path.resolve(io.cwd, env.DATABASE_PATH || defaultDatabasePath),
+        DATABASE_POOL_SIZE: env.DATABASE_POOL_SIZE,
+      },
+      catalog,
+    ));
   } catch (e) {
-    error(
-      `✗ database ${show(databasePath)}: sync failed, nothing changed: ${e instanceof Error ? e.message : e}`,
-    );
+    const where = e instanceof DatabaseSyncError ? show(e.label) : 'database';
+    error(`✗ ${where}: sync failed, nothing changed: ${e instanceof Error ? e.message : e}`);
     return 1;
   }
   const changes = result.inserted.length + result.updated.length + result.deactivated.length;
   log(
-    `✓ database ${show(databasePath)}: ${[
+    `✓ ${show(label)}: ${[
       list('inserted', result.inserted),
       list('updated', result.updated),
       list('deactivated', result.deactivated),

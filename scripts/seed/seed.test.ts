@@ -126,6 +126,26 @@ describe('pnpm seed (database)', () => {
   });
 });
 
+describe('pnpm seed (which database)', () => {
+  it("follows the server's rules: DATABASE_URL wins over DATABASE_PATH, and a bad one is refused", async () => {
+    const run = await seed([], { ...env, DATABASE_URL: 'mysql://db.example/shop' });
+    expect(run.code).toBe(1);
+    expect(run.err.join('\n')).toMatch(
+      /sync failed, nothing changed: .*DATABASE_URL: "mysql:\/\/" is not supported/s,
+    );
+    expect(existsSync(env.DATABASE_PATH!)).toBe(false);
+  });
+
+  it('takes a SQLite file path in DATABASE_URL, as the server does', async () => {
+    const file = path.join(tmp.dir, 'from-url.db');
+    const run = await seed([], { ...env, DATABASE_URL: file });
+    expect(run.code).toBe(0);
+    expect(run.out.join('\n')).toContain(`✓ ${file}: inserted 5`);
+    expect(existsSync(file)).toBe(true);
+    expect(existsSync(env.DATABASE_PATH!)).toBe(false);
+  });
+});
+
 describe('pnpm seed (Toss mock)', () => {
   it("makes a running mock reload the catalog, so a new product is listed by the mock's Toss", async () => {
     const mock = await startTossMock({
