@@ -2,7 +2,8 @@
  * The BASELINE the fulfillment server is measured against: a bare node:http handler doing the same SQLite
  * write a grant does — in one BEGIN IMMEDIATE transaction, look up the product and the order, insert the order
  * (GRANTED), the wallet ledger entry (unique idempotency key) and the attempt row, and move the cached balance —
- * with the same pragmas (WAL, synchronous=NORMAL, foreign keys) and the same tables and indexes as migration 001.
+ * with the same pragmas (WAL, the server's `synchronous` level, foreign keys) and the same tables and indexes as
+ * migration 001.
  * No framework, no session lookup (the user id comes in a header), no validation, no partner API call.
  * Run as its own process: `PORT=… DATABASE_PATH=… node --import tsx scripts/bench/baseline-server.ts`.
  * `POST /fulfill {orderId, sku}` with `x-user-id` → `{ granted, reason }`; `GET /healthz` → `{ ok: true }`.
@@ -29,7 +30,11 @@ const db = new BetterSqlite3(process.env.DATABASE_PATH ?? ':memory:');
 db.pragma('journal_mode = WAL');
 db.pragma('foreign_keys = ON');
 db.pragma('busy_timeout = 5000');
-db.pragma('synchronous = NORMAL');
+// The server's durability setting (targets.ts reads it from the server's source, so the two stay the same).
+const synchronous = process.env.BENCH_SQLITE_SYNCHRONOUS ?? 'FULL';
+if (!/^(OFF|NORMAL|FULL|EXTRA)$/i.test(synchronous))
+  throw new Error(`bad BENCH_SQLITE_SYNCHRONOUS "${synchronous}"`);
+db.pragma(`synchronous = ${synchronous}`);
 db.exec(`
   create table if not exists users (id text primary key, user_key text not null unique, created_at text not null, updated_at text not null);
   create table if not exists products (sku text primary key, type text not null, grant_currency text, grant_amount integer, active integer not null);

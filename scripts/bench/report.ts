@@ -10,6 +10,7 @@ import { type ChaosResult, chaosServerEnv } from './chaos';
 import type { FulfillPhaseResult, TargetResult } from './fulfill';
 import { round } from './stats';
 import type { StormResult } from './storm';
+import { serverSqliteSynchronous } from './targets';
 
 export interface BenchResults {
   startedAt: string;
@@ -138,7 +139,8 @@ export function markdown(results: BenchResults, s: Summary): string {
       '',
       `Each target is a fresh process on a fresh SQLite file; ${o.warmup} warm-up requests first (not timed). ` +
         `Latency is per request as the client sees it; "C=1" is ${o.serial} more orders one at a time (the cost of ` +
-        `one fulfillment, no queueing); "CPU ms/req" is the server process's user+system CPU time over the timed run ` +
+        `one fulfillment, no queueing); both the baseline and the server commit with SQLite ` +
+        `synchronous=${serverSqliteSynchronous()} (the server's setting); "CPU ms/req" is the server process's user+system CPU time over the timed run ` +
         `divided by its requests (it holds steady when the machine is busy, req/s does not); RSS is the server ` +
         `process's peak during the timed run.`,
       '',

@@ -7,7 +7,7 @@
  * Rate limits are raised for the bench through the server's own env (RATE_LIMIT_LOGIN_PER_MINUTE,
  * RATE_LIMIT_FULFILL_PER_MINUTE); everything else keeps its default unless a phase says otherwise.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { type Child, freePort, repoRoot, sleep, startNode, waitHealthy } from './proc';
 
@@ -64,11 +64,24 @@ async function startWithRetry(
   throw lastError;
 }
 
+/**
+ * The server's SQLite `synchronous` level (FULL: fsync on every commit), read from its source so the baseline
+ * pays for the same durability. Falls back to FULL, the safe reading, if the line moves.
+ */
+export function serverSqliteSynchronous(): string {
+  try {
+    const source = readFileSync(path.join(repoRoot, 'apps/server/src/db/database.ts'), 'utf8');
+    return /pragma\(['"`]synchronous\s*=\s*(\w+)['"`]\)/i.exec(source)?.[1]?.toUpperCase() ?? 'FULL';
+  } catch {
+    return 'FULL';
+  }
+}
+
 export function startBaseline(databasePath: string): Promise<RunningServer> {
   return startWithRetry(
     'baseline',
     `${benchDir}/baseline-server.ts`,
-    { DATABASE_PATH: databasePath },
+    { DATABASE_PATH: databasePath, BENCH_SQLITE_SYNCHRONOUS: serverSqliteSynchronous() },
     '/healthz',
   );
 }
