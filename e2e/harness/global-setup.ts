@@ -2,13 +2,14 @@
  * Global setup for the browser suite: on free ports, start toss-mock (partner API over mTLS + scenario control),
  * the fulfillment server against it, and a PRODUCTION build of the mini-app (mock host compiled in) served by
  * `vite preview` on localhost. Returns the teardown, which kills every child's process group.
- * Logs stay in <tmp>/logs and are copied to e2e/test-results/harness-logs/ at the end.
+ * Logs stay in <tmp>/logs and are copied to <outputDir>/harness-logs/ (e2e/test-results/ by default) at the end.
  * You probably don't need to edit this file, unless a part's start command or environment changes.
  */
 import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { FullConfig } from '@playwright/test';
 import { childLogNames, writeHarnessEnv } from './env';
 import {
   answers,
@@ -30,7 +31,7 @@ const viteCli = path.join(webDir, 'node_modules', 'vite', 'bin', 'vite.js');
 /** The grant deadline the mock host enforces in e2e (Toss: 30 s). Short so a stuck grant fails fast. */
 const grantDeadlineMs = 12_000;
 
-export default async function globalSetup(): Promise<() => Promise<void>> {
+export default async function globalSetup(config: FullConfig): Promise<() => Promise<void>> {
   const started = Date.now();
   const tmp = mkdtempSync(path.join(tmpdir(), 'ait-iap-e2e-'));
   const logDir = path.join(tmp, 'logs');
@@ -56,7 +57,10 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   const keepTmp = process.env.E2E_KEEP_TMP === '1';
   const teardown = async () => {
     await Promise.all(children.map((child) => stopChild(child)));
-    const kept = path.join(e2eDir, 'test-results', 'harness-logs');
+    const kept = path.join(
+      config.projects[0]?.outputDir ?? path.join(e2eDir, 'test-results'),
+      'harness-logs',
+    );
     try {
       mkdirSync(kept, { recursive: true });
       cpSync(logDir, kept, { recursive: true });
@@ -108,6 +112,8 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
         PORT: String(serverPort),
         HOST: '127.0.0.1',
         DATABASE_PATH: databasePath,
+        // A PostgreSQL URL in the caller's environment would win over DATABASE_PATH: keep e2e on its own SQLite file.
+        DATABASE_URL: undefined,
         CATALOG_PATH: path.join(repoRoot, 'catalog', 'products.json'),
         TOSS_API_BASE_URL: partnerUrl,
         TOSS_MTLS_CERT: path.join(certDir, 'client.pem'),
