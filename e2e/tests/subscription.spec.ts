@@ -4,6 +4,16 @@ import { expect, test } from '../harness/fixtures';
 
 const day = 86_400_000;
 
+/** How the app writes a date (Korean style, the browser runs in Asia/Seoul): `2026. 11. 29.` */
+function koreanDate(iso: string): string {
+  return new Intl.DateTimeFormat('ko-KR', {
+    timeZone: 'Asia/Seoul',
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+  }).format(new Date(iso));
+}
+
 test.describe('subscription', () => {
   // The mock clock is shared by every test: put it back however the test ends.
   let moved = 0;
@@ -29,8 +39,15 @@ test.describe('subscription', () => {
     if (!sub?.expiresAt) throw new Error('the mock has no subscription after the purchase');
     expect(sub.status).toBe('ACTIVE');
 
+    // Access lasts exactly as long as Toss says: the 7-day trial, not a whole billing cycle. The app reports Toss's
+    // subscription state on start, so after the next start at the latest the server and the app show the trial's end.
+    await app.reopen();
+    await expect
+      .poll(async () =>
+        (await server.inventory()).entitlements.map((e) => e.expiresAt && Date.parse(e.expiresAt)),
+      )
+      .toEqual([Date.parse(sub.expiresAt)]);
     const first = (await server.inventory()).entitlements;
-    expect(first).toHaveLength(1);
     expect(first[0]).toMatchObject({
       sku: 'premium_monthly',
       type: 'SUBSCRIPTION',
@@ -38,7 +55,8 @@ test.describe('subscription', () => {
       status: 'ACTIVE',
     });
     const firstExpiry = Date.parse(first[0]?.expiresAt ?? '');
-    expect(firstExpiry).toBeGreaterThan(Date.now());
+    await app.tab('shop');
+    await expect(status).toContainText(`${koreanDate(sub.expiresAt)}까지`);
 
     // Time passes past the end of the trial; Toss renews the subscription (a new, completed order).
     moved = Date.parse(sub.expiresAt) - Date.parse((await mock.state()).clock.now) + day;
