@@ -201,3 +201,28 @@ describe('history rows', () => {
     ]);
   });
 });
+
+describe('serial runner (refund/subscription sync)', () => {
+  test('a call during a run gets a fresh run afterwards; calls in the meantime share it', async () => {
+    const { serialRunner } = await import('../src/app/serial');
+    const starts: number[] = [];
+    const releases: Array<() => void> = [];
+    const run = serialRunner(async () => {
+      starts.push(starts.length);
+      await new Promise<void>((resolve) => releases.push(resolve));
+    });
+    const first = run();
+    const second = run();
+    const third = run();
+    expect(second).toBe(third);
+    expect(starts).toEqual([0]);
+    releases[0]?.();
+    await first;
+    await Promise.resolve();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(starts).toEqual([0, 1]);
+    releases[1]?.();
+    await second;
+    expect(starts).toEqual([0, 1]);
+  });
+});

@@ -21,6 +21,7 @@ import type { RecoveryReport } from '../iap/recovery';
 import { type OrdersResult, syncRefunds } from '../iap/refundSync';
 import { getProductItemList } from '../iap/sdk';
 import { syncSubscriptionStatus } from '../iap/subscriptionSync';
+import { serialRunner } from './serial';
 import type { AppServices } from './services';
 
 export type Load<T, E> =
@@ -124,20 +125,25 @@ export function AppStateProvider({ services, children }: { services: AppServices
   }, [services]);
 
   /** Refunds (every page of Toss's completed/refunded orders), then subscription states, then the inventory. */
-  const runRefundSync = useCallback(async () => {
-    const report = await syncRefunds({ api: services.api });
-    if (!mounted.current) return;
-    setTossOrders(report.orders);
-    let changed = report.sync !== null && (report.sync.revoked.length > 0 || report.sync.granted.length > 0);
-    try {
-      const inventory = await services.api.inventory();
-      const subs = await syncSubscriptionStatus({ api: services.api, inventory });
-      if (subs && subs.updated.length > 0) changed = true;
-    } catch (error) {
-      console.warn('[app] subscription sync skipped', error);
-    }
-    if (changed && mounted.current) await refreshInventory();
-  }, [services, refreshInventory]);
+  const runRefundSync = useMemo(
+    () =>
+      serialRunner(async () => {
+        const report = await syncRefunds({ api: services.api });
+        if (!mounted.current) return;
+        setTossOrders(report.orders);
+        let changed =
+          report.sync !== null && (report.sync.revoked.length > 0 || report.sync.granted.length > 0);
+        try {
+          const inventory = await services.api.inventory();
+          const subs = await syncSubscriptionStatus({ api: services.api, inventory });
+          if (subs && subs.updated.length > 0) changed = true;
+        } catch (error) {
+          console.warn('[app] subscription sync skipped', error);
+        }
+        if (changed && mounted.current) await refreshInventory();
+      }),
+    [services, refreshInventory],
+  );
 
   // Entry: login → recovery first → shop + inventory → refund + subscription sync (background).
   useEffect(() => {
