@@ -7,7 +7,7 @@ import path from 'node:path';
 import { mockControl, serverApi } from './api';
 import { createJsonClient, runPool } from './http';
 import { checkLedger, type LedgerReport } from './ledger-check';
-import { startMainServer, startMock } from './targets';
+import { type RunningServer, startMainServer, startMock } from './targets';
 
 export interface StormOptions {
   orders: number;
@@ -39,12 +39,13 @@ export async function runStorm(options: StormOptions): Promise<StormResult> {
   const mock = await startMock(options.certDir);
   const control = createJsonClient({ maxSockets: 4 });
   const client = createJsonClient({ maxSockets: options.callsPerOrder });
+  let server: RunningServer | null = null;
   try {
     const ctl = mockControl(control, mock.controlUrl);
     const userCount = Math.max(1, Math.min(options.users, options.orders));
     const users = await runPool(userCount, 4, () => ctl.createUser());
     const databasePath = path.join(options.tmpDir, 'storm.db');
-    const server = await startMainServer(mock, databasePath);
+    server = await startMainServer(mock, databasePath);
     const api = serverApi(client, server.url);
     const tokens = await runPool(
       users.length,
@@ -110,6 +111,7 @@ export async function runStorm(options: StormOptions): Promise<StormResult> {
   } finally {
     client.close();
     control.close();
+    await server?.child.kill('SIGKILL');
     await mock.child.kill();
   }
 }
