@@ -24,7 +24,7 @@ import type {
 import type { SessionUser } from '../auth/sessions';
 import { findProduct, type ProductRow } from '../catalog/products';
 import { isoAt } from '../clock';
-import { writeTransaction } from '../db/database';
+import { lockLedgerRows, writeTransaction } from '../db/database';
 import { hashUserKey } from '../log';
 import { type FulfillDeps, fulfill } from './fulfill';
 import { addCycle } from './grants';
@@ -137,6 +137,9 @@ async function applyReport(deps: FulfillDeps, user: User, report: Report): Promi
   if (output.reason !== 'ALREADY_GRANTED') return { kind: 'refused', reason: 'NOT_GRANTED' };
 
   const change = await writeTransaction(database, async (trx) => {
+    // PostgreSQL: hold this user's ledger (as grants and revokes do) so a concurrent refund or renewal can't
+    // interleave between the read below and the entitlement update. SQLite: BEGIN IMMEDIATE already does.
+    await lockLedgerRows(database, trx, user.userId);
     const row = await trx
       .selectFrom('orders')
       .select(['state', 'user_id'])
