@@ -4,7 +4,7 @@
 // fails. A run that crashed before reporting (e.g. no PostgreSQL on the machine) leaves a FAILING report with the
 // reason, so the root `pnpm test` counts it as a failure — never as a skipped suite.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -35,9 +35,14 @@ for (const run of runs) {
   });
   if (result.error) console.error(`✗ cannot start vitest: ${result.error.message}`);
   if (result.status !== 0) failed = true;
-  if (!existsSync(report)) {
+  // A run that failed before any test (e.g. the PostgreSQL setup threw) may leave a report counting no failure.
+  const counted = existsSync(report) ? JSON.parse(readFileSync(report, 'utf8')) : null;
+  if (
+    !counted ||
+    (result.status !== 0 && !(counted.numFailedTests > 0) && !(counted.numTotalTestSuites > 0))
+  ) {
     failed = true;
-    const reason = `the ${run.backend} run ended (exit ${result.status ?? result.signal}) without a report: see its output above`;
+    const reason = `the ${run.backend} run failed (exit ${result.status ?? result.signal}) before reporting a test: see its output above`;
     console.error(`✗ ${reason}`);
     mkdirSync(path.dirname(report), { recursive: true });
     writeFileSync(
