@@ -1,5 +1,6 @@
 /** Catalog sync (idempotent, deactivates removed SKUs, never deletes) and config validation (clear messages). */
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { type Catalog, parseCatalog } from '@ait-iap/iap-contract';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { listShopProducts } from '../src/catalog/products';
@@ -87,6 +88,24 @@ describe('loadConfig', () => {
     expect(config.databasePath).toMatch(/\.dev[/\\]app\.db$/);
     expect(config.catalogPath).toMatch(/catalog[/\\]products\.json$/);
     expect(config.toss.mtls).toBeNull();
+  });
+
+  test('DATABASE_URL=postgres://… selects PostgreSQL; a file path there (or unset) keeps SQLite', () => {
+    const pg = loadConfig({
+      DATABASE_URL: 'postgres://app:secret@db.internal:5432/ait',
+      DATABASE_PATH: '/x/a.db',
+    });
+    expect(pg.databaseUrl).toBe('postgres://app:secret@db.internal:5432/ait');
+    expect(pg.databasePoolSize).toBe(10);
+    expect(loadConfig({ DATABASE_URL: 'postgresql://h/db' }).databaseUrl).toBe('postgresql://h/db');
+    const file = loadConfig({ DATABASE_URL: '/var/lib/ait/app.db' });
+    expect(file.databaseUrl).toBeNull();
+    expect(file.databasePath).toBe(path.resolve('/var/lib/ait/app.db'));
+    expect(loadConfig({ DATABASE_URL: 'file:///var/lib/ait/other.db' }).databasePath).toBe(
+      path.resolve('/var/lib/ait/other.db'),
+    );
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://h/db' })).toThrow(/DATABASE_URL/);
+    expect(() => loadConfig({ DATABASE_POOL_SIZE: '1' })).toThrow(/DATABASE_POOL_SIZE/);
   });
 
   test('empty values mean "use the default"', () => {
