@@ -274,14 +274,26 @@ export function apiClient(url: string) {
 export type Api = ReturnType<typeof apiClient>;
 
 /** A Toss user (in the mock) logged in to our server. */
+/**
+ * Log a new mock user in as the mini-app does: a login that fails upstream (a slow answer on a busy machine) is
+ * retried with a FRESH code from appLogin — the server never re-sends a single-use code.
+ */
 export async function loginUser(api: Api, control: MockHarness['control']) {
-  const { userKey, authorizationCode } = await control.newUser();
-  const reply = await api.mutation<{ token: string; expiresAt: string; user: { id: string } }>('auth.login', {
-    authorizationCode,
-    referrer: 'DEFAULT',
-  });
-  if (!reply.data) throw new Error(`login failed: ${JSON.stringify(reply.error)}`);
-  return { userKey, token: reply.data.token, userId: reply.data.user.id };
+  const { userKey } = await control.newUser();
+  let lastError: unknown;
+  for (let attempt = 0; attempt < 3; attempt += 1) {
+    const { authorizationCode } = await control.codeFor(userKey);
+    const reply = await api.mutation<{ token: string; expiresAt: string; user: { id: string } }>(
+      'auth.login',
+      {
+        authorizationCode,
+        referrer: 'DEFAULT',
+      },
+    );
+    if (reply.data) return { userKey, token: reply.data.token, userId: reply.data.user.id };
+    lastError = reply.error;
+  }
+  throw new Error(`login failed: ${JSON.stringify(lastError)}`);
 }
 
 /**

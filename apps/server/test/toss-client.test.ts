@@ -110,6 +110,21 @@ describe('createTossClient (injected transport)', () => {
     expect(calls).toHaveLength(1);
   });
 
+  test('the single-use login code is never re-sent after a lost answer (the app asks for a fresh code)', async () => {
+    const { calls, transport } = scripted(new TransportTimeout(1000), {
+      status: 200,
+      body: JSON.stringify({
+        resultType: 'SUCCESS',
+        success: { tokenType: 'Bearer', accessToken: 'a', refreshToken: 'r', expiresIn: 3600 },
+      }),
+    });
+    const error = await client(transport)
+      .toss.generateToken({ authorizationCode: 'c', referrer: 'DEFAULT' })
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ kind: 'timeout', transient: true, attempts: 1 });
+    expect(calls).toHaveLength(1);
+  });
+
   test('connection errors are retried; the total budget stops retries early', async () => {
     const { calls, transport } = scripted(new Error('ECONNREFUSED'), new Error('ECONNRESET'), paid);
     const error = await client(transport, { totalTimeoutMs: 150, backoffMs: 100 })

@@ -248,6 +248,7 @@ export function createTossClient(options: TossClientOptions): TossClient {
     path: string,
     headers: Record<string, string>,
     body?: unknown,
+    retries = options.retries,
   ): Promise<T> {
     if (!configured) {
       throw new TossError(
@@ -272,7 +273,7 @@ export function createTossClient(options: TossClientOptions): TossClient {
         )) as T;
       } catch (error) {
         const tossError = error as TossError;
-        if (!tossError.transient || attempt > options.retries) throw tossError;
+        if (!tossError.transient || attempt > retries) throw tossError;
         const delay = Math.round(backoffMs * 2 ** (attempt - 1) * (0.5 + random() / 2));
         // Not enough budget left for the wait plus a useful attempt: give up now, the caller answers "retry later".
         if (deadline - options.clock.now() < delay + Math.min(options.timeoutMs, 200)) throw tossError;
@@ -282,6 +283,8 @@ export function createTossClient(options: TossClientOptions): TossClient {
   }
 
   return {
+    // Never retried: the authorization code is single-use, so a retry after a lost answer can only be refused as a
+    // used code. The mini-app recovers by calling appLogin() again for a fresh code.
     generateToken: (input) =>
       call<TokenSuccess>(
         TokenResponse,
@@ -292,6 +295,7 @@ export function createTossClient(options: TossClientOptions): TossClient {
           authorizationCode: input.authorizationCode,
           referrer: input.referrer,
         },
+        0,
       ),
     loginMe: (accessToken) =>
       call<LoginMeSuccess>(LoginMeResponse, 'GET', partnerPaths.loginMe, {
