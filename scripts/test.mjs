@@ -36,6 +36,14 @@ function freePort() {
   });
 }
 
+/** `ait build` of the release mini-app (no mock compiled in) must produce the `.ait` bundle the console deploys. */
+function aitBuild() {
+  const artifact = join(root, 'apps', 'web', 'ait-iap-shop.ait');
+  rmSync(artifact, { force: true });
+  const ok = run('ait build', 'pnpm', ['--filter', '@ait-iap/web', 'build:ait']);
+  return ok && existsSync(artifact);
+}
+
 /** `pnpm dev --smoke` on free ports and a throwaway database: the README's first command really starts. */
 async function devSmoke() {
   const dir = mkdtempSync(join(tmpdir(), 'ait-dev-smoke-'));
@@ -103,6 +111,7 @@ checks.push({
   ok: run('typecheck', 'pnpm', ['exec', 'turbo', 'run', 'typecheck', '--continue']),
 });
 checks.push({ name: 'dev smoke (mock + seed + server + web start and answer)', ok: await devSmoke() });
+checks.push({ name: 'ait build (the .ait bundle Apps in Toss deploys)', ok: aitBuild() });
 const unitOk = run('unit and integration suites', 'pnpm', [
   'exec',
   'turbo',
