@@ -3,7 +3,7 @@
  * a chaos run (SIGKILL + partner faults, then recovery) checking the ledger invariants, and the web bundle against
  * a bare TDS baseline. Prints a Markdown report, writes it to scripts/bench/last-run.md, and prints a one-line JSON
  * summary LAST. Exit code: 0 ok, 1 a ledger invariant was violated, 2 a phase could not run.
- * Flags: --quick, --only fulfill|storm|chaos|bundle, --concurrency N, --orders N, --keep-temp (see README.md).
+ * Flags: --quick, --only fulfill|storm|chaos|bundle, --concurrency N, --orders N, --profile, --keep-temp (README.md).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
