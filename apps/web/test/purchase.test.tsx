@@ -7,6 +7,7 @@ import type { TossMockHost } from '@ait-iap/toss-mock/host';
 import { act, cleanup, fireEvent, render, renderHook, screen, waitFor } from '@testing-library/react';
 import type { ReactNode } from 'react';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { formatDate } from '../src/copy';
 import { balance, renderApp, setVisibility } from './app';
 import { installHost, type Stack, sent, startStack } from './harness';
 
@@ -283,6 +284,35 @@ describe('subscription state from Toss', () => {
     await waitFor(() => expect(screen.queryByTestId('subscription-premium_monthly')).toBeNull());
     await waitFor(() =>
       expect((screen.getByTestId('buy-premium_monthly') as HTMLButtonElement).disabled).toBe(false),
+    );
+    expect(sent(host, from, 'method', 'getSubscriptionInfo').map((m) => m.args)).toContainEqual([
+      { params: { orderId } },
+    ]);
+  });
+
+  test("right after subscribing with the 7-day free trial, the shop shows Toss's trial end, not a month", async () => {
+    await renderApp(stack);
+    const from = host.messages.length;
+    fireEvent.click(screen.getByTestId('buy-premium_monthly'));
+    await screen.findByTestId('subscription-premium_monthly', undefined, { timeout: 8_000 });
+    const orderId = ordersOfUser()[0]!.orderId;
+    const toss = await stack.control<{ subscription: { expiresAt: string } }>(
+      'POST',
+      '/__mock/host/subscription',
+      { userKey: host.userKey(), orderId },
+    );
+    const trialEnd = toss.subscription.expiresAt;
+    const aMonth = new Date(Date.parse(trialEnd));
+    aMonth.setUTCDate(aMonth.getUTCDate() + 23); // the server's default: one whole cycle from the purchase
+    expect(formatDate(trialEnd)).not.toBe(formatDate(aMonth.toISOString()));
+
+    // No restart, no return to the app: the purchase itself reports Toss's state.
+    await waitFor(
+      () =>
+        expect(screen.getByTestId('subscription-premium_monthly').textContent).toContain(
+          formatDate(trialEnd),
+        ),
+      { timeout: 8_000 },
     );
     expect(sent(host, from, 'method', 'getSubscriptionInfo').map((m) => m.args)).toContainEqual([
       { params: { orderId } },

@@ -1,7 +1,8 @@
 /**
  * The purchase, as a React hook: one checkout at a time (a double tap never opens two), recovery before every new
  * purchase, the checkout itself (purchase.ts), then inventory refresh — and recovery again when a paid order was
- * left unfinished. cleanup() runs on every exit, including unmount.
+ * left unfinished; after a subscription, Toss's subscription state is reported (AppState's runRefundSync).
+ * cleanup() runs on every exit, including unmount.
  * You probably don't need to edit this file; screens call `buy()` and render `state`.
  */
 import type { IapError, IapErrorCode } from '@ait-iap/iap-contract';
@@ -96,6 +97,10 @@ export function usePurchase() {
           outcome.status === 'success' ? !outcome.completed : !nothingPaidCodes.includes(outcome.error.code);
         if (leftPending) await appRef.current.runRecovery();
         await appRef.current.refreshInventory();
+        // A new subscription: ask Toss for its real period right away (a free trial is shorter than the cycle the
+        // server grants by default) and report it (getSubscriptionInfo → iap.syncSubscriptions → inventory).
+        if (outcome.status === 'success' && request.type === 'SUBSCRIPTION')
+          await appRef.current.runRefundSync();
       } catch (error) {
         console.error('[iap] purchase flow failed unexpectedly', error);
       } finally {
