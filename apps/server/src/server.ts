@@ -57,6 +57,20 @@ function cors(allowed: readonly string[]) {
   const origins = new Set(allowed);
   return (req: Request, res: Response, next: NextFunction) => {
     const origin = req.headers.origin;
+    // tRPC's adapter later sets its own `Vary` (trpc-accept, accept), which would drop `Origin` and let a shared cache
+    // serve one origin's CORS answer to another: merge instead of replace.
+    const setHeader = res.setHeader.bind(res);
+    res.setHeader = (name: string, value: number | string | readonly string[]) => {
+      if (name.toLowerCase() !== 'vary') return setHeader(name, value);
+      const merged = new Set(
+        [res.getHeader('Vary'), value]
+          .flat()
+          .flatMap((v) => (v === undefined ? [] : String(v).split(',')))
+          .map((v) => v.trim())
+          .filter(Boolean),
+      );
+      return setHeader(name, [...merged].join(', '));
+    };
     res.vary('Origin');
     if (origin && origins.has(origin)) {
       res.setHeader('Access-Control-Allow-Origin', origin);

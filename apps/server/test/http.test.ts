@@ -215,6 +215,16 @@ describe('hardening', () => {
     expect(denied.status).toBe(403);
     expect(denied.headers.get('access-control-allow-origin')).toBeNull();
   });
+
+  test('CORS: a tRPC answer still varies by Origin, so a shared cache never hands one origin another’s', async () => {
+    const response = await fetch(`${server.url}/trpc/catalog.list`, {
+      headers: { origin: 'http://localhost:5173' },
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
+    const vary = (response.headers.get('vary') ?? '').split(',').map((v) => v.trim().toLowerCase());
+    expect(vary).toContain('origin');
+  });
 });
 
 test('rate limits: a burst of logins from one IP is cut off with RATE_LIMITED', async () => {
