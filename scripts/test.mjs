@@ -40,7 +40,9 @@ function freePort() {
 function aitBuild() {
   const artifact = join(root, 'apps', 'web', 'ait-iap-shop.ait');
   rmSync(artifact, { force: true });
-  const ok = run('ait build', 'pnpm', ['--filter', '@ait-iap/web', 'build:ait']);
+  const ok = run('ait build', 'pnpm', ['--filter', '@ait-iap/web', 'build:ait'], {
+    VITE_API_URL: 'https://api.example.com',
+  });
   return ok && existsSync(artifact);
 }
 

@@ -150,6 +150,8 @@ export async function buildWeb(outDir: string): Promise<BundleSize> {
   const { vite } = await loadVite();
   rmSync(outDir, { recursive: true, force: true });
   const started = Date.now();
+  // A release build must name a real server (the web app's config refuses loopback); any URL does for sizing.
+  process.env.VITE_API_URL ??= 'https://api.example.com';
   await vite.build({
     root: webDir,
     configFile: path.join(webDir, 'vite.config.ts'),

@@ -40,7 +40,11 @@ async function buildText(env: Record<string, string | undefined>): Promise<strin
 
 test('a release build has no toss-mock host or dev panel in it; a VITE_TOSS_MOCK=1 build does', async () => {
   // NODE_ENV as a plain `vite build` has it (vitest sets 'test', which Vite would read as a dev build).
-  const release = await buildText({ NODE_ENV: 'production', VITE_TOSS_MOCK: undefined });
+  const release = await buildText({
+    NODE_ENV: 'production',
+    VITE_TOSS_MOCK: undefined,
+    VITE_API_URL: 'https://api.example.com',
+  });
   for (const marker of mockMarkers)
     expect({ marker, found: release.includes(marker) }).toEqual({ marker, found: false });
   const mock = await buildText({ NODE_ENV: 'production', VITE_TOSS_MOCK: '1' });
