@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { loadCatalogFile, syncCatalog } from '../src/catalog/sync';
 import { systemClock } from '../src/clock';
 import { writeTransaction } from '../src/db/database';
 import { addWalletEntry } from '../src/fulfillment/grants';
@@ -14,6 +15,7 @@ import { reconcile } from '../src/fulfillment/reconcile';
 import { createLogger } from '../src/log';
 import { operatorRegrant, operatorRevoke } from '../src/ops/actions';
 import {
+  catalogPath,
   ledgerViolations,
   loginUser,
   type MockHarness,
@@ -230,6 +232,27 @@ test('reconcile re-checks the least recently checked grants first, so every gran
   await reconcile(deps(), { ...options, limit: 5 });
   const after = (await deps().database.db.selectFrom('fulfillment_attempts').select('id').execute()).length;
   expect(after).toBe(before); // routine re-checks do not grow the attempts table
+});
+
+test('a paid order for a SKU retired from the catalog (deactivated, still known) is granted once', async () => {
+  const user = await loginUser(server.api, mock.control);
+  const { orderId } = await mock.control.order(user.userKey, 'coin_1200_event');
+  const catalog = await loadCatalogFile(catalogPath);
+  const without = { ...catalog, products: catalog.products.filter((p) => p.sku !== 'coin_1200_event') };
+  expect((await syncCatalog(deps().database, without)).deactivated).toEqual(['coin_1200_event']);
+  try {
+    expect((await fulfill(user.token, orderId, 'coin_1200_event')).data).toMatchObject({
+      granted: true,
+      reason: 'GRANTED',
+    });
+    expect((await fulfill(user.token, orderId, 'coin_1200_event')).data?.reason).toBe('ALREADY_GRANTED');
+    expect(await coins(user.token)).toBe(1200);
+    // A SKU never in the catalog is still refused.
+    const other = await mock.control.order(user.userKey, 'coin_100');
+    expect((await fulfill(user.token, other.orderId, 'never_sold')).data?.reason).toBe('UNKNOWN_SKU');
+  } finally {
+    await syncCatalog(deps().database, catalog);
+  }
 });
 
 test('a grant whose SKU was retired since is still reported as granted on re-check', async () => {

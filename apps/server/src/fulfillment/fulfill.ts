@@ -5,7 +5,8 @@
  *
  * 1. Ledger first: an order already bound to another user → ORDER_CONFLICT; already granted to this user →
  *    ALREADY_GRANTED without asking Toss again (the grant callback can be retried even while Toss is down).
- * 2. Validate the SKU (an active catalog SKU, aliases resolved).
+ * 2. Validate the SKU (aliases resolved): it must be in the products table in ANY state. A SKU retired from the
+ *    catalog (active = 0) is still known: deactivation only stops new sales, a paid order for it is still granted.
  * 3. Verify with Toss (get-order-status, scoped to the SESSION user's userKey) and apply `decideGrant`.
  *    Toss unreachable / 5xx / timeout / malformed → UPSTREAM_UNAVAILABLE, retryable; nothing is bound to the user.
  * 4. In ONE write transaction: INSERT the order (ON CONFLICT DO NOTHING), re-read it, and only if it is ours and
@@ -22,7 +23,7 @@ import {
   type OrderStatusSuccess,
   retryableFulfillReasons,
 } from '@ait-iap/iap-contract';
-import { canonicalSku, findActiveProduct, type ProductRow } from '../catalog/products';
+import { canonicalSku, findProduct, type ProductRow } from '../catalog/products';
 import { isoAt } from '../clock';
 import { forUpdate, lockLedgerRows, writeTransaction } from '../db/database';
 import type { OrdersTable, Tx } from '../db/schema';
@@ -149,8 +150,8 @@ export async function fulfill(deps: FulfillDeps, request: FulfillRequest): Promi
     return finish('ALREADY_GRANTED', { sku: existing.sku, answerSku: existing.sku });
   }
 
-  // 2. Validate the SKU the client named.
-  const clientProduct = await findActiveProduct(db, clientSku);
+  // 2. Validate the SKU the client named: known = ever in the catalog (a retired SKU's paid orders still grant).
+  const clientProduct = await findProduct(db, clientSku);
   if (!clientProduct && !existing) return finish('UNKNOWN_SKU', { sku: clientSku });
 
   // 3. Verify with Toss, as the session user.
@@ -259,7 +260,7 @@ export async function fulfill(deps: FulfillDeps, request: FulfillRequest): Promi
       return { output: answer(orderId, 'ALREADY_GRANTED', existing.sku), effect: 'none' };
     return finish('ALREADY_GRANTED', { sku: existing.sku, tossStatus, answerSku: existing.sku });
   }
-  const product: ProductRow | undefined = await findActiveProduct(db, orderSku);
+  const product: ProductRow | undefined = await findProduct(db, orderSku);
   if (!product) return finish('UNKNOWN_SKU', { sku: orderSku, tossStatus });
   const skuVerified = verifiedSku !== null ? 1 : 0;
 
