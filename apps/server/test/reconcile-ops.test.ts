@@ -107,6 +107,32 @@ describe('reconcile', () => {
     expect(report.granted).not.toContain(orderId);
     expect(await coins(other.token)).toBe(0);
   });
+
+  test('an order that looked paid and then turned FAILED (NOT_PAID, never granted) is reported for an operator', async () => {
+    const user = await loginUser(server.api, mock.control);
+    const { orderId } = await mock.control.order(user.userKey, 'coin_100', 'ORDER_IN_PROGRESS');
+    await mock.control.fault({ kind: 'error5xx' });
+    expect((await fulfill(user.token, orderId, 'coin_100')).data?.reason).toBe('UPSTREAM_UNAVAILABLE');
+    await mock.control.clearFaults();
+    await mock.control.settle(orderId, 'failed');
+    expect((await fulfill(user.token, orderId, 'coin_100')).data?.reason).toBe('NOT_PAID');
+
+    const report = await reconcile(deps(), options);
+    expect(report.stuck).toEqual([
+      expect.objectContaining({
+        orderId,
+        sku: 'coin_100',
+        lastOutcome: 'NOT_PAID',
+        reason: 'failed_after_paid',
+      }),
+    ]);
+    expect(
+      lines.filter((l) => l.includes('"reconcile.failed_after_paid"') && l.includes(orderId)),
+    ).toHaveLength(1);
+    expect(await coins(user.token)).toBe(0);
+    // Keep later reports in this file clean: the operator looked at it.
+    await deps().database.db.deleteFrom('fulfillment_attempts').where('order_id', '=', orderId).execute();
+  });
 });
 
 describe('operators', () => {

@@ -3,7 +3,10 @@
  *  1. re-checks recent grants with Toss and revokes the ones refunded since (there is no refund webhook);
  *  2. retries orders whose last fulfillment attempt was retryable (Toss was down, payment in progress) — through
  *     the same `fulfill`, as the user who asked, so nothing is bound to a user Toss did not confirm;
- *  3. reports the ones still not granted after RECONCILE_ALERT_AFTER_SECONDS (logged at warn level for alerting).
+ *  3. reports the ones still not granted after RECONCILE_ALERT_AFTER_SECONDS (logged at warn level for alerting);
+ *  4. reports orders that once looked paid (a retryable attempt, or Toss read PAYMENT_COMPLETED/PURCHASED) but whose
+ *     latest outcome is NOT_PAID with no grant: Toss may turn a paid order FAILED when the grant callback answered
+ *     false, so the user may have been charged — an operator must look (`reason: 'failed_after_paid'`).
  * You probably don't need to edit this file.
  */
 import { sql } from 'kysely';
@@ -25,6 +28,8 @@ export interface StuckOrder {
   sku: string;
   firstSeenAt: string;
   lastOutcome: string;
+  /** Why it is listed: still retryable after the alert threshold, or NOT_PAID after once looking paid. */
+  reason: 'paid_ungranted' | 'failed_after_paid';
 }
 
 export interface ReconcileReport {
@@ -150,9 +155,46 @@ async function reconcileNow(deps: FulfillDeps, options: ReconcileOptions): Promi
         sku: a.sku,
         firstSeenAt: a.firstSeenAt,
         lastOutcome: result.output.reason,
+        reason: 'paid_ungranted',
       });
     }
   });
+
+  // 4. Once looked paid, now NOT_PAID, never granted: report, never drop silently (the user may have paid).
+  const once = await db
+    .selectFrom('fulfillment_attempts as a')
+    .leftJoin('orders as o', 'o.order_id', 'a.order_id')
+    .select(['a.order_id', 'a.user_id', (eb) => eb.fn.min('a.created_at').as('first_seen_at')])
+    .where('a.created_at', '>=', since)
+    .where((eb) =>
+      eb.or([eb('a.retryable', '=', 1), eb('a.toss_status', 'in', ['PAYMENT_COMPLETED', 'PURCHASED'])]),
+    )
+    .where((eb) => eb.or([eb('o.order_id', 'is', null), eb('o.state', 'not in', ['GRANTED', 'REVOKED'])]))
+    .groupBy(['a.order_id', 'a.user_id'])
+    .orderBy('first_seen_at')
+    .limit(limit)
+    .execute();
+  const failedAfterPaid: StuckOrder[] = [];
+  for (const candidate of once) {
+    const last = await db
+      .selectFrom('fulfillment_attempts')
+      .select(['sku', 'outcome'])
+      .where('order_id', '=', candidate.order_id)
+      .where('user_id', '=', candidate.user_id)
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .executeTakeFirst();
+    if (last?.outcome !== 'NOT_PAID') continue;
+    failedAfterPaid.push({
+      orderId: candidate.order_id,
+      userId: candidate.user_id,
+      sku: last.sku,
+      firstSeenAt: String(candidate.first_seen_at),
+      lastOutcome: last.outcome,
+      reason: 'failed_after_paid',
+    });
+  }
+  report.stuck.push(...failedAfterPaid);
 
   // Housekeeping: sessions that ended before the lookback window are of no use to anyone.
   await db.deleteFrom('sessions').where('expires_at', '<', since).execute();
@@ -164,6 +206,13 @@ async function reconcileNow(deps: FulfillDeps, options: ReconcileOptions): Promi
     granted: report.granted.length,
     stuck: report.stuck.length,
   });
-  for (const stuck of report.stuck) deps.log.warn('reconcile.paid_ungranted', { ...stuck });
+  for (const stuck of report.stuck) {
+    deps.log.warn(
+      stuck.reason === 'failed_after_paid' ? 'reconcile.failed_after_paid' : 'reconcile.paid_ungranted',
+      {
+        ...stuck,
+      },
+    );
+  }
   return report;
 }
