@@ -193,6 +193,20 @@ describe('operators', () => {
     expect(await coins(user.token)).toBe(20);
   });
 
+  test('a re-grant after an unrelated operator revoke does not exempt a later refund from revocation', async () => {
+    const user = await loginUser(server.api, mock.control);
+    const { orderId } = await mock.control.order(user.userKey, 'coin_100');
+    await fulfill(user.token, orderId, 'coin_100');
+    expect((await operatorRevoke(deps(), { orderId, reason: 'suspected fraud', operator: 'kim' })).ok).toBe(
+      true,
+    );
+    expect((await operatorRegrant(deps(), { orderId, reason: 'cleared', operator: 'kim' })).ok).toBe(true);
+    expect(await coins(user.token)).toBe(100);
+    await mock.control.refund(orderId);
+    expect((await reconcile(deps(), options)).revoked).toContain(orderId);
+    expect(await coins(user.token)).toBe(0);
+  });
+
   test('re-grant refuses an order the ledger never verified', async () => {
     const result = await operatorRegrant(deps(), {
       orderId: '01900000-0000-7000-8000-00000000beef',

@@ -34,6 +34,9 @@ import { applyGrant, revokeGrant } from './grants';
 
 export type FulfillDeps = Pick<AppDeps, 'database' | 'toss' | 'clock' | 'log'>;
 
+/** Marker in a `regrant` audit row's detail: the operator re-granted an order they knew was refunded (goodwill). */
+export const REGRANT_KNOWN_REFUNDED = 'knownRefunded';
+
 /** Where a fulfillment came from (recorded on each attempt). */
 export type FulfillSource = 'client' | 'sync' | 'reconcile' | 'operator';
 
@@ -205,13 +208,15 @@ export async function fulfill(deps: FulfillDeps, request: FulfillRequest): Promi
         .executeTakeFirstOrThrow();
       if (row.state === 'REVOKED' || row.user_id !== user.userId) return null;
       // An operator re-granted this order knowing it was refunded (a goodwill grant): don't undo their decision.
-      const regranted = await trx
+      // A re-grant that did not know (e.g. after an unrelated operator revoke) does not exempt a later refund.
+      const regrants = await trx
         .selectFrom('audit_log')
-        .select('id')
+        .select('detail')
         .where('order_id', '=', orderId)
         .where('action', '=', 'regrant')
-        .executeTakeFirst();
-      if (regranted && row.state === 'GRANTED') return null;
+        .execute();
+      const goodwill = regrants.some((r) => (r.detail ?? '').split('; ').includes(REGRANT_KNOWN_REFUNDED));
+      if (goodwill && row.state === 'GRANTED') return null;
       const at = isoAt(now());
       if (row.state === 'GRANTED') {
         await revokeGrant({

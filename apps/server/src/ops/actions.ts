@@ -9,7 +9,7 @@ import { findProduct } from '../catalog/products';
 import { isoAt } from '../clock';
 import { type AppDatabase, forUpdate, lockLedgerRows, writeTransaction } from '../db/database';
 import type { Tx } from '../db/schema';
-import type { FulfillDeps } from '../fulfillment/fulfill';
+import { type FulfillDeps, REGRANT_KNOWN_REFUNDED } from '../fulfillment/fulfill';
 import { applyGrant, revokeGrant } from '../fulfillment/grants';
 import { hashUserKey } from '../log';
 
@@ -132,6 +132,10 @@ async function lockedOrder(database: AppDatabase, trx: Tx, orderId: string) {
     .executeTakeFirst();
 }
 
+function knownRefunded(order: { toss_status: string | null; last_reason: string | null }): boolean {
+  return order.toss_status === 'REFUNDED' || order.last_reason === 'REFUNDED';
+}
+
 /** Grant an order again (after a revoke or a refusal), recording who and why. */
 export async function operatorRegrant(
   deps: OpsDeps,
@@ -152,7 +156,11 @@ export async function operatorRegrant(
       orderId: order.order_id,
       userId: order.user_id,
       reason: input.reason,
-      detail: `from ${order.state}`,
+      // What fulfill's refund path compares: only a re-grant made knowing the order was refunded is a goodwill grant
+      // that a later refund re-check must not undo.
+      detail: `from ${order.state}; toss_status ${order.toss_status ?? 'unknown'}; ${
+        knownRefunded(order) ? REGRANT_KNOWN_REFUNDED : 'not known refunded'
+      }`,
       now,
     });
     await applyGrant({
