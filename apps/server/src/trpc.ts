@@ -77,12 +77,21 @@ export const authedProcedure = t.procedure.use(async ({ ctx, next }) => {
 
 export type AuthedContext = Context & { session: SessionUser };
 
+/** The rate-limit key: the session user (authed) or the IP (public). */
+function limitKey(ctx: Context): string {
+  const session = (ctx as Partial<AuthedContext>).session;
+  return session ? `user:${session.userId}` : `ip:${ctx.ip}`;
+}
+
+/** Takes `count` tokens from `limiter` for this caller, or refuses with RATE_LIMITED (taking none). */
+export function takeOrRefuse(ctx: Context, limiter: RateLimiter, count = 1): void {
+  if (!limiter.take(limitKey(ctx), count)) throw new AppError('RATE_LIMITED', 'Too many requests');
+}
+
 /** Takes a token from `limiter` keyed by the session user (authed) or the IP (public). */
 export function rateLimited(pick: (limits: AppDeps['limits']) => RateLimiter) {
   return t.middleware(({ ctx, next }) => {
-    const session = (ctx as Partial<AuthedContext>).session;
-    const key = session ? `user:${session.userId}` : `ip:${ctx.ip}`;
-    if (!pick(ctx.deps.limits).take(key)) throw new AppError('RATE_LIMITED', 'Too many requests');
+    takeOrRefuse(ctx, pick(ctx.deps.limits));
     return next();
   });
 }

@@ -265,3 +265,35 @@ test('rate limits: a burst of logins from one IP is cut off with RATE_LIMITED', 
     await limited.close();
   }
 });
+
+test('rate limits: iap.sync is charged one token per order, and a batch larger than what is left is refused whole', async () => {
+  const limited = await startServer(
+    testConfig(mock.mock, await testDatabase(tmp.dir, 'limitedsync'), { RATE_LIMIT_FULFILL_PER_MINUTE: '3' }),
+    { clock: createManualClock(Date.now()) },
+  );
+  try {
+    const user = await loginUser(limited.api, mock.control);
+    const orders: Array<{ orderId: string; sku: string; status: 'COMPLETED' }> = [];
+    for (let i = 0; i < 5; i++) {
+      const { orderId: id } = await mock.control.order(user.userKey, 'coin_100');
+      orders.push({ orderId: id, sku: 'coin_100', status: 'COMPLETED' });
+    }
+    const attempts = async () =>
+      (await limited.server.deps.database.db.selectFrom('fulfillment_attempts').select('id').execute())
+        .length;
+    const refused = await limited.api.mutation('iap.sync', { orders }, user.token);
+    expect([refused.status, refused.error?.data.appCode]).toEqual([429, 'RATE_LIMITED']);
+    expect(await attempts()).toBe(0); // no order was checked with Toss
+    const allowed = await limited.api.mutation<{ checked: number; granted: string[] }>(
+      'iap.sync',
+      { orders: orders.slice(0, 3) },
+      user.token,
+    );
+    expect(allowed.data).toMatchObject({ checked: 3 });
+    expect(allowed.data?.granted).toHaveLength(3);
+    const spent = await limited.api.mutation('iap.sync', { orders: orders.slice(3, 4) }, user.token);
+    expect(spent.error?.data.appCode).toBe('RATE_LIMITED');
+  } finally {
+    await limited.close();
+  }
+});

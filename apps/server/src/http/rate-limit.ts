@@ -5,8 +5,11 @@
 import type { Clock } from '../clock';
 
 export interface RateLimiter {
-  /** Take one token for `key`; false when the bucket is empty. */
-  take(key: string): boolean;
+  /**
+   * Take `count` tokens (default 1) for `key`, all or none: false (and nothing taken) when fewer are left. A request
+   * that fans out (e.g. `iap.sync` checking n orders with Toss) takes one token per partner call it will make.
+   */
+  take(key: string, count?: number): boolean;
 }
 
 export function createRateLimiter(options: {
@@ -20,7 +23,7 @@ export function createRateLimiter(options: {
   const maxKeys = options.maxKeys ?? 50_000;
   const buckets = new Map<string, { tokens: number; at: number }>();
   return {
-    take(key) {
+    take(key, count = 1) {
       const now = options.clock.now();
       let bucket = buckets.get(key);
       if (!bucket) {
@@ -34,8 +37,8 @@ export function createRateLimiter(options: {
       }
       bucket.tokens = Math.min(capacity, bucket.tokens + Math.max(0, now - bucket.at) * refillPerMs);
       bucket.at = now;
-      if (bucket.tokens < 1) return false;
-      bucket.tokens -= 1;
+      if (bucket.tokens < count) return false;
+      bucket.tokens -= count;
       return true;
     },
   };

@@ -14,7 +14,7 @@ import {
 import { fulfill } from '../fulfillment/fulfill';
 import { syncSubscriptions } from '../fulfillment/subscriptions';
 import { syncOrders } from '../fulfillment/sync';
-import { authedProcedure, rateLimited, router } from '../trpc';
+import { authedProcedure, rateLimited, router, takeOrRefuse } from '../trpc';
 
 export const iapRouter = router({
   fulfill: authedProcedure
@@ -31,11 +31,16 @@ export const iapRouter = router({
       });
       return output;
     }),
+  // One token per order checked (each is a partner call), not one per request: a 500-order sync costs 500 and is
+  // refused whole (no partner call made) when fewer tokens are left.
   sync: authedProcedure
-    .use(rateLimited((limits) => limits.fulfill))
     .input(SyncInput)
     .output(SyncOutput)
-    .mutation(({ ctx, input }) => syncOrders(ctx.deps, ctx.session, input.orders)),
+    .mutation(({ ctx, input }) => {
+      const checked = new Set(input.orders.map((order) => order.orderId)).size;
+      takeOrRefuse(ctx, ctx.deps.limits.fulfill, Math.max(1, checked));
+      return syncOrders(ctx.deps, ctx.session, input.orders);
+    }),
   syncSubscriptions: authedProcedure
     .use(rateLimited((limits) => limits.fulfill))
     .input(SyncSubscriptionsInput)
