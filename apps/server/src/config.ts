@@ -64,6 +64,7 @@ const EnvSchema = z.object({
   BODY_LIMIT_BYTES: intFrom('BODY_LIMIT_BYTES', 100_000, 1_024),
   SHUTDOWN_GRACE_MS: intFrom('SHUTDOWN_GRACE_MS', 10_000, 0),
   LOG_LEVEL: z.enum(logLevels).optional().default('info'),
+  LOG_HASH_SECRET: z.string().optional(),
 });
 
 /** Every environment variable the server reads (each one is documented in `.env.example`). */
@@ -102,6 +103,8 @@ export interface Config {
   bodyLimitBytes: number;
   shutdownGraceMs: number;
   logLevel: (typeof logLevels)[number];
+  /** HMAC key for user-key tags in logs; null = a random per-process secret. */
+  logHashSecret: string | null;
 }
 
 export class ConfigError extends Error {
@@ -213,5 +216,6 @@ export function loadConfig(rawEnv: Record<string, string | undefined> = process.
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     logLevel: e.LOG_LEVEL,
+    logHashSecret: e.LOG_HASH_SECRET?.trim() ? e.LOG_HASH_SECRET : null,
   };
 }

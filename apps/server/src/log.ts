@@ -3,7 +3,7 @@
  * No personal data: user keys go through `hashUserKey` before they reach a log line. You probably don't need to
  * edit this file; point `sink` somewhere else to ship logs.
  */
-import { createHash } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import type { Clock } from './clock';
 
 export const logLevels = ['debug', 'info', 'warn', 'error', 'silent'] as const;
@@ -53,7 +53,29 @@ export function createLogger({
   };
 }
 
-/** A short, stable, non-reversible tag for a Toss user key, safe for logs. */
-export function hashUserKey(userKey: string | number): string {
-  return createHash('sha256').update(`toss-user:${userKey}`).digest('hex').slice(0, 16);
+/**
+ * The secret keying `hashUserKey` (LOG_HASH_SECRET). User keys are small integers: an unsalted hash of one is
+ * reversed by hashing every candidate, so the tag is an HMAC under a secret. Unset: a random per-process secret
+ * (tags then don't correlate across restarts or instances).
+ */
+let hashSecret: string | Buffer = randomBytes(32);
+let announcedRandomSecret = false;
+
+/** Set the log-hash secret from config; when there is none, keep the random one and say so once per process. */
+export function configureLogHashSecret(secret: string | null, log: Logger): void {
+  if (secret) {
+    hashSecret = secret;
+    return;
+  }
+  if (announcedRandomSecret) return;
+  announcedRandomSecret = true;
+  log.info('log.hash_secret_random', {
+    message:
+      "LOG_HASH_SECRET is not set: user keys in logs are hashed with a random per-process secret, so hashes won't correlate across restarts or instances",
+  });
+}
+
+/** A short, stable (per secret), non-reversible tag for a Toss user key, safe for logs: HMAC-SHA256 under `secret`. */
+export function hashUserKey(userKey: string | number, secret: string | Buffer = hashSecret): string {
+  return createHmac('sha256', secret).update(`toss-user:${userKey}`).digest('hex').slice(0, 16);
 }

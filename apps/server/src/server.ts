@@ -13,7 +13,7 @@ import { type Clock, systemClock } from './clock';
 import type { Config } from './config';
 import { type AppDatabase, databaseOptions, openDatabase } from './db/database';
 import { createRateLimiter } from './http/rate-limit';
-import { createLogger, type Logger } from './log';
+import { configureLogHashSecret, createLogger, type Logger } from './log';
 import { appRouter } from './router';
 import { createTossClient, type TossClient, type Transport } from './toss/client';
 import { type AppDeps, bearerFrom, type Context } from './trpc';
@@ -92,6 +92,7 @@ function cors(allowed: readonly string[]) {
 export async function createServer(config: Config, overrides: ServerOverrides = {}): Promise<AppServer> {
   const clock = overrides.clock ?? systemClock;
   const log = overrides.log ?? createLogger({ level: config.logLevel, clock });
+  configureLogHashSecret(config.logHashSecret, log);
   const database = overrides.database ?? (await openDatabase(databaseOptions(config)));
   try {
     if (!overrides.skipCatalogSync) {

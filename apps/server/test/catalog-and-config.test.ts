@@ -1,12 +1,15 @@
 /** Catalog sync (idempotent, deactivates removed SKUs, never deletes) and config validation (clear messages). */
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type Catalog, parseCatalog } from '@ait-iap/iap-contract';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { listShopProducts } from '../src/catalog/products';
 import { syncCatalog } from '../src/catalog/sync';
+import { systemClock } from '../src/clock';
 import { ConfigError, envVariables, loadConfig } from '../src/config';
 import type { AppDatabase } from '../src/db/database';
+import { configureLogHashSecret, createLogger, hashUserKey } from '../src/log';
 import { catalogPath, type TestDatabase, tempDir, testDatabase } from './helpers';
 
 let tmp: Awaited<ReturnType<typeof tempDir>>;
@@ -77,6 +80,29 @@ describe('loadConfig', () => {
     const example = await readFile(new URL('../.env.example', import.meta.url), 'utf8');
     const documented = [...example.matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]);
     expect(documented.sort()).toEqual([...envVariables].sort());
+  });
+
+  test('log tags are an HMAC under LOG_HASH_SECRET: the same user key differs under two secrets, the raw key never shows', () => {
+    expect(loadConfig({ LOG_HASH_SECRET: 's3cret' }).logHashSecret).toBe('s3cret');
+    expect(loadConfig({}).logHashSecret).toBeNull();
+    const userKey = 12345;
+    const a = hashUserKey(userKey, 'secret-a');
+    const b = hashUserKey(userKey, 'secret-b');
+    expect(a).not.toBe(b);
+    expect(hashUserKey(userKey, 'secret-a')).toBe(a); // stable under one secret
+    expect(hashUserKey(userKey)).not.toBe(hashUserKey(userKey, 'secret-a')); // default: a random per-process secret
+    // Not the unsalted hash anyone could recompute by hashing every small integer.
+    const unsalted = createHash('sha256').update(`toss-user:${userKey}`).digest('hex').slice(0, 16);
+    expect([a, b, hashUserKey(userKey)]).not.toContain(unsalted);
+    for (const tag of [a, b]) expect(tag).not.toContain(String(userKey));
+  });
+
+  test('without LOG_HASH_SECRET the server says once that log tags will not correlate across restarts', () => {
+    const lines: string[] = [];
+    const log = createLogger({ level: 'info', clock: systemClock, sink: (line) => lines.push(line) });
+    configureLogHashSecret(null, log);
+    configureLogHashSecret(null, log);
+    expect(lines.filter((l) => l.includes('log.hash_secret_random'))).toHaveLength(1);
   });
 
   test('defaults match the public contract', () => {

@@ -17,7 +17,7 @@ import { loadConfig } from '../config';
 import { databaseOptions, openDatabase } from '../db/database';
 import { fulfill } from '../fulfillment/fulfill';
 import { reconcile } from '../fulfillment/reconcile';
-import { createLogger } from '../log';
+import { configureLogHashSecret, createLogger } from '../log';
 import { createTossClient, TossError } from '../toss/client';
 import { describeOrder, describeUser, operatorRegrant, operatorRevoke } from './actions';
 
@@ -55,6 +55,7 @@ async function run(argv: string[]): Promise<number> {
     clock,
     sink: (l) => console.error(l),
   });
+  configureLogHashSecret(config.logHashSecret, log);
   const database = await openDatabase(databaseOptions(config));
   const mtls = config.toss.mtls;
   const toss = createTossClient({
