@@ -54,6 +54,7 @@ const EnvSchema = z.object({
   TOSS_TIMEOUT_MS: intFrom('TOSS_TIMEOUT_MS', 4_000, 1),
   TOSS_RETRIES: intFrom('TOSS_RETRIES', 2, 0),
   TOSS_TOTAL_TIMEOUT_MS: intFrom('TOSS_TOTAL_TIMEOUT_MS', 12_000, 1),
+  TOSS_REQUIRE_VERIFIED_SKU: z.enum(['true', 'false', '']).optional().default('false'),
   CORS_ORIGINS: z.string().optional().default('http://localhost:5173,http://127.0.0.1:5173'),
   RECONCILE_INTERVAL_SECONDS: intFrom('RECONCILE_INTERVAL_SECONDS', 300, 0),
   RECONCILE_LOOKBACK_DAYS: intFrom('RECONCILE_LOOKBACK_DAYS', 30, 1),
@@ -96,6 +97,8 @@ export interface Config {
     timeoutMs: number;
     retries: number;
     totalTimeoutMs: number;
+    /** Refuse grants whose SKU Toss's order status did not state (for when the API returns it). */
+    requireVerifiedSku: boolean;
   };
   corsOrigins: string[];
   reconcile: { intervalSeconds: number; lookbackDays: number; alertAfterSeconds: number; limit: number };
@@ -201,6 +204,7 @@ export function loadConfig(rawEnv: Record<string, string | undefined> = process.
       timeoutMs: e.TOSS_TIMEOUT_MS,
       retries: e.TOSS_RETRIES,
       totalTimeoutMs: e.TOSS_TOTAL_TIMEOUT_MS,
+      requireVerifiedSku: e.TOSS_REQUIRE_VERIFIED_SKU === 'true',
     },
     corsOrigins,
     reconcile: {

@@ -251,6 +251,43 @@ describe('SKU checks', () => {
   });
 });
 
+test('TOSS_REQUIRE_VERIFIED_SKU: a grant whose SKU Toss did not state is refused; a stated one is granted', async () => {
+  const strict = await startServer(
+    testConfig(mock.mock, await testDatabase(tmp.dir, 'strictsku'), {
+      TOSS_REQUIRE_VERIFIED_SKU: 'true',
+      TOSS_TIMEOUT_MS: '5000',
+      TOSS_TOTAL_TIMEOUT_MS: '10000',
+    }),
+  );
+  try {
+    const user = await loginUser(strict.api, mock.control);
+    await mock.control.options({ omitSku: true });
+    const { orderId } = await mock.control.order(user.userKey, 'coin_550');
+    const refused = await strict.api.mutation<Fulfill>(
+      'iap.fulfill',
+      { orderId, sku: 'coin_550' },
+      user.token,
+    );
+    expect(refused.data).toMatchObject({ granted: false, reason: 'SKU_MISMATCH' });
+    await mock.control.options({ omitSku: false });
+    const granted = await strict.api.mutation<Fulfill>(
+      'iap.fulfill',
+      { orderId, sku: 'coin_550' },
+      user.token,
+    );
+    expect(granted.data).toMatchObject({ granted: true, reason: 'GRANTED' });
+    const row = await strict.server.deps.database.db
+      .selectFrom('orders')
+      .select('sku_verified')
+      .where('order_id', '=', orderId)
+      .executeTakeFirst();
+    expect(row?.sku_verified).toBe(1);
+    expect(await ledgerViolations(strict.server.deps.database)).toEqual([]);
+  } finally {
+    await strict.close();
+  }
+});
+
 describe('upstream failures', () => {
   const api = () => impatient.api;
   const call = (token: string, input: Record<string, unknown>) =>

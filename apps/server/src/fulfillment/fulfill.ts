@@ -32,7 +32,10 @@ import { TossError } from '../toss/client';
 import type { AppDeps } from '../trpc';
 import { applyGrant, revokeGrant } from './grants';
 
-export type FulfillDeps = Pick<AppDeps, 'database' | 'toss' | 'clock' | 'log'>;
+export type FulfillDeps = Pick<AppDeps, 'database' | 'toss' | 'clock' | 'log'> & {
+  /** `toss.requireVerifiedSku` (TOSS_REQUIRE_VERIFIED_SKU); absent = false. */
+  config?: { toss: { requireVerifiedSku: boolean } };
+};
 
 /** Marker in a `regrant` audit row's detail: the operator re-granted an order they knew was refunded (goodwill). */
 export const REGRANT_KNOWN_REFUNDED = 'knownRefunded';
@@ -264,6 +267,13 @@ export async function fulfill(deps: FulfillDeps, request: FulfillRequest): Promi
     if (request.source === 'reconcile')
       return { output: answer(orderId, 'ALREADY_GRANTED', existing.sku), effect: 'none' };
     return finish('ALREADY_GRANTED', { sku: existing.sku, tossStatus, answerSku: existing.sku });
+  }
+  if (verifiedSku === null && deps.config?.toss.requireVerifiedSku) {
+    return finish('SKU_MISMATCH', {
+      sku: clientSku,
+      tossStatus,
+      detail: 'Toss did not state the SKU (TOSS_REQUIRE_VERIFIED_SKU)',
+    });
   }
   const product: ProductRow | undefined = await findProduct(db, orderSku);
   if (!product) return finish('UNKNOWN_SKU', { sku: orderSku, tossStatus });

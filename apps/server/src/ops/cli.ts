@@ -66,7 +66,7 @@ async function run(argv: string[]): Promise<number> {
     retries: config.toss.retries,
     totalTimeoutMs: config.toss.totalTimeoutMs,
   });
-  const deps = { database, toss, clock, log };
+  const deps = { database, toss, clock, log, config };
   const operator = values.operator ?? process.env.USER ?? userInfo().username;
   try {
     switch (command) {
