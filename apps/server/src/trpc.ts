@@ -88,6 +88,11 @@ export function takeOrRefuse(ctx: Context, limiter: RateLimiter, count = 1): voi
   if (!limiter.take(limitKey(ctx), count)) throw new AppError('RATE_LIMITED', 'Too many requests');
 }
 
+/** Takes up to `max` tokens from `limiter` for this caller; returns how many (a fan-out does that much work now). */
+export function takeUpTo(ctx: Context, limiter: RateLimiter, max: number): number {
+  return limiter.takeUpTo(limitKey(ctx), max);
+}
+
 /** Takes a token from `limiter` keyed by the session user (authed) or the IP (public). */
 export function rateLimited(pick: (limits: AppDeps['limits']) => RateLimiter) {
   return t.middleware(({ ctx, next }) => {

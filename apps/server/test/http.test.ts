@@ -266,10 +266,11 @@ test('rate limits: a burst of logins from one IP is cut off with RATE_LIMITED', 
   }
 });
 
-test('rate limits: iap.sync is charged one token per order, and a batch larger than what is left is refused whole', async () => {
+test('rate limits: iap.sync spends one token per partner call and defers the rest, ungranted orders first', async () => {
+  const clock = createManualClock(Date.now());
   const limited = await startServer(
     testConfig(mock.mock, await testDatabase(tmp.dir, 'limitedsync'), { RATE_LIMIT_FULFILL_PER_MINUTE: '3' }),
-    { clock: createManualClock(Date.now()) },
+    { clock },
   );
   try {
     const user = await loginUser(limited.api, mock.control);
@@ -281,18 +282,24 @@ test('rate limits: iap.sync is charged one token per order, and a batch larger t
     const attempts = async () =>
       (await limited.server.deps.database.db.selectFrom('fulfillment_attempts').select('id').execute())
         .length;
-    const refused = await limited.api.mutation('iap.sync', { orders }, user.token);
-    expect([refused.status, refused.error?.data.appCode]).toEqual([429, 'RATE_LIMITED']);
-    expect(await attempts()).toBe(0); // no order was checked with Toss
-    const allowed = await limited.api.mutation<{ checked: number; granted: string[] }>(
-      'iap.sync',
-      { orders: orders.slice(0, 3) },
-      user.token,
-    );
-    expect(allowed.data).toMatchObject({ checked: 3 });
-    expect(allowed.data?.granted).toHaveLength(3);
-    const spent = await limited.api.mutation('iap.sync', { orders: orders.slice(3, 4) }, user.token);
+    type Sync = { checked: number; granted: string[]; deferred: string[]; unchanged: number };
+    // 3 tokens: 1 for the request, 2 for partner calls; the other 3 orders wait for the next sync.
+    const first = await limited.api.mutation<Sync>('iap.sync', { orders }, user.token);
+    expect(first.data).toMatchObject({ checked: 5, unchanged: 0 });
+    expect(first.data?.granted).toHaveLength(2);
+    expect(first.data?.deferred).toHaveLength(3);
+    expect(await attempts()).toBe(2);
+    const spent = await limited.api.mutation('iap.sync', { orders }, user.token);
     expect(spent.error?.data.appCode).toBe('RATE_LIMITED');
+    expect(await attempts()).toBe(2);
+    // A minute later the budget goes to ungranted orders first, not to re-checking the two already granted.
+    clock.advance(60_000);
+    const second = await limited.api.mutation<Sync>('iap.sync', { orders }, user.token);
+    expect(second.data).toMatchObject({ checked: 5, unchanged: 0 });
+    expect(second.data?.granted).toHaveLength(2);
+    for (const id of second.data?.granted ?? []) expect(first.data?.deferred).toContain(id);
+    expect(second.data?.deferred).toHaveLength(3);
+    expect(await attempts()).toBe(4);
   } finally {
     await limited.close();
   }

@@ -26,16 +26,54 @@ export async function mapLimit<T, R>(
   return results;
 }
 
+/**
+ * `allowance(n)` grants up to n partner calls (the caller's rate limit); what it doesn't cover is answered as
+ * `deferred` and checked on a later sync. So that a long history never starves the orders that matter, the budget
+ * goes first to orders this server has not granted (possibly paid and owed), then to orders the app says were
+ * REFUNDED, then to re-checking granted orders in random order (refunds the app has not seen; reconcile also finds them).
+ */
 export async function syncOrders(
   deps: FulfillDeps,
   user: Pick<SessionUser, 'userId' | 'userKey'>,
   orders: SyncInput['orders'],
+  allowance: (wanted: number) => number = (wanted) => wanted,
+  random: () => number = Math.random,
 ): Promise<SyncOutput> {
   const unique = [...new Map(orders.map((order) => [order.orderId, order])).values()];
-  const results = await mapLimit(unique, 4, (order) =>
+  const granted = new Set(
+    unique.length === 0
+      ? []
+      : (
+          await deps.database.db
+            .selectFrom('orders')
+            .select('order_id')
+            .where('user_id', '=', user.userId)
+            .where('state', '=', 'GRANTED')
+            .where(
+              'order_id',
+              'in',
+              unique.map((order) => order.orderId),
+            )
+            .execute()
+        ).map((row) => row.order_id),
+  );
+  const priority = (order: SyncInput['orders'][number]) =>
+    !granted.has(order.orderId) ? 0 : order.status === 'REFUNDED' ? 1 : 2 + random();
+  const ranked = unique
+    .map((order) => ({ order, rank: priority(order) }))
+    .sort((a, b) => a.rank - b.rank)
+    .map(({ order }) => order);
+  const allowed = allowance(ranked.length);
+  const results = await mapLimit(ranked.slice(0, allowed), 4, (order) =>
     fulfill(deps, { user, orderId: order.orderId, sku: order.sku, source: 'sync', recheckGranted: true }),
   );
-  const output: SyncOutput = { checked: unique.length, granted: [], revoked: [], unchanged: 0, deferred: [] };
+  const output: SyncOutput = {
+    checked: unique.length,
+    granted: [],
+    revoked: [],
+    unchanged: 0,
+    deferred: ranked.slice(allowed).map((order) => order.orderId),
+  };
   for (const { output: result, effect } of results) {
     if (effect === 'granted') output.granted.push(result.orderId);
     else if (effect === 'revoked') output.revoked.push(result.orderId);

@@ -10,6 +10,8 @@ export interface RateLimiter {
    * that fans out (e.g. `iap.sync` checking n orders with Toss) takes one token per partner call it will make.
    */
   take(key: string, count?: number): boolean;
+  /** Take as many whole tokens as are left, up to `max`; returns how many were taken (0 when none are left). */
+  takeUpTo(key: string, max: number): number;
 }
 
 export function createRateLimiter(options: {
@@ -22,24 +24,34 @@ export function createRateLimiter(options: {
   const refillPerMs = options.perMinute / 60_000;
   const maxKeys = options.maxKeys ?? 50_000;
   const buckets = new Map<string, { tokens: number; at: number }>();
+  function refill(key: string) {
+    const now = options.clock.now();
+    let bucket = buckets.get(key);
+    if (!bucket) {
+      if (buckets.size >= maxKeys) {
+        // Forget the oldest bucket (Map keeps insertion order): bounded memory under a flood of keys.
+        const oldest = buckets.keys().next().value;
+        if (oldest !== undefined) buckets.delete(oldest);
+      }
+      bucket = { tokens: capacity, at: now };
+      buckets.set(key, bucket);
+    }
+    bucket.tokens = Math.min(capacity, bucket.tokens + Math.max(0, now - bucket.at) * refillPerMs);
+    bucket.at = now;
+    return bucket;
+  }
   return {
     take(key, count = 1) {
-      const now = options.clock.now();
-      let bucket = buckets.get(key);
-      if (!bucket) {
-        if (buckets.size >= maxKeys) {
-          // Forget the oldest bucket (Map keeps insertion order): bounded memory under a flood of keys.
-          const oldest = buckets.keys().next().value;
-          if (oldest !== undefined) buckets.delete(oldest);
-        }
-        bucket = { tokens: capacity, at: now };
-        buckets.set(key, bucket);
-      }
-      bucket.tokens = Math.min(capacity, bucket.tokens + Math.max(0, now - bucket.at) * refillPerMs);
-      bucket.at = now;
+      const bucket = refill(key);
       if (bucket.tokens < count) return false;
       bucket.tokens -= count;
       return true;
+    },
+    takeUpTo(key, max) {
+      const bucket = refill(key);
+      const taken = Math.max(0, Math.min(max, Math.floor(bucket.tokens)));
+      bucket.tokens -= taken;
+      return taken;
     },
   };
 }

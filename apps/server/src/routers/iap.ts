@@ -14,7 +14,7 @@ import {
 import { fulfill } from '../fulfillment/fulfill';
 import { syncSubscriptions } from '../fulfillment/subscriptions';
 import { syncOrders } from '../fulfillment/sync';
-import { authedProcedure, rateLimited, router, takeOrRefuse } from '../trpc';
+import { authedProcedure, rateLimited, router, takeUpTo } from '../trpc';
 
 export const iapRouter = router({
   fulfill: authedProcedure
@@ -31,16 +31,17 @@ export const iapRouter = router({
       });
       return output;
     }),
-  // One token per order checked (each is a partner call), not one per request: a 500-order sync costs 500 and is
-  // refused whole (no partner call made) when fewer tokens are left.
+  // One token per partner call (an order that needs checking), not one per request: what the tokens left don't
+  // cover is answered as `deferred` and checked on the next sync; with no token left at all → RATE_LIMITED.
   sync: authedProcedure
+    .use(rateLimited((limits) => limits.fulfill))
     .input(SyncInput)
     .output(SyncOutput)
-    .mutation(({ ctx, input }) => {
-      const checked = new Set(input.orders.map((order) => order.orderId)).size;
-      takeOrRefuse(ctx, ctx.deps.limits.fulfill, Math.max(1, checked));
-      return syncOrders(ctx.deps, ctx.session, input.orders);
-    }),
+    .mutation(({ ctx, input }) =>
+      syncOrders(ctx.deps, ctx.session, input.orders, (wanted) =>
+        takeUpTo(ctx, ctx.deps.limits.fulfill, wanted),
+      ),
+    ),
   syncSubscriptions: authedProcedure
     .use(rateLimited((limits) => limits.fulfill))
     .input(SyncSubscriptionsInput)
