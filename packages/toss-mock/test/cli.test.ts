@@ -35,7 +35,8 @@ describe('pnpm toss:mock (src/cli.ts)', () => {
       const controlUrl = await new Promise<string>((resolve, reject) => {
         const timer = setInterval(() => {
           const match = /control API\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(cli.output());
-          if (match) {
+          // The banner arrives in chunks: wait for its last line (the CA path) before reading the rest.
+          if (match && /CA\s+\S*ca\.pem/.test(cli.output())) {
             clearInterval(timer);
             resolve(match[1]!);
           }
