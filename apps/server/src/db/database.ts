@@ -69,13 +69,30 @@ export function isPostgresUrl(value: string | null | undefined): value is string
 
 /** Open (creating the SQLite file and its folder if needed), configure and migrate the database. */
 export async function openDatabase(options: DatabaseOptions): Promise<AppDatabase> {
-  const { db, dialect } = isPostgresUrl(options.databaseUrl)
-    ? { db: openPostgres(options.databaseUrl, options.poolSize ?? 10), dialect: 'postgres' as const }
-    : { db: openSqlite(options), dialect: 'sqlite' as const };
+  const sqlite = isPostgresUrl(options.databaseUrl) ? null : openSqliteFile(options);
+  const { db, dialect } = sqlite
+    ? { db: sqliteKysely(sqlite), dialect: 'sqlite' as const }
+    : {
+        db: openPostgres(options.databaseUrl as string, options.poolSize ?? 10),
+        dialect: 'postgres' as const,
+      };
   try {
     // PostgreSQL: Kysely's migrator holds a session advisory lock (pg_advisory_lock) and runs the pending migrations
     // in one transaction, so instances starting together migrate once; the others wait, then find nothing to do.
-    await migrateToLatest(db as unknown as Kysely<unknown>);
+    // SQLite: Kysely takes no lock there, so two processes opening a new file together would both run 001. Hold the
+    // write lock (BEGIN IMMEDIATE, waiting up to busy_timeout) around the whole migration instead.
+    if (sqlite) {
+      sqlite.exec('BEGIN IMMEDIATE');
+      try {
+        await migrateToLatest(db as unknown as Kysely<unknown>);
+        sqlite.exec('COMMIT');
+      } catch (error) {
+        if (sqlite.inTransaction) sqlite.exec('ROLLBACK');
+        throw error;
+      }
+    } else {
+      await migrateToLatest(db as unknown as Kysely<unknown>);
+    }
   } catch (error) {
     await db.destroy();
     throw error;
@@ -92,18 +109,23 @@ export async function openDatabase(options: DatabaseOptions): Promise<AppDatabas
   };
 }
 
-function openSqlite(options: DatabaseOptions): Db {
+function openSqliteFile(options: DatabaseOptions): BetterSqlite3.Database {
   const databasePath = options.databasePath;
   if (!databasePath)
     throw new Error('openDatabase: databasePath (SQLite) or a postgres:// databaseUrl is required');
   if (databasePath !== ':memory:') mkdirSync(path.dirname(path.resolve(databasePath)), { recursive: true });
   const sqlite = new BetterSqlite3(databasePath);
+  // First, so every later statement (even switching to WAL) waits for another process's lock instead of failing.
+  sqlite.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5_000}`);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('foreign_keys = ON');
-  sqlite.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5_000}`);
   // FULL, not NORMAL: in WAL mode NORMAL survives a process crash but can roll back the last commits on power loss,
   // and a grant acknowledged to Toss (then completed) and lost here would be a paid order nobody can recover.
   sqlite.pragma('synchronous = FULL');
+  return sqlite;
+}
+
+function sqliteKysely(sqlite: BetterSqlite3.Database): Db {
   return new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
 }
 
