@@ -188,17 +188,21 @@ export async function operatorRegrant(
       .execute();
     return { ok: true, auditId, from: order.state, to: 'GRANTED' };
   });
-  if (result.ok) {
-    deps.log.info('order.state_changed', {
-      orderId: input.orderId,
-      from: result.from,
-      to: result.to,
-      reason: 'OPERATOR',
-      source: 'operator',
-      auditId: result.auditId,
-    });
-  }
+  logOperatorChange(deps, input.orderId, result);
   return result;
+}
+
+/** One log line per state change an operator made (the same event the fulfillment function writes). */
+function logOperatorChange(deps: OpsDeps, orderId: string, result: OpsResult) {
+  if (!result.ok) return;
+  deps.log.info('order.state_changed', {
+    orderId,
+    from: result.from,
+    to: result.to,
+    reason: 'OPERATOR',
+    source: 'operator',
+    auditId: result.auditId,
+  });
 }
 
 /** Revoke a granted order (wallet credit reversed, entitlement revoked), recording who and why. */
@@ -237,15 +241,6 @@ export async function operatorRevoke(
       .execute();
     return { ok: true, auditId, from: 'GRANTED', to: 'REVOKED' };
   });
-  if (result.ok) {
-    deps.log.info('order.state_changed', {
-      orderId: input.orderId,
-      from: result.from,
-      to: result.to,
-      reason: 'OPERATOR',
-      source: 'operator',
-      auditId: result.auditId,
-    });
-  }
+  logOperatorChange(deps, input.orderId, result);
   return result;
 }
