@@ -4,11 +4,24 @@
  */
 import type { Entitlement } from '@ait-iap/iap-contract';
 import { Badge, Button, List, ListRow, Result, Skeleton } from '@toss/tds-mobile';
+import type { ReactNode } from 'react';
 import { apiErrorCopy } from '../api/errors';
 import { useAppState } from '../app/AppState';
 import { copy, currencyName, formatDate } from '../copy';
 import { ProductIcon } from '../ui/ProductIcon';
 import { subscriptionText } from './Shop';
+
+/** One titled list of the inventory (balances, subscriptions, items). */
+function Section({ id, title, children }: { id: string; title: string; children: ReactNode }) {
+  return (
+    <section aria-labelledby={id}>
+      <h2 id={id} className="section-title">
+        {title}
+      </h2>
+      <List>{children}</List>
+    </section>
+  );
+}
 
 export default function Inventory({ onGoShop }: { onGoShop: () => void }) {
   const { inventory, catalog } = useAppState();
@@ -42,71 +55,56 @@ export default function Inventory({ onGoShop }: { onGoShop: () => void }) {
   return (
     <div className="screen">
       {balances.length > 0 ? (
-        <section aria-labelledby="inv-balances">
-          <h2 id="inv-balances" className="section-title">
-            {copy.inventory.balances}
-          </h2>
-          <List>
-            {balances.map(([currency, amount]) => (
-              <ListRow
-                key={currency}
-                data-testid={`inventory-balance-${currency}`}
-                left={<ProductIcon iconUrl="" type="CONSUMABLE" />}
-                contents={<span className="row-title">{currencyName(currency)}</span>}
-                right={<span className="amount">{amount.toLocaleString('ko-KR')}개</span>}
-              />
-            ))}
-          </List>
-        </section>
+        <Section id="inv-balances" title={copy.inventory.balances}>
+          {balances.map(([currency, amount]) => (
+            <ListRow
+              key={currency}
+              data-testid={`inventory-balance-${currency}`}
+              left={<ProductIcon iconUrl="" type="CONSUMABLE" />}
+              contents={<span className="row-title">{currencyName(currency)}</span>}
+              right={<span className="amount">{amount.toLocaleString('ko-KR')}개</span>}
+            />
+          ))}
+        </Section>
       ) : null}
       {subscriptions.length > 0 ? (
-        <section aria-labelledby="inv-subs">
-          <h2 id="inv-subs" className="section-title">
-            {copy.inventory.subscriptions}
-          </h2>
-          <List>
-            {subscriptions.map((sub) => (
-              <ListRow
-                key={sub.orderId}
-                left={<ProductIcon iconUrl="" type="SUBSCRIPTION" />}
-                contents={
-                  <div className="row-texts">
-                    <span className="row-title">{nameOf(sub)}</span>
-                    <span className="row-status" data-testid={`subscription-${sub.sku}`}>
-                      {subscriptionText(sub)}
-                    </span>
-                  </div>
-                }
-              />
-            ))}
-          </List>
-        </section>
+        <Section id="inv-subs" title={copy.inventory.subscriptions}>
+          {subscriptions.map((sub) => (
+            <ListRow
+              key={sub.orderId}
+              left={<ProductIcon iconUrl="" type="SUBSCRIPTION" />}
+              contents={
+                <div className="row-texts">
+                  <span className="row-title">{nameOf(sub)}</span>
+                  <span className="row-status" data-testid={`subscription-${sub.sku}`}>
+                    {subscriptionText(sub)}
+                  </span>
+                </div>
+              }
+            />
+          ))}
+        </Section>
       ) : null}
       {items.length > 0 ? (
-        <section aria-labelledby="inv-items">
-          <h2 id="inv-items" className="section-title">
-            {copy.inventory.items}
-          </h2>
-          <List>
-            {items.map((item) => (
-              <ListRow
-                key={item.orderId}
-                left={<ProductIcon iconUrl="" type="NON_CONSUMABLE" />}
-                contents={
-                  <div className="row-texts">
-                    <span className="row-title">{nameOf(item)}</span>
-                    <span className="row-sub">{copy.inventory.ownedSince(formatDate(item.grantedAt))}</span>
-                  </div>
-                }
-                right={
-                  <Badge size="small" variant="weak" color="blue" data-testid={`owned-${item.sku}`}>
-                    {copy.shop.owned}
-                  </Badge>
-                }
-              />
-            ))}
-          </List>
-        </section>
+        <Section id="inv-items" title={copy.inventory.items}>
+          {items.map((item) => (
+            <ListRow
+              key={item.orderId}
+              left={<ProductIcon iconUrl="" type="NON_CONSUMABLE" />}
+              contents={
+                <div className="row-texts">
+                  <span className="row-title">{nameOf(item)}</span>
+                  <span className="row-sub">{copy.inventory.ownedSince(formatDate(item.grantedAt))}</span>
+                </div>
+              }
+              right={
+                <Badge size="small" variant="weak" color="blue" data-testid={`owned-${item.sku}`}>
+                  {copy.shop.owned}
+                </Badge>
+              }
+            />
+          ))}
+        </Section>
       ) : null}
       <div className="screen-footer">
         <Button size="medium" variant="weak" color="primary" display="block" onClick={onGoShop}>
