@@ -62,9 +62,6 @@ export function ensureSystemPackages({ log = console.log } = {}) {
   return findChromium();
 }
 
-/** The former name (Chromium and the font only); kept so older callers keep working. */
-export const ensureChromium = ensureSystemPackages;
-
 /** node-gyp must not download Node headers on machines without internet; use the system's when present. */
 export function nativeBuildEnv(env = process.env) {
   if (existsSync('/usr/include/node/node.h') && !env.npm_config_nodedir) {
