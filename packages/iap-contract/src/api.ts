@@ -63,6 +63,7 @@ export const fulfillReasons = [
   'ORDER_CONFLICT', // this order already belongs to another user
   'UPSTREAM_UNAVAILABLE', // the partner API timed out / 5xx / malformed (retryable)
   'REVOKED', // granted once, revoked since (refund or operator)
+  'UNDER_REVIEW', // Toss reads FAILED and this server never saw it paid: held for an operator (not retryable)
 ] as const;
 export const FulfillReason = z.enum(fulfillReasons);
 export type FulfillReason = z.infer<typeof FulfillReason>;
@@ -155,7 +156,8 @@ export const InventoryOutput = z.object({
 export type InventoryOutput = z.infer<typeof InventoryOutput>;
 
 // me.orders (purchase history as the server recorded it)
-export const orderStates = ['RECEIVED', 'GRANTED', 'REFUSED', 'REVOKED'] as const;
+/** HELD: Toss read FAILED and the server never saw the order paid; an operator approves (→ GRANTED) or denies (→ REFUSED). */
+export const orderStates = ['RECEIVED', 'GRANTED', 'REFUSED', 'REVOKED', 'HELD'] as const;
 export const OrderState = z.enum(orderStates);
 export type OrderState = z.infer<typeof OrderState>;
 export const HistoryOrder = z.object({
@@ -208,4 +210,5 @@ export const fulfillReasonCopy: Record<FulfillReason, string> = {
   ORDER_CONFLICT: '다른 계정의 주문이에요. 고객센터로 문의해 주세요.',
   UPSTREAM_UNAVAILABLE: '결제 확인이 늦어지고 있어요. 잠시 후 자동으로 다시 시도할게요.',
   REVOKED: '회수된 주문이에요.',
+  UNDER_REVIEW: '결제 확인이 필요한 주문이라 담당자가 확인하고 있어요. 궁금한 점은 고객센터로 문의해 주세요.',
 };

@@ -45,22 +45,31 @@ export const OrderStatusSuccess = z.object({
   orderId: z.string(),
   status: OrderStatus,
   reason: z.string().nullable().optional(),
-  /** Not documented; present in toss-mock so a SKU contradiction can be detected. Treated as optional. */
+  /**
+   * NOT documented: Toss's table lists only `orderId`, `status`, `reason`. toss-mock adds it only when a test opts in
+   * (`POST /__mock/options { revealSku: true }`); the server must be correct without it.
+   */
   sku: z.string().optional(),
 });
 export type OrderStatusSuccess = z.infer<typeof OrderStatusSuccess>;
 export const OrderStatusResponse = partnerEnvelope(OrderStatusSuccess);
 
 /**
- * The two readings of "what status does a paid order have" (sources disagree, see partner-api.md).
- * - `payment-completed` (default; Toss staff on the developer forum, and what developers observed inside
- *   processProductGrant): a paid order reads PAYMENT_COMPLETED before and after the grant.
- * - `purchased` (the Unity SDK doc): a paid order reads PAYMENT_COMPLETED until the grant succeeds, PURCHASED after.
- * The policy below is correct under both; toss-mock can switch between them.
+ * The readings of "what status does a paid order have" (sources disagree, see shared/reference/partner-api.md).
+ * toss-mock implements each; the money paths are tested under all three.
+ * - `grant-failed` (DEFAULT; Toss staff, developer forum topic/1238): a paid order reads PAYMENT_COMPLETED until the
+ *   grant callback answers; after `true` it stays PAYMENT_COMPLETED; after `false`, a throw, no answer by the grant
+ *   deadline, or the app closing first, it reads FAILED — while the IAP guide says the order stays pending
+ *   (`getPendingOrders`) and recoverable. The strictest reading: a paid order can read FAILED.
+ * - `payment-completed` (developers' observation, forum thread server-api/545): a paid order reads PAYMENT_COMPLETED
+ *   before and after the grant, whatever the callback answered.
+ * - `purchased` (the Unity SDK doc): PAYMENT_COMPLETED until the grant callback answers `true`, PURCHASED after.
  */
-export const statusReadings = ['payment-completed', 'purchased'] as const;
+export const statusReadings = ['grant-failed', 'payment-completed', 'purchased'] as const;
 export const StatusReading = z.enum(statusReadings);
 export type StatusReading = z.infer<typeof StatusReading>;
+/** The reading toss-mock starts in: the strictest one. */
+export const defaultStatusReading: StatusReading = 'grant-failed';
 
 export type GrantDecision =
   /** Paid: grant (idempotently). */
@@ -70,23 +79,44 @@ export type GrantDecision =
   /** Not paid, not ours, or unknown: don't grant. */
   | 'refuse'
   /** Paid once, refunded since: don't grant, and revoke a grant already made. */
-  | 'revoke';
+  | 'revoke'
+  /**
+   * FAILED: under the `grant-failed` reading a PAID order whose grant answer was false/late/missing reads FAILED, so
+   * FAILED alone proves neither "paid" nor "not paid". Grant only with evidence recorded by this server that Toss read
+   * the same order as paid before (PAYMENT_COMPLETED/PURCHASED); without it, hold the order for an operator — never
+   * grant on the client's word, never drop it.
+   */
+  | 'hold';
 
-/** THE status policy. Paid is exactly PAYMENT_COMPLETED or PURCHASED; everything else is not a grant. */
+/**
+ * THE status policy. Paid is exactly PAYMENT_COMPLETED or PURCHASED; FAILED is held unless the server saw the order
+ * paid (see `decideGrant`); everything else is not a grant.
+ */
 export const grantDecisionByStatus: Record<OrderStatus, GrantDecision> = {
   PAYMENT_COMPLETED: 'grant',
   PURCHASED: 'grant',
   ORDER_IN_PROGRESS: 'retry',
   ERROR: 'retry',
-  FAILED: 'refuse',
+  FAILED: 'hold',
   NOT_FOUND: 'refuse',
   MINIAPP_MISMATCH: 'refuse',
   REFUNDED: 'revoke',
 };
 
-export function decideGrant(status: OrderStatus): GrantDecision {
-  return grantDecisionByStatus[status];
+/** Evidence the server holds about one order: did Toss ever read it as paid (recorded on an earlier attempt)? */
+export interface GrantEvidence {
+  seenPaid: boolean;
 }
+
+/** THE decision for one reading of an order's status. FAILED + seen paid → grant; FAILED alone → hold. */
+export function decideGrant(status: OrderStatus, evidence: GrantEvidence = { seenPaid: false }): GrantDecision {
+  const decision = grantDecisionByStatus[status];
+  if (decision === 'hold' && evidence.seenPaid) return 'grant';
+  return decision;
+}
+
+/** Statuses that are, on their own, Toss's word that the order was paid. */
+export const paidStatuses: readonly OrderStatus[] = ['PAYMENT_COMPLETED', 'PURCHASED'];
 
 export const TokenRequest = z.object({ authorizationCode: z.string().min(1), referrer: z.string().min(1) });
 export const RefreshTokenRequest = z.object({ refreshToken: z.string().min(1) });

@@ -15,7 +15,7 @@ describe('status policy', () => {
   });
 
   it.each<[OrderStatus, string]>([
-    ['FAILED', 'refuse'],
+    ['FAILED', 'hold'],
     ['NOT_FOUND', 'refuse'],
     ['MINIAPP_MISMATCH', 'refuse'],
     ['REFUNDED', 'revoke'],
@@ -23,6 +23,23 @@ describe('status policy', () => {
     ['ERROR', 'retry'],
   ])('does not count %s as paid (%s)', (status, decision) => {
     expect(decideGrant(status)).toBe(decision);
+  });
+});
+
+describe('FAILED under the grant-failed reading', () => {
+  it('holds a FAILED order the server never saw paid (neither granted nor refused)', () => {
+    expect(decideGrant('FAILED')).toBe('hold');
+    expect(decideGrant('FAILED', { seenPaid: false })).toBe('hold');
+  });
+
+  it('grants a FAILED order that Toss read as paid earlier', () => {
+    expect(decideGrant('FAILED', { seenPaid: true })).toBe('grant');
+  });
+
+  it('never lets evidence turn another unpaid status into a grant', () => {
+    for (const status of ['NOT_FOUND', 'MINIAPP_MISMATCH', 'REFUNDED', 'ORDER_IN_PROGRESS', 'ERROR'] as const) {
+      expect(decideGrant(status, { seenPaid: true })).toBe(decideGrant(status));
+    }
   });
 });
 
