@@ -47,11 +47,18 @@ export function serverApi(client: JsonClient, baseUrl: string) {
     async fulfill(token: string, orderId: string, sku: string): Promise<FulfillOutput> {
       return data<FulfillOutput>(await this.fulfillRaw(token, orderId, sku), 'iap.fulfill');
     },
-    async inventory(token: string): Promise<{ balances: Record<string, number> }> {
-      const res = await client.request('GET', `${baseUrl}/trpc/me.inventory`, undefined, {
+    /** `me.inventory`, the raw answer (the read phase times it). */
+    inventoryRaw(token: string): Promise<JsonResponse> {
+      return client.request('GET', `${baseUrl}/trpc/me.inventory`, undefined, {
         authorization: `Bearer ${token}`,
       });
-      return data<{ balances: Record<string, number> }>(res, 'me.inventory');
+    },
+    async inventory(token: string): Promise<{ balances: Record<string, number> }> {
+      return data<{ balances: Record<string, number> }>(await this.inventoryRaw(token), 'me.inventory');
+    },
+    /** `catalog.list` (public), the raw answer. */
+    catalogListRaw(): Promise<JsonResponse> {
+      return client.request('GET', `${baseUrl}/trpc/catalog.list`);
     },
   };
 }

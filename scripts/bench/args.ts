@@ -1,9 +1,9 @@
 /**
- * `pnpm bench [-- --quick] [--only fulfill|storm|chaos|bundle] [--concurrency N] [--orders N] [--profile]
+ * `pnpm bench [-- --quick] [--only fulfill|read|storm|chaos|bundle] [--concurrency N] [--orders N] [--profile]
  * [--keep-temp]`.
  * Defaults are sized for a 2-core machine: the full run takes a few minutes at most.
  */
-export const phases = ['fulfill', 'storm', 'chaos', 'bundle'] as const;
+export const phases = ['fulfill', 'read', 'storm', 'chaos', 'bundle'] as const;
 export type Phase = (typeof phases)[number];
 
 export interface BenchOptions {
@@ -16,6 +16,8 @@ export interface BenchOptions {
   warmup: number;
   /** Orders fulfilled one at a time after the timed run (service time without queueing). */
   serial: number;
+  /** Read phase: timed requests per endpoint and side (me.inventory, catalog.list; server and bare handler). */
+  readRequests: number;
   /** Users the orders are spread over. */
   users: number;
   stormOrders: number;
@@ -61,6 +63,7 @@ export function parseArgs(argv: readonly string[]): BenchOptions {
     orders: positive('--orders', quick ? 200 : 2000),
     warmup: quick ? 50 : 300,
     serial: quick ? 30 : 200,
+    readRequests: quick ? 200 : 2000,
     users: quick ? 10 : 50,
     stormOrders: quick ? 10 : 50,
     chaosDurationMs: quick ? 5_000 : 12_000,

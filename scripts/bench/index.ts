@@ -3,7 +3,9 @@
  * a chaos run (SIGKILL + partner faults, then recovery) checking the ledger invariants, and the web bundle against
  * a bare TDS baseline. Prints a Markdown report, writes it to scripts/bench/last-run.md, and prints a one-line JSON
  * summary LAST. Exit code: 0 ok, 1 a ledger invariant was violated, 2 a phase could not run.
- * Flags: --quick, --only fulfill|storm|chaos|bundle, --concurrency N, --orders N, --profile, --keep-temp (README.md).
+ * A full run (no --only, no --quick) also refreshes the quoted block in the root README and scripts/bench/README.md
+ * (readme.ts); a partial run writes its report to scripts/bench/.partial-run.md instead (not committed).
+ * Flags: --quick, --only fulfill|read|storm|chaos|bundle, --concurrency N, --orders N, --profile, --keep-temp.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -14,7 +16,10 @@ import { runChaos } from './chaos';
 import { runBaseline, runInproc, runMockTarget } from './fulfill';
 import { repoRoot, setLogDir } from './proc';
 import { summarizeProfile } from './profile';
+import { runRead } from './read';
+import { readmeBlock, replaceBlock, summaryComment } from './readme';
 import { type BenchResults, invariantViolations, markdown, summary, targets } from './report';
+import { countStatements } from './statements';
 import { round } from './stats';
 import { runStorm } from './storm';
 
@@ -99,20 +104,34 @@ async function main(): Promise<number> {
           }),
         );
         const profile = profiled ? summarizeProfile(profilePath) : null;
-        const pct = (share: number) => `${round(share * 100, 1)}%`;
         if (profile) {
-          results.notes.push(
-            `${missed ? 'A fulfill target was missed, so the' : 'The'} in-process server was profiled in a separate ` +
-              `pass (${Math.min(options.orders, 1000)} orders at concurrency ${options.concurrency}, V8 CPU profile ` +
-              `of the timed requests only: ${round(profile.totalMs / 1000, 1)} s of CPU). Self time by package: ` +
-              `${profile.packages.map((p) => `${p.name} ${pct(p.share)}`).join(', ')}. Hottest functions: ` +
-              `${profile.functions.map((f) => `${f.name} ${pct(f.share)}`).join(', ')}. See scripts/bench/README.md ` +
-              '"Reading the profile".',
-          );
+          results.profile = {
+            summary: profile,
+            orders: Math.min(options.orders, 1000),
+            concurrency: options.concurrency,
+            missed: Boolean(missed),
+          };
         }
       }
       const mock = await attempt('fulfill: server, toss-mock over mTLS', () => runMockTarget(fulfillOptions));
       if (mock) results.fulfill.mock = mock;
+      const statementsDir = path.join(tmpDir, 'statements');
+      mkdirSync(statementsDir, { recursive: true });
+      results.statements = await attempt(
+        'fulfill: statements per request (instrumented, in the bench process)',
+        () => countStatements(statementsDir),
+      );
+    }
+    if (runs('read')) {
+      results.read = await attempt('read: me.inventory and catalog.list against a bare handler', () =>
+        runRead({
+          requests: options.readRequests,
+          warmup: Math.min(options.warmup, 200),
+          concurrency: options.concurrency,
+          users: options.users,
+          tmpDir,
+        }),
+      );
     }
     if (runs('storm')) {
       results.storm = await attempt('storm', () =>
@@ -156,8 +175,20 @@ async function main(): Promise<number> {
   results.elapsedMs = Date.now() - started;
   const s = summary(results);
   const report = markdown(results, s);
-  const reportPath = path.join(repoRoot, 'scripts/bench/last-run.md');
-  writeFileSync(reportPath, report);
+  const fullRun = options.only === null && !options.quick;
+  const reportPath = path.join(
+    repoRoot,
+    fullRun ? 'scripts/bench/last-run.md' : 'scripts/bench/.partial-run.md',
+  );
+  writeFileSync(reportPath, `${report}\n${summaryComment(s)}\n`);
+  if (fullRun) {
+    // The READMEs quote this very run (the same block, rendered from the same summary).
+    const block = readmeBlock(s);
+    for (const readme of ['README.md', 'scripts/bench/README.md']) {
+      if (!replaceBlock(path.join(repoRoot, readme), block))
+        log(`bench: ${readme} has no bench:last-run markers; its Performance numbers were not refreshed`);
+    }
+  }
   console.log(report);
   console.log(`(report written to ${path.relative(process.cwd(), reportPath) || reportPath})`);
   const violations = invariantViolations(s);

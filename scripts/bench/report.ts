@@ -8,6 +8,9 @@ import type { BenchOptions } from './args';
 import type { BundleSize } from './bundle';
 import { type ChaosResult, chaosServerEnv } from './chaos';
 import type { FulfillPhaseResult, TargetResult } from './fulfill';
+import { kindNames, type ProfileSummary } from './profile';
+import type { ReadPhaseResult, ReadSide } from './read';
+import { describeCount, type StatementsResult } from './statements';
 import { round } from './stats';
 import type { StormResult } from './storm';
 import { serverSqliteSynchronous } from './targets';
@@ -18,6 +21,11 @@ export interface BenchResults {
   options: BenchOptions;
   loadAverageAtStart: number[];
   fulfill?: Partial<FulfillPhaseResult>;
+  /** Statements SQLite executed for one new order, one repeated call, one read of each kind (measured). */
+  statements?: StatementsResult;
+  /** The CPU-profiled pass of the in-process server (a missed target or --profile). */
+  profile?: { summary: ProfileSummary; orders: number; concurrency: number; missed: boolean };
+  read?: ReadPhaseResult;
   storm?: StormResult;
   chaos?: ChaosResult;
   bundle?: { web: BundleSize; baseline: BundleSize };
@@ -29,13 +37,25 @@ export interface BenchResults {
 export const targets = {
   fulfillRatio: 0.5,
   p99Ms: 25,
+  mockRatio: 0.4,
+  readRatio: 0.6,
   bundleRatio: 1.2,
 } as const;
 
-const kb = (bytes: number | null | undefined) => (bytes == null ? '–' : `${round(bytes / 1024, 1)} KB`);
-const mb = (bytes: number | null | undefined) =>
-  bytes == null ? '–' : `${round(bytes / 1024 / 1024, 0)} MB`;
+/**
+ * "quiet" only when the machine was: the 1-minute load average at the start below half the cores (so at least half
+ * the machine was idle); anything else is "busy", and the report says so next to its numbers.
+ */
+export function machineState(loadAverage1: number, cores: number): 'quiet' | 'busy' {
+  return loadAverage1 < cores / 2 ? 'quiet' : 'busy';
+}
+
+const kib = (bytes: number | null | undefined) => (bytes == null ? '–' : `${round(bytes / 1024, 1)} KiB`);
+const mib = (bytes: number | null | undefined) =>
+  bytes == null ? '–' : `${round(bytes / 1024 / 1024, 0)} MiB`;
 const ms = (value: number) => round(value, 1).toString();
+const ratioOf = (a: number | null | undefined, b: number | null | undefined) =>
+  a != null && b ? round(a / b, 2) : null;
 
 export function summary(results: BenchResults) {
   const f = results.fulfill;
@@ -61,8 +81,37 @@ export function summary(results: BenchResults) {
     : null;
   const web = results.bundle?.web;
   const base = results.bundle?.baseline;
+  const cores = os.cpus().length;
+  const read = (endpoint: 'me.inventory' | 'catalog.list') =>
+    results.read?.endpoints.find((e) => e.endpoint === endpoint);
+  const readFigures = (endpoint: 'me.inventory' | 'catalog.list') => {
+    const r = read(endpoint);
+    const cpu = (side: ReadSide | undefined) =>
+      side?.cpuMsPerRequest != null ? round(side.cpuMsPerRequest, 3) : null;
+    return {
+      rps: r ? round(r.server.rps, 0) : null,
+      bareRps: r ? round(r.bare.rps, 0) : null,
+      ratio: r ? ratioOf(r.server.rps, r.bare.rps) : null,
+      cpuMsPerReq: cpu(r?.server),
+      bareCpuMsPerReq: cpu(r?.bare),
+      cpuRatio:
+        r?.server.cpuMsPerRequest && r.bare.cpuMsPerRequest
+          ? round(r.bare.cpuMsPerRequest / r.server.cpuMsPerRequest, 2)
+          : null,
+      sameAnswer: r ? r.sameAnswer : null,
+    };
+  };
+  const inventory = readFigures('me.inventory');
+  const catalog = readFigures('catalog.list');
+  const st = results.statements;
   return {
     mode: results.options.quick ? 'quick' : 'full',
+    startedAt: results.startedAt,
+    node: process.version,
+    cores,
+    loadAverageAtStart: round(results.loadAverageAtStart[0] ?? 0, 2),
+    machine: machineState(results.loadAverageAtStart[0] ?? 0, cores),
+    sqliteSynchronous: serverSqliteSynchronous(),
     only: results.options.only,
     concurrency: results.options.concurrency,
     orders: results.options.orders,
@@ -71,6 +120,7 @@ export function summary(results: BenchResults) {
     ratio: fulfillRps !== null && baselineRps ? round(fulfillRps / baselineRps, 2) : null,
     p50Ms: f?.inproc ? round(f.inproc.load.latency.p50Ms, 1) : null,
     p99Ms: f?.inproc ? round(f.inproc.load.latency.p99Ms, 1) : null,
+    baselineP50Ms: f?.baseline ? round(f.baseline.load.latency.p50Ms, 1) : null,
     baselineP99Ms: f?.baseline ? round(f.baseline.load.latency.p99Ms, 1) : null,
     fulfillCpuMsPerReq: f?.inproc?.cpuMsPerRequest != null ? round(f.inproc.cpuMsPerRequest, 2) : null,
     baselineCpuMsPerReq: f?.baseline?.cpuMsPerRequest != null ? round(f.baseline.cpuMsPerRequest, 2) : null,
@@ -80,11 +130,45 @@ export function summary(results: BenchResults) {
         ? round(f.baseline.cpuMsPerRequest / f.inproc.cpuMsPerRequest, 2)
         : null,
     mockRps: f?.mock ? round(f.mock.load.rps, 0) : null,
+    mockRatio:
+      f?.mock && f.baseline ? ratioOf(round(f.mock.load.rps, 0), round(f.baseline.load.rps, 0)) : null,
+    mockP50Ms: f?.mock ? round(f.mock.load.latency.p50Ms, 1) : null,
     mockP99Ms: f?.mock ? round(f.mock.load.latency.p99Ms, 1) : null,
+    mockCpuMsPerReq: f?.mock?.cpuMsPerRequest != null ? round(f.mock.cpuMsPerRequest, 2) : null,
+    mockCpuRatio:
+      f?.mock?.cpuMsPerRequest && f.baseline?.cpuMsPerRequest
+        ? round(f.baseline.cpuMsPerRequest / f.mock.cpuMsPerRequest, 2)
+        : null,
+    statementsNewOrder: st ? st.newOrder.executed : null,
+    statementsRepeatedCall: st ? st.repeatedCall.executed : null,
+    statementsInventory: st ? st.inventory.executed : null,
+    statementsCatalogList: st ? st.catalogList.executed : null,
+    /** Statements compiled during the counted requests: misses of the server's prepared-statement cache. */
+    statementsPrepared: st
+      ? st.newOrder.prepared + st.repeatedCall.prepared + st.inventory.prepared + st.catalogList.prepared
+      : null,
+    inventoryRps: inventory.rps,
+    inventoryBareRps: inventory.bareRps,
+    inventoryRatio: inventory.ratio,
+    inventoryCpuMsPerReq: inventory.cpuMsPerReq,
+    inventoryBareCpuMsPerReq: inventory.bareCpuMsPerReq,
+    inventoryCpuRatio: inventory.cpuRatio,
+    catalogRps: catalog.rps,
+    catalogBareRps: catalog.bareRps,
+    catalogRatio: catalog.ratio,
+    catalogCpuMsPerReq: catalog.cpuMsPerReq,
+    catalogBareCpuMsPerReq: catalog.bareCpuMsPerReq,
+    catalogCpuRatio: catalog.cpuRatio,
+    readSameAnswers:
+      inventory.sameAnswer === null && catalog.sameAnswer === null
+        ? null
+        : inventory.sameAnswer !== false && catalog.sameAnswer !== false,
     serverRssPeakBytes: f?.inproc?.rssPeakBytes ?? null,
     stormOrders: results.storm?.orders ?? null,
+    stormCalls: results.storm?.calls ?? null,
     stormEffects: results.storm?.effects ?? null,
     chaosPurchases: results.chaos?.purchases ?? null,
+    chaosPaidOrders: results.chaos?.paidOrders ?? null,
     chaosKills: results.chaos?.kills ?? null,
     doubleGrants,
     lostGrants,
@@ -113,9 +197,47 @@ function targetRow(t: TargetResult | undefined, baseline: TargetResult | undefin
   if (!t) return '';
   const l = t.load;
   const vs = baseline && t !== baseline ? `${round(l.rps / baseline.load.rps, 2)}×` : '1×';
+  const vsCpu =
+    baseline && t !== baseline
+      ? t.cpuMsPerRequest && baseline.cpuMsPerRequest
+        ? `${round(baseline.cpuMsPerRequest / t.cpuMsPerRequest, 2)}×`
+        : '–'
+      : '1×';
   const failed = l.failed > 0 ? ` (${l.failed} failed)` : '';
   const cpu = t.cpuMsPerRequest === null ? '–' : round(t.cpuMsPerRequest, 2).toString();
-  return `| ${t.label} | ${round(l.rps, 0)}${failed} | ${ms(l.latency.p50Ms)} | ${ms(l.latency.p95Ms)} | ${ms(l.latency.p99Ms)} | ${ms(t.serial.latency.p50Ms)} / ${ms(t.serial.latency.p99Ms)} | ${cpu} | ${mb(t.rssPeakBytes)} | ${vs} |`;
+  return `| ${t.label} | ${round(l.rps, 0)}${failed} | ${ms(l.latency.p50Ms)} | ${ms(l.latency.p95Ms)} | ${ms(l.latency.p99Ms)} | ${ms(t.serial.latency.p50Ms)} / ${ms(t.serial.latency.p99Ms)} | ${cpu} | ${mib(t.rssPeakBytes)} | ${vs} | ${vsCpu} |`;
+}
+
+const pct = (share: number) => `${round(share * 100, 1)}%`;
+
+/** The profiled pass, in words: time by what it was spent on, JavaScript by package, SQLite's COMMIT cost. */
+export function profileNotes(p: NonNullable<BenchResults['profile']>): string[] {
+  const { summary: prof, orders } = p;
+  const perReq = (totalMs: number) => `${round(totalMs / orders, 2)} ms/req`;
+  const notes = [
+    `${p.missed ? 'A fulfill target was missed, so the' : 'The'} in-process server was profiled in a separate pass ` +
+      `(${orders} orders at concurrency ${p.concurrency}; V8 CPU profile of the timed requests only, ` +
+      `${round(prof.totalMs / 1000, 1)} s of main-thread time = ${perReq(prof.totalMs)}: CPU plus the time the thread ` +
+      'sat blocked in a synchronous call such as fsync). By what the time was spent on: ' +
+      `${prof.kinds.map((k) => `${k.name} ${pct(k.share)}`).join(', ')}.`,
+    `JavaScript self time by package: ${prof.packages.map((k) => `${k.name} ${pct(k.share)}`).join(', ')}. ` +
+      `Hottest JavaScript functions: ${prof.functions.map((k) => `${k.name} ${pct(k.share)}`).join(', ')}.`,
+  ];
+  const q = prof.sqlite;
+  if (q && q.commits > 0) {
+    notes.push(
+      `SQLite over the same window (wall clock): ${q.commits} COMMITs took ${perReq(q.commitWallMs)} ` +
+        `(appending each transaction's pages to the WAL, then the fsync of synchronous=${serverSqliteSynchronous()}); ` +
+        `the ${q.statements} other statements took ${perReq(q.statementWallMs)}. A COMMIT holds the event loop ` +
+        'for its fsync: that counts in req/s and latency, while CPU ms/req counts only the part that is CPU.',
+    );
+  }
+  notes.push(
+    `"${kindNames.javascript}" is JavaScript's own self time; native work is counted by kind whoever called it ` +
+      '(see scripts/bench/README.md "Reading the profile"). The profiled pass is slower than the measured one and is ' +
+      'never a measured figure.',
+  );
+  return notes;
 }
 
 const check = (ok: boolean | null) => (ok === null ? '–' : ok ? 'met' : '**missed**');
@@ -127,9 +249,9 @@ export function markdown(results: BenchResults, s: Summary): string {
   lines.push('# `pnpm bench` — last run', '');
   lines.push(
     `${results.startedAt} · ${s.mode}${o.only ? ` (--only ${o.only})` : ''} run · ${cpu.length} × ${cpu[0]?.model ?? 'CPU'} · ` +
-      `Node ${process.version} · ${os.platform()} ${os.release()} · load average at start ${results.loadAverageAtStart
-        .map((v) => round(v, 2))
-        .join(' / ')} · took ${s.elapsedSeconds} s`,
+      `Node ${process.version} · ${os.platform()} ${os.release()} · machine **${s.machine}**: load average at start ` +
+      `${results.loadAverageAtStart.map((v) => round(v, 2)).join(' / ')} on ${s.cores} cores ("quiet" means the ` +
+      `1-minute figure was below half the cores) · took ${s.elapsedSeconds} s`,
     '',
   );
   const f = results.fulfill;
@@ -144,8 +266,8 @@ export function markdown(results: BenchResults, s: Summary): string {
         `divided by its requests (it holds steady when the machine is busy, req/s does not); RSS is the server ` +
         `process's peak during the timed run.`,
       '',
-      '| Target | req/s | p50 ms | p95 ms | p99 ms | C=1 p50 / p99 ms | CPU ms/req | server RSS | vs baseline |',
-      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+      '| Target | req/s | p50 ms | p95 ms | p99 ms | C=1 p50 / p99 ms | CPU ms/req | server RSS | vs baseline, req/s | vs baseline, CPU |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     );
     for (const t of [f.baseline, f.inproc, f.mock]) if (t) lines.push(targetRow(t, f.baseline));
     lines.push('');
@@ -159,6 +281,64 @@ export function markdown(results: BenchResults, s: Summary): string {
     }
     if (f.baseline?.load.failures.length)
       lines.push(`- baseline failures: ${f.baseline.load.failures.join('; ')}`);
+    lines.push('');
+  }
+  const stc = results.statements;
+  if (stc) {
+    lines.push(
+      '## Statements per request (measured)',
+      '',
+      'The statements SQLite executed for one request of each kind (the real server in the bench process, the partner ' +
+        'API in-process, better-sqlite3 instrumented; each after an identical warm-up request), BEGIN and COMMIT ' +
+        'included. "Prepared" counts statements SQLite had to compile during the request: misses of the server\'s ' +
+        'prepared-statement cache.',
+      '',
+      '| Request | Statements executed | Prepared |',
+      '| --- | --- | ---: |',
+      ...(
+        [
+          ['iap.fulfill, new order (granted)', stc.newOrder],
+          ['iap.fulfill, repeated call (ALREADY_GRANTED)', stc.repeatedCall],
+          ['me.inventory', stc.inventory],
+          ['catalog.list', stc.catalogList],
+        ] as const
+      ).map(([label, count]) => `| ${label} | ${describeCount(count)} | ${count.prepared} |`),
+      '',
+      `- new order, in order: ${stc.newOrder.sql.map((q) => `\`${q.split(' ').slice(0, 4).join(' ')}…\``).join(', ')}`,
+      '',
+    );
+  }
+  const rd = results.read;
+  if (rd) {
+    lines.push(
+      `## Read path: ${rd.requests} requests per endpoint and side at concurrency ${rd.concurrency}`,
+      '',
+      `The server (partner API in-process) and a bare node:http handler doing the same SELECTs on the same database ` +
+        `file (session lookup by token hash, then the reads), side by side; ${rd.users} users who each own a few ` +
+        'grants. Timed bare, server, server, bare (half the requests each time), so load changes weigh on both; ' +
+        'req/s and CPU ms/req over both passes, latency from the second.',
+      '',
+      '| Endpoint | side | req/s | p50 ms | p99 ms | CPU ms/req | vs bare, req/s | vs bare, CPU | same answer |',
+      '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+    );
+    for (const e of rd.endpoints) {
+      const row = (side: ReadSide, name: string, vs: string, vsCpu: string, same: string) =>
+        `| ${e.endpoint} | ${name} | ${round(side.rps, 0)}${side.failed ? ` (${side.failed} failed)` : ''} | ` +
+        `${ms(side.load.latency.p50Ms)} | ${ms(side.load.latency.p99Ms)} | ` +
+        `${side.cpuMsPerRequest === null ? '–' : round(side.cpuMsPerRequest, 3)} | ${vs} | ${vsCpu} | ${same} |`;
+      lines.push(row(e.bare, 'bare handler', '1×', '1×', ''));
+      lines.push(
+        row(
+          e.server,
+          'server',
+          `${round(e.server.rps / e.bare.rps, 2)}×`,
+          e.server.cpuMsPerRequest && e.bare.cpuMsPerRequest
+            ? `${round(e.bare.cpuMsPerRequest / e.server.cpuMsPerRequest, 2)}×`
+            : '–',
+          e.sameAnswer ? 'yes' : '**no**',
+        ),
+      );
+    }
     lines.push('');
   }
   const st = results.storm;
@@ -221,8 +401,8 @@ export function markdown(results: BenchResults, s: Summary): string {
         ] as const
       ).map(
         ([label, size]) =>
-          `| ${label} | ${kb(size.initialJsGzipBytes)} | ${kb(size.initialCssGzipBytes)} | ${kb(size.initialJsBytes)} | ` +
-          `${kb(size.firstLazyLevelJsGzipBytes)} | ${kb(size.totalJsGzipBytes)} | ${size.jsChunks} |`,
+          `| ${label} | ${kib(size.initialJsGzipBytes)} | ${kib(size.initialCssGzipBytes)} | ${kib(size.initialJsBytes)} | ` +
+          `${kib(size.firstLazyLevelJsGzipBytes)} | ${kib(size.totalJsGzipBytes)} | ${size.jsChunks} |`,
       ),
       '',
       `- web initial files: ${b.web.initialFiles.join(', ')}`,
@@ -252,6 +432,23 @@ export function markdown(results: BenchResults, s: Summary): string {
       `| Fulfill p99 at concurrency ${o.concurrency} | < ${targets.p99Ms} ms | ${s.p99Ms} ms | ${check(s.p99Ms < targets.p99Ms)} |`,
     );
   }
+  if (s.mockRatio !== null) {
+    lines.push(
+      `| Fulfill throughput, toss-mock over mTLS | ≥ ${targets.mockRatio}× baseline | ${s.mockRatio}× (${s.mockRps} vs ${s.baselineRps} req/s) | ${check(s.mockRatio >= targets.mockRatio)} |`,
+    );
+  }
+  const readTarget = (label: string, ratio: number | null, cpuRatio: number | null) => {
+    if (ratio !== null)
+      lines.push(
+        `| ${label}, req/s | ≥ ${targets.readRatio}× bare | ${ratio}× | ${check(ratio >= targets.readRatio)} |`,
+      );
+    if (cpuRatio !== null)
+      lines.push(
+        `| ${label}, CPU per request | ≥ ${targets.readRatio}× bare | ${cpuRatio}× | ${check(cpuRatio >= targets.readRatio)} |`,
+      );
+  };
+  readTarget('me.inventory', s.inventoryRatio, s.inventoryCpuRatio);
+  readTarget('catalog.list', s.catalogRatio, s.catalogCpuRatio);
   if (s.doubleGrants !== null)
     lines.push(`| Double grants (all phases) | 0 | ${s.doubleGrants} | ${check(s.doubleGrants === 0)} |`);
   if (s.lostGrants !== null)
@@ -264,7 +461,8 @@ export function markdown(results: BenchResults, s: Summary): string {
     );
   }
   lines.push('');
-  if (results.notes.length) lines.push('## Notes', '', ...results.notes.map((n) => `- ${n}`), '');
+  const notes = [...(results.profile ? profileNotes(results.profile) : []), ...results.notes];
+  if (notes.length) lines.push('## Notes', '', ...notes.map((n) => `- ${n}`), '');
   if (results.errors.length)
     lines.push('## Errors', '', ...results.errors.map((e) => `- ${e.replace(/\n/g, ' ⏎ ')}`), '');
   return `${alignTables(lines.join('\n')).trimEnd()}\n`;

@@ -86,6 +86,16 @@ export function startBaseline(databasePath: string): Promise<RunningServer> {
   );
 }
 
+/** The bare read handler (read-baseline-server.ts) on an existing server database (read phase). */
+export function startReadBaseline(databasePath: string): Promise<RunningServer> {
+  return startWithRetry(
+    'read-baseline',
+    `${benchDir}/read-baseline-server.ts`,
+    { DATABASE_PATH: databasePath },
+    '/healthz',
+  );
+}
+
 /** `cpuProfilePath`: SIGUSR2 toggles the CPU profiler, writing there (see server-inproc.ts). */
 export function startInprocServer(databasePath: string, cpuProfilePath?: string): Promise<RunningServer> {
   return startWithRetry(
