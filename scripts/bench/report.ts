@@ -220,8 +220,8 @@ export function profileNotes(p: NonNullable<BenchResults['profile']>): string[] 
       `${round(prof.totalMs / 1000, 1)} s of main-thread time = ${perReq(prof.totalMs)}: CPU plus the time the thread ` +
       'sat blocked in a synchronous call such as fsync). By what the time was spent on: ' +
       `${prof.kinds.map((k) => `${k.name} ${pct(k.share)}`).join(', ')}.`,
-    `JavaScript self time by package: ${prof.packages.map((k) => `${k.name} ${pct(k.share)}`).join(', ')}. ` +
-      `Hottest JavaScript functions: ${prof.functions.map((k) => `${k.name} ${pct(k.share)}`).join(', ')}.`,
+    `JavaScript self time by package: ${prof.packages.map((k) => `\`${k.name}\` ${pct(k.share)}`).join(', ')}. ` +
+      `Hottest JavaScript functions: ${prof.functions.map((k) => `\`${k.name}\` ${pct(k.share)}`).join(', ')}.`,
   ];
   const q = prof.sqlite;
   if (q && q.commits > 0) {
