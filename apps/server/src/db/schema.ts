@@ -22,6 +22,8 @@ export interface SessionsTable {
   created_at: string;
   expires_at: string;
   revoked_at: string | null;
+  /** `production` | `sandbox` (migration 005): where the login came from; null for sessions created before 005. */
+  environment: 'production' | 'sandbox' | null;
 }
 
 export interface ProductsTable {
@@ -74,6 +76,11 @@ export interface OrdersTable {
   revoked_at: string | null;
   /** Last time the reconcile job confirmed this order's status with Toss. */
   checked_at: string | null;
+  /**
+   * `production` | `sandbox` (migration 005): the environment of the session that first recorded the order; null
+   * when unknown (orders from before 005). Optional in this type so writers that predate the column still compile.
+   */
+  environment?: 'production' | 'sandbox' | null;
 }
 
 /** Every fulfillment attempt and its outcome, including the ones that could not reach Toss (ops + recovery). */
