@@ -18,9 +18,16 @@
  */
 import { performance } from 'node:perf_hooks';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import type { ReconcileReport } from './fulfillment/reconcile';
 import type { Logger } from './log';
 import { type TossClient, TossError } from './toss/client';
+
+/** What the metrics read of a reconcile report (`ReconcileReport` in fulfillment/reconcile.ts). */
+export interface ReconcileCounts {
+  revoked: readonly unknown[];
+  granted: readonly unknown[];
+  stuck: readonly unknown[];
+  skipped?: true;
+}
 
 export interface Metrics {
   readonly enabled: boolean;
@@ -31,7 +38,7 @@ export interface Metrics {
   /** One logical partner API call (retries included): how long it took and, if it failed, the TossError kind. */
   partnerCall(operation: string, seconds: number, errorKind: string | null): void;
   /** One run of the reconcile job. */
-  reconcileRun(result: ReconcileReport | 'failed'): void;
+  reconcileRun(result: ReconcileCounts | 'failed'): void;
   /** The Prometheus text exposition. */
   render(): Promise<{ contentType: string; body: string }>;
 }
