@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import type { StatusReading } from '@ait-iap/iap-contract';
 import { startTossMock, type TossMock } from '@ait-iap/toss-mock';
 import { sql } from 'kysely';
 import pg from 'pg';
@@ -119,11 +120,29 @@ export function controlClient(controlUrl: string) {
     fault: (fault: { kind: string; rate?: number; ms?: number; count?: number; path?: string }) =>
       call('POST', 'faults', fault),
     clearFaults: () => call('DELETE', 'faults'),
-    statusReading: (reading: 'payment-completed' | 'purchased') =>
-      call('POST', 'status-reading', { reading }),
+    statusReading: (reading: StatusReading) => call('POST', 'status-reading', { reading }),
+    /**
+     * Toss's documented get-order-status has no `sku`; the mock adds it only when a test opts in. Tests that need it
+     * call `revealSku(true)` and say "(revealSku)" in their name.
+     */
+    revealSku: (reveal: boolean) => call('POST', 'options', { omitSku: !reveal }),
     options: (options: Record<string, unknown>) => call('POST', 'options', options),
     reset: () => call('POST', 'reset', {}),
   };
+}
+
+/**
+ * The mini-app's grant callback answered Toss (`processProductGrant` resolved `granted`, or — with `false` — threw,
+ * timed out or the app closed). Under the `grant-failed` reading a paid order then reads FAILED.
+ */
+export function appAnswersGrant(mock: TossMock, orderId: string, userKey: number, granted: boolean): void {
+  const result = mock.state.answerGrant(orderId, userKey, granted);
+  if (!result.ok) throw new Error(`mock answerGrant: ${result.code} ${result.message}`);
+}
+
+/** What Toss's get-order-status says about an order now, for this user (read from the mock's ledger). */
+export function tossStatusOf(mock: TossMock, orderId: string, userKey: number): string {
+  return mock.state.orderStatus(orderId, userKey).status;
 }
 
 export function testConfig(mock: TossMock, database: TestDatabase, env: Record<string, string> = {}): Config {
