@@ -17,7 +17,6 @@ import { reconcile } from '../src/fulfillment/reconcile';
 import { createLogger } from '../src/log';
 import { listConflicts, listHeld, operatorApprove, operatorDeny, unverifiedGrants } from '../src/ops/actions';
 import {
-  appAnswersGrant,
   ledgerViolations,
   loginUser,
   type MockHarness,
@@ -129,7 +128,7 @@ describe.each(statusReadings)('under the %s reading', (reading) => {
     failNextGrant.armed = true;
     const failed = await fulfill(user.token, orderId, 'coin_100');
     expect(failed.error?.data.appCode).toBe('INTERNAL');
-    appAnswersGrant(mock.mock, orderId, user.userKey, false);
+    await mock.control.endGrant(orderId, 'not-granted');
     // Toss staff's reading: FAILED now. The server saw it PAYMENT_COMPLETED on the failed attempt: that is the evidence.
     expect(tossStatusOf(mock.mock, orderId, user.userKey)).toBe(
       reading === 'grant-failed' ? 'FAILED' : 'PAYMENT_COMPLETED',
@@ -184,24 +183,27 @@ describe.each(statusReadings)('under the %s reading', (reading) => {
     await operatorDeny(deps(), { orderId, operator: 'kim', reason: 'payment failed at the store' });
   });
 
-  test('the app answered false before the server ever heard of a paid order: held under grant-failed, granted under the others', async () => {
-    const user = await loginUser(server.api, mock.control);
-    const { orderId } = await mock.control.order(user.userKey, 'coin_100');
-    appAnswersGrant(mock.mock, orderId, user.userKey, false);
-    const reply = await fulfill(user.token, orderId, 'coin_100');
-    if (reading === 'grant-failed') {
-      expect(reply.data).toEqual(underReview(orderId));
-      expect(await coins(user.token)).toBe(0);
-      // The operator checked the settlement: approve.
-      expect(await operatorApprove(deps(), { orderId, ...operator })).toMatchObject({
-        ok: true,
-        to: 'GRANTED',
-      });
-    } else {
-      expect(reply.data).toMatchObject({ granted: true, reason: 'GRANTED' });
-    }
-    expect(await coins(user.token)).toBe(100);
-  });
+  test.each(['not-granted', 'no-answer', 'app-closed'] as const)(
+    'the grant ended %s before the server ever heard of a paid order: held under grant-failed, granted under the others',
+    async (ending) => {
+      const user = await loginUser(server.api, mock.control);
+      const { orderId } = await mock.control.order(user.userKey, 'coin_100');
+      await mock.control.endGrant(orderId, ending);
+      const reply = await fulfill(user.token, orderId, 'coin_100');
+      if (reading === 'grant-failed') {
+        expect(reply.data).toEqual(underReview(orderId));
+        expect(await coins(user.token)).toBe(0);
+        // The operator checked the settlement: approve.
+        expect(await operatorApprove(deps(), { orderId, ...operator })).toMatchObject({
+          ok: true,
+          to: 'GRANTED',
+        });
+      } else {
+        expect(reply.data).toMatchObject({ granted: true, reason: 'GRANTED' });
+      }
+      expect(await coins(user.token)).toBe(100);
+    },
+  );
 
   test('approve grants a held order once, with an audit row; a second approve grants nothing', async () => {
     const user = await loginUser(server.api, mock.control);

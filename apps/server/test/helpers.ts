@@ -13,7 +13,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { StatusReading } from '@ait-iap/iap-contract';
-import { startTossMock, type TossMock } from '@ait-iap/toss-mock';
+import { type GrantEnding, startTossMock, type TossMock } from '@ait-iap/toss-mock';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { inject } from 'vitest';
@@ -125,19 +125,16 @@ export function controlClient(controlUrl: string) {
      * Toss's documented get-order-status has no `sku`; the mock adds it only when a test opts in. Tests that need it
      * call `revealSku(true)` and say "(revealSku)" in their name.
      */
-    revealSku: (reveal: boolean) => call('POST', 'options', { omitSku: !reveal }),
+    revealSku: (reveal: boolean) => call('POST', 'options', { revealSku: reveal }),
+    /**
+     * End the order's grant as the mini-app's callback did: `granted` (answered true), `not-granted` (false),
+     * `no-answer` (threw or too slow), `app-closed`. Under the `grant-failed` reading a paid order then reads FAILED
+     * unless `granted`.
+     */
+    endGrant: (orderId: string, ending: GrantEnding) => call('POST', `orders/${orderId}/grant`, { ending }),
     options: (options: Record<string, unknown>) => call('POST', 'options', options),
     reset: () => call('POST', 'reset', {}),
   };
-}
-
-/**
- * The mini-app's grant callback answered Toss (`processProductGrant` resolved `granted`, or — with `false` — threw,
- * timed out or the app closed). Under the `grant-failed` reading a paid order then reads FAILED.
- */
-export function appAnswersGrant(mock: TossMock, orderId: string, userKey: number, granted: boolean): void {
-  const result = mock.state.answerGrant(orderId, userKey, granted);
-  if (!result.ok) throw new Error(`mock answerGrant: ${result.code} ${result.message}`);
 }
 
 /** What Toss's get-order-status says about an order now, for this user (read from the mock's ledger). */
