@@ -56,6 +56,11 @@ export type FulfillSource = 'client' | 'sync' | 'reconcile' | 'operator';
 export interface OperatorApproval {
   operator: string;
   reason: string;
+  /**
+   * Grant this SKU instead of the one claimed (the console's settlement shows what was bought, e.g. a tampered client
+   * claimed a dearer SKU). Refused if Toss states another SKU.
+   */
+  sku?: string;
 }
 
 export interface FulfillRequest {
@@ -331,8 +336,10 @@ export async function fulfill(deps: FulfillDeps, request: FulfillRequest): Promi
   // decision === 'grant' (paid, or FAILED after a paid reading) or 'hold' (FAILED, never seen paid). Toss answered
   // under this user's userKey, so the order is theirs either way.
   const verifiedSku = verified.sku === undefined ? null : await canonicalSku(db, verified.sku);
-  const orderSku = existing?.sku ?? verifiedSku ?? clientSku;
-  if (verifiedSku !== null && verifiedSku !== clientSku) {
+  const approved = approval !== undefined && existing?.state === 'HELD';
+  const approvedSku = approved && approval.sku ? await canonicalSku(db, approval.sku) : null;
+  const orderSku = approvedSku ?? existing?.sku ?? verifiedSku ?? clientSku;
+  if (verifiedSku !== null && verifiedSku !== (approvedSku ?? clientSku)) {
     return finish('SKU_MISMATCH', { sku: clientSku, tossStatus, detail: `Toss says ${verifiedSku}` });
   }
   if (existing?.state === 'GRANTED') {
@@ -342,7 +349,6 @@ export async function fulfill(deps: FulfillDeps, request: FulfillRequest): Promi
       return { output: answer(orderId, 'ALREADY_GRANTED', existing.sku), effect: 'none' };
     return finish('ALREADY_GRANTED', { sku: existing.sku, tossStatus, answerSku: existing.sku });
   }
-  const approved = approval !== undefined && existing?.state === 'HELD';
   if (verifiedSku === null && deps.config?.toss.requireVerifiedSku && !approved) {
     return finish('SKU_MISMATCH', {
       sku: clientSku,
@@ -385,7 +391,7 @@ export async function fulfill(deps: FulfillDeps, request: FulfillRequest): Promi
       let from: string | null = null;
       let auditId: string | undefined;
       if (row.user_id !== user.userId) reason = 'ORDER_CONFLICT';
-      else if (row.sku !== product.sku) reason = 'SKU_MISMATCH';
+      else if (row.sku !== product.sku && approvedSku === null) reason = 'SKU_MISMATCH';
       else if (row.state === 'GRANTED') reason = 'ALREADY_GRANTED';
       else if (row.state === 'REVOKED') reason = 'REVOKED';
       else if (row.state === 'REFUSED') reason = refusedReason(row);
@@ -402,7 +408,9 @@ export async function fulfill(deps: FulfillDeps, request: FulfillRequest): Promi
               order_id: orderId,
               user_id: user.userId,
               reason: approval.reason,
-              detail: `from ${row.state}; hold_reason ${row.hold_reason ?? 'none'}; toss_status ${tossStatus}`,
+              detail: `from ${row.state}; hold_reason ${row.hold_reason ?? 'none'}; toss_status ${tossStatus}${
+                row.sku === product.sku ? '' : `; sku ${row.sku} -> ${product.sku}`
+              }`,
               created_at: at,
             })
             .execute();
@@ -426,7 +434,10 @@ export async function fulfill(deps: FulfillDeps, request: FulfillRequest): Promi
             last_reason: 'GRANTED',
             toss_status: tossStatus,
             sku_verified: skuVerified,
-            sale_price: row.sale_price ?? product.sale_price,
+            // An approval may correct the SKU to what the settlement shows.
+            sku: product.sku,
+            product_type: product.type,
+            sale_price: row.sku === product.sku ? (row.sale_price ?? product.sale_price) : product.sale_price,
             granted_at: at,
             updated_at: at,
           })
