@@ -1,6 +1,7 @@
 /**
  * What operators review, as read-only queries shared by the ops CLI (`ops review`, `ops conflicts`, `ops unverified`)
  * and the reconcile report: HELD orders, claims of other users' orders, and grants whose SKU Toss did not state.
+ * You probably don't need to edit this file: it only reads what `fulfill.ts` recorded.
  */
 import type { AppDatabase } from '../db/database';
 
