@@ -6,9 +6,11 @@
 // How each part starts: lib/stack.mjs. Ctrl-C, or any part exiting, stops them all.
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { ensureCurrentNode } from './lib/node-runtime.mjs';
 import { repoRoot, stopAll } from './lib/processes.mjs';
 import { runSeed, stackEnv, stackUrls, startMock, startServer, startWeb } from './lib/stack.mjs';
-import { nativeBuildEnv } from './lib/system.mjs';
+
+await ensureCurrentNode();
 
 const smoke = process.argv.includes('--smoke');
 if (existsSync(join(repoRoot, '.env'))) process.loadEnvFile(join(repoRoot, '.env'));
@@ -25,7 +27,7 @@ const urls = stackUrls(ports);
 const certDir = process.env.MOCK_TOSS_CERT_DIR ?? join(devDir, 'certs');
 const env = {
   ...stackEnv({ ports, certDir, databasePath: join(devDir, 'app.db') }),
-  ...nativeBuildEnv(), // the caller's environment (and .env) wins, but the mock's control URL follows its port
+  ...process.env, // the caller's environment (and .env) wins, but the mock's control URL follows its port
   MOCK_TOSS_CONTROL_URL: urls.controlUrl,
   VITE_TOSS_MOCK_CONTROL_URL: urls.controlUrl,
 };

@@ -7,12 +7,15 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureCurrentNode } from './lib/node-runtime.mjs';
 import { freePort } from './lib/processes.mjs';
-import { ensureSystemPackages, nativeBuildEnv } from './lib/system.mjs';
+import { ensureSystemPackages } from './lib/system.mjs';
+
+await ensureCurrentNode();
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const env = {
-  ...nativeBuildEnv(),
+  ...process.env,
   TURBO_TELEMETRY_DISABLED: '1',
   FORCE_COLOR: process.env.FORCE_COLOR ?? '0',
 };
