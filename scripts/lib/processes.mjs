@@ -43,7 +43,7 @@ const readLog = (file) => (file && existsSync(file) ? readFileSync(file, 'utf8')
 export function logTail(file, lines = 40) {
   if (!existsSync(file)) return `  (no log at ${file})`;
   const text = readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines);
-  return `${text.map((line) => `  | ${line}`).join('\n')}\n  (full log: ${file})`;
+  return text.map((line) => `  | ${line}`).join('\n');
 }
 
 function printPrefixed(stream, prefix) {
