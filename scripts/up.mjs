@@ -1,9 +1,9 @@
 // The README's first command: `node scripts/up.mjs` — on a machine that has only Node, install everything and start
 // everything. On a Node older than 22.12 it first brings Node 24 from the npm registry and re-runs itself on it (one
 // line says so). Then it installs pnpm (pinned) when missing, Debian's Chromium + a Korean font (+ PostgreSQL for the
-// server's PostgreSQL suite) when root on Debian, the dependencies, and runs `pnpm dev` (mock Toss + server + web,
+// server's PostgreSQL suite) when root on Debian, the dependencies, and runs `pnpm dev`'s script (mock Toss + server + web,
 // seeded).
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { ensureCurrentNode } from './lib/node-runtime.mjs';
 import { ensureSystemPackages } from './lib/system.mjs';
@@ -28,5 +28,7 @@ if (pnpmInstalledVersion() !== pnpmVersion) {
 ensureSystemPackages();
 console.log('Installing dependencies…');
 execFileSync('pnpm', ['install'], { cwd: root, stdio: 'inherit', env });
-const dev = spawnSync('pnpm', ['dev'], { cwd: root, stdio: 'inherit', env });
-process.exit(dev.status ?? 0);
+// `pnpm dev` without the pnpm shim in between, so a stop signal reaches the script that stops every child.
+const dev = spawn(process.execPath, ['scripts/dev.mjs'], { cwd: root, stdio: 'inherit', env });
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => dev.kill(signal));
+dev.on('exit', (code) => process.exit(code ?? 0));

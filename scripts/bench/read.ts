@@ -126,7 +126,7 @@ export async function runRead(options: ReadOptions): Promise<ReadPhaseResult> {
     return { requests: options.requests, concurrency: options.concurrency, users: options.users, endpoints };
   } finally {
     client.close();
-    await bare?.child.kill();
-    await server.child.kill();
+    await bare?.child.stop();
+    await server.child.stop();
   }
 }

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { repoRoot } from '../proc';
+import { repoRoot } from '../../lib/processes.mjs';
 import { kindNames, packageOf, summarizeProfile } from '../profile';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-profile-test-'));

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { repoRoot } from '../proc';
+import { repoRoot } from '../../lib/processes.mjs';
 import { blockIn, readmeBlock, summaryFromReport, verdicts } from '../readme';
 import { machineState, type Summary } from '../report';
 

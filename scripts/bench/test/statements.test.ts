@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { repoRoot } from '../proc';
+import { repoRoot } from '../../lib/processes.mjs';
 import { observeSqlite } from '../sqlite-hooks';
 import { countStatements, describeCount } from '../statements';
 
