@@ -5,7 +5,8 @@
  *  - `startMock` + `startMainServer`: toss-mock (mock-entry.ts) and the server's real entry (apps/server/src/main.ts)
  *    talking to it over mTLS on loopback.
  * Rate limits are raised for the bench through the server's own env (RATE_LIMIT_LOGIN_PER_MINUTE,
- * RATE_LIMIT_FULFILL_PER_MINUTE); everything else keeps its default unless a phase says otherwise.
+ * RATE_LIMIT_LOGIN_GLOBAL_PER_MINUTE, RATE_LIMIT_PUBLIC_PER_MINUTE, RATE_LIMIT_FULFILL_PER_MINUTE); everything else
+ * keeps its default unless a phase says otherwise.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -19,6 +20,8 @@ const benchDir = 'scripts/bench';
 export const benchServerEnv: Record<string, string> = {
   HOST: '127.0.0.1',
   RATE_LIMIT_LOGIN_PER_MINUTE: '1000000',
+  RATE_LIMIT_LOGIN_GLOBAL_PER_MINUTE: '1000000',
+  RATE_LIMIT_PUBLIC_PER_MINUTE: '1000000',
   RATE_LIMIT_FULFILL_PER_MINUTE: '1000000',
   RECONCILE_INTERVAL_SECONDS: '0',
   LOG_LEVEL: 'info',

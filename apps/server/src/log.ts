@@ -161,6 +161,7 @@ let announcedRandomSecret = false;
 /** Set the log-hash secret from config; when there is none, keep the random one and say so once per process. */
 export function configureLogHashSecret(secret: string | null, log: Logger): void {
   if (secret) {
+    if (secret !== hashSecret) hashedUserKeys.clear();
     hashSecret = secret;
     return;
   }
@@ -172,7 +173,20 @@ export function configureLogHashSecret(secret: string | null, log: Logger): void
   });
 }
 
+/** Tags already computed under the current secret (an HMAC per log line was a visible cost on the grant path). */
+const hashedUserKeys = new Map<string, string>();
+const HASHED_USER_KEYS_MAX = 10_000;
+
 /** A short, stable (per secret), non-reversible tag for a Toss user key, safe for logs: HMAC-SHA256 under `secret`. */
 export function hashUserKey(userKey: string | number, secret: string | Buffer = hashSecret): string {
-  return createHmac('sha256', secret).update(`toss-user:${userKey}`).digest('hex').slice(0, 16);
+  const remember = secret === hashSecret;
+  const key = String(userKey);
+  const known = remember ? hashedUserKeys.get(key) : undefined;
+  if (known !== undefined) return known;
+  const tag = createHmac('sha256', secret).update(`toss-user:${key}`).digest('hex').slice(0, 16);
+  if (remember) {
+    if (hashedUserKeys.size >= HASHED_USER_KEYS_MAX) hashedUserKeys.clear();
+    hashedUserKeys.set(key, tag);
+  }
+  return tag;
 }

@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { createExpressMiddleware } from '@trpc/server/adapters/express';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { sql } from 'kysely';
+import { loadCatalogMemory } from './catalog/products';
 import { loadCatalogFile, syncCatalog } from './catalog/sync';
 import { type Clock, systemClock } from './clock';
 import type { Config } from './config';
@@ -137,6 +138,10 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     await database.close();
     throw error;
   }
+  // The catalog in memory from now on (catalog/products.ts says when it is reloaded).
+  const catalogMemory = await loadCatalogMemory(database, {
+    onError: (error) => log.error('catalog.reload_failed', { err: error }),
+  });
   const metrics = createMetrics({
     enabled: config.metrics !== null,
     log,
@@ -354,6 +359,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
           metricsServer.closeAllConnections();
         }
         toss.close();
+        catalogMemory.close();
         await database.close();
         log.info('server.closed', {});
       })();

@@ -4,6 +4,7 @@
  * grant callback answered false). Plus the SKU policy when Toss states no SKU (the documented API, the mock's default
  * here), and another user's order answered exactly like an unknown one. Against toss-mock over real mTLS.
  */
+
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +12,7 @@ import { promisify } from 'node:util';
 import { statusReadings } from '@ait-iap/iap-contract';
 import type { KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs } from 'kysely';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { reloadCatalogMemory } from '../src/catalog/products';
 import { systemClock } from '../src/clock';
 import type { AppDatabase } from '../src/db/database';
 import { reconcile } from '../src/fulfillment/reconcile';
@@ -349,6 +351,8 @@ describe('SKUs Toss does not state (the documented API)', () => {
       .set({ active: 0 })
       .where('sku', '=', 'coin_550')
       .execute();
+    // The server answers from its catalog memory: a write outside syncCatalog says so (catalog/products.ts).
+    await reloadCatalogMemory(deps().database);
     try {
       expect((await fulfill(user.token, orderId, 'coin_550')).data?.reason).toBe('UNDER_REVIEW');
       expect(await orderRow(orderId)).toMatchObject({ state: 'HELD', hold_reason: 'UNVERIFIED_SKU' });
@@ -361,6 +365,7 @@ describe('SKUs Toss does not state (the documented API)', () => {
         .set({ active: 1 })
         .where('sku', '=', 'coin_550')
         .execute();
+      await reloadCatalogMemory(deps().database);
     }
   });
 

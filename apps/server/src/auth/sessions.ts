@@ -3,13 +3,16 @@
  * login-me for the userKey); the user is upserted by userKey; the mini-app gets OUR token (32 random bytes, stored
  * only as its SHA-256, expiring after SESSION_TTL_SECONDS, revocable). Toss tokens never leave the server — this
  * starter does not even keep them, it only needs the userKey. You probably don't need to edit this file.
+ *
+ * A resolved session is remembered for a few seconds (SQLite only, see `SessionCache`), so a request does not read
+ * the sessions table again; logout, expiry and any write by another process take effect on the very next call.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { AppErrorCode, LoginInput, LoginOutput } from '@ait-iap/iap-contract';
 import { isoAt } from '../clock';
 import type { Config, TossEnvironment } from '../config';
 import type { AppDeps, SessionUser } from '../context';
-import { writeTransaction } from '../db/database';
+import { type AppDatabase, writeTransaction } from '../db/database';
 import { AppError } from '../errors';
 import { hashUserKey } from '../log';
 import { TossError } from '../toss/client';
@@ -111,6 +114,77 @@ export async function login(deps: AppDeps, input: LoginInput): Promise<LoginOutp
   return { token: session.token, expiresAt: session.expiresAt, user: { id: userId } };
 }
 
+/**
+ * Resolved sessions, remembered for at most `SESSION_CACHE_MS` and `SESSION_CACHE_SIZE` entries (oldest dropped),
+ * keyed by the token's hash. Only where the database says when it changed (SQLite's `externalChanges`): an entry
+ * counts only while no other connection has committed since it was read, so a session revoked by another process
+ * (an ops tool, a second server) is refused on the next call, as is one this process logged out (dropped at
+ * once) or one whose `expires_at` has passed (checked against the clock on every hit). On PostgreSQL, where several
+ * instances share the sessions table and nothing tells this one about another's logout, every call reads the table.
+ */
+export const SESSION_CACHE_MS = 5_000;
+export const SESSION_CACHE_SIZE = 10_000;
+
+interface CachedSession {
+  session: SessionUser;
+  expiresAt: string;
+  cachedAt: number;
+  changes: number;
+}
+
+class SessionCache {
+  private readonly byHash = new Map<string, CachedSession>();
+  /** Bumped by every logout: a lookup that started before one must not store what it read. */
+  epoch = 0;
+
+  constructor(private readonly externalChanges: () => number) {}
+
+  get(tokenHash: string, now: number): CachedSession | undefined {
+    const hit = this.byHash.get(tokenHash);
+    if (!hit) return undefined;
+    if (
+      now - hit.cachedAt >= SESSION_CACHE_MS ||
+      now < hit.cachedAt ||
+      hit.changes !== this.externalChanges()
+    ) {
+      this.byHash.delete(tokenHash);
+      return undefined;
+    }
+    return hit;
+  }
+
+  /**
+   * `changes`: `externalChanges()` read BEFORE the row was, so another process's write in between makes the entry
+   * stale at once; `epoch`: this cache's epoch then, so a logout in between keeps the entry out.
+   */
+  set(tokenHash: string, entry: CachedSession, epoch: number): void {
+    if (epoch !== this.epoch) return;
+    this.byHash.delete(tokenHash);
+    if (this.byHash.size >= SESSION_CACHE_SIZE) {
+      const oldest = this.byHash.keys().next().value;
+      if (oldest !== undefined) this.byHash.delete(oldest);
+    }
+    this.byHash.set(tokenHash, entry);
+  }
+
+  forget(sessionId: string): void {
+    this.epoch += 1;
+    for (const [hash, entry] of this.byHash)
+      if (entry.session.sessionId === sessionId) this.byHash.delete(hash);
+  }
+}
+
+const caches = new WeakMap<AppDatabase, SessionCache | null>();
+
+function sessionCache(database: AppDatabase): SessionCache | null {
+  let cache = caches.get(database);
+  if (cache === undefined) {
+    cache = database.externalChanges ? new SessionCache(database.externalChanges) : null;
+    caches.set(database, cache);
+  }
+  return cache;
+}
+
 export async function logout(deps: AppDeps, session: SessionUser): Promise<{ ok: true }> {
   await deps.database.db
     .updateTable('sessions')
@@ -118,6 +192,8 @@ export async function logout(deps: AppDeps, session: SessionUser): Promise<{ ok:
     .where('id', '=', session.sessionId)
     .where('revoked_at', 'is', null)
     .execute();
+  // After the write: whatever a concurrent lookup read before it is dropped, or never stored (the epoch moved).
+  sessionCache(deps.database)?.forget(session.sessionId);
   deps.log.info('auth.logout', { userId: session.userId });
   return { ok: true };
 }
@@ -130,6 +206,16 @@ export async function resolveSession(
   deps: Pick<AppDeps, 'database' | 'clock' | 'config'>,
   token: string,
 ): Promise<SessionLookup> {
+  const tokenHash = hashToken(token);
+  const now = deps.clock.now();
+  const cache = sessionCache(deps.database);
+  const hit = cache?.get(tokenHash, now);
+  if (hit) {
+    if (hit.expiresAt <= isoAt(now)) return { ok: false, code: 'SESSION_EXPIRED' };
+    return { ok: true, session: hit.session };
+  }
+  const changes = deps.database.externalChanges?.() ?? 0;
+  const epoch = cache?.epoch ?? 0;
   const row = await deps.database.db
     .selectFrom('sessions')
     .innerJoin('users', 'users.id', 'sessions.user_id')
@@ -141,18 +227,17 @@ export async function resolveSession(
       'users.id as userId',
       'users.user_key',
     ])
-    .where('sessions.token_hash', '=', hashToken(token))
+    .where('sessions.token_hash', '=', tokenHash)
     .executeTakeFirst();
   if (!row || row.revoked_at !== null) return { ok: false, code: 'UNAUTHORIZED' };
-  if (row.expires_at <= isoAt(deps.clock.now())) return { ok: false, code: 'SESSION_EXPIRED' };
-  return {
-    ok: true,
-    session: {
-      sessionId: row.sessionId,
-      userId: row.userId,
-      userKey: row.user_key,
-      // Sessions from before migration 005 have none: they were created under this server's environment.
-      environment: row.environment ?? deps.config.environment,
-    },
+  if (row.expires_at <= isoAt(now)) return { ok: false, code: 'SESSION_EXPIRED' };
+  const session: SessionUser = {
+    sessionId: row.sessionId,
+    userId: row.userId,
+    userKey: row.user_key,
+    // Sessions from before migration 005 have none: they were created under this server's environment.
+    environment: row.environment ?? deps.config.environment,
   };
+  cache?.set(tokenHash, { session, expiresAt: row.expires_at, cachedAt: now, changes }, epoch);
+  return { ok: true, session };
 }

@@ -15,6 +15,7 @@ import {
 import { type Clock, isoAt, systemClock } from '../clock';
 import { type AppDatabase, asAppDatabase, transactionLock, writeTransaction } from '../db/database';
 import type { Db, ProductsTable } from '../db/schema';
+import { reloadCatalogMemory } from './products';
 
 export interface CatalogSyncResult {
   inserted: string[];
@@ -74,7 +75,7 @@ export async function syncCatalog(
 ): Promise<CatalogSyncResult> {
   const database: AppDatabase = asAppDatabase(db);
   const now = isoAt(clock.now());
-  return writeTransaction(database, async (trx) => {
+  const synced = await writeTransaction(database, async (trx) => {
     // PostgreSQL: instances starting together sync one after the other (the second finds nothing to change).
     await transactionLock(database, trx, 'ait-iap:catalog-sync');
     const result: CatalogSyncResult = { inserted: [], updated: [], deactivated: [], unchanged: [] };
@@ -127,4 +128,7 @@ export async function syncCatalog(
     }
     return result;
   });
+  // A server in this process answers from its catalog memory: the new catalog applies to the next request.
+  await reloadCatalogMemory(database);
+  return synced;
 }

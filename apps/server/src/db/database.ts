@@ -28,6 +28,12 @@ export interface AppDatabase {
   db: Db;
   dialect: DatabaseDialect;
   close(): Promise<void>;
+  /**
+   * SQLite only: a number that changes whenever ANOTHER connection (another process: `pnpm seed`, the ops CLI, a
+   * second server) has committed since the last call (`PRAGMA data_version`, read from shared memory, no disk I/O).
+   * This connection's own commits don't change it. What in-memory caches check to know they are still true.
+   */
+  externalChanges?: () => number;
 }
 
 export interface DatabaseOptions {
@@ -98,6 +104,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<AppDatabas
     throw error;
   }
   let closed = false;
+  const dataVersion = sqlite?.prepare('pragma data_version').pluck();
   return {
     db,
     dialect,
@@ -106,6 +113,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<AppDatabas
       closed = true;
       await db.destroy();
     },
+    ...(dataVersion ? { externalChanges: () => dataVersion.get() as number } : {}),
   };
 }
 

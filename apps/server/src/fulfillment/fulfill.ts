@@ -16,9 +16,10 @@
  *    Toss unreachable / 5xx / timeout / malformed → UPSTREAM_UNAVAILABLE, retryable; nothing is bound to the user.
  * 4. SKU policy when Toss does not state the SKU (the documented API never does): the client's SKU is granted only if
  *    it is on sale now (active AND visible); a retired or hidden one is HELD for an operator.
- * 5. In ONE write transaction: INSERT the order (ON CONFLICT DO NOTHING), re-read it locked, and only if it is ours and
- *    not yet granted, apply the grant and mark it GRANTED (an operator's approval writes its audit row in the same
- *    transaction). Concurrent and repeated calls therefore grant once.
+ * 5. In ONE write transaction: INSERT the order as GRANTED (ON CONFLICT DO NOTHING … RETURNING) and, if it was new,
+ *    apply the grant; if it already existed, read it locked and only if it is ours and not yet granted, apply the
+ *    grant and mark it GRANTED with one UPDATE guarded by its state (an operator's approval writes its audit row in
+ *    the same transaction). Concurrent and repeated calls therefore grant once.
  * Every call records a row in `fulfillment_attempts` (what ops, the reconcile job and the FAILED evidence read) and
  * state changes log one JSON line each (HELD at warn).
  */
@@ -376,11 +377,36 @@ export async function fulfill(deps: FulfillDeps, request: FulfillRequest): Promi
       // lock the order row: a concurrent call for the same order waits here and then reads GRANTED.
       await lockLedgerRows(database, trx, user.userId);
       const at = isoAt(now());
-      await trx
-        .insertInto('orders')
-        .values(newOrderRow('RECEIVED', product, skuVerified, null, at))
-        .onConflict((oc) => oc.column('order_id').doNothing())
-        .execute();
+      // A new order, the common case: inserted already GRANTED, its grant and attempt in the same transaction, so
+      // the row is written once and never read back. If the order exists (held, another user's, or inserted by a
+      // concurrent call that this insert waited for), nothing is inserted and it is read locked and decided below.
+      // An approval is always of an existing (HELD) order.
+      if (!approved) {
+        const inserted = await trx
+          .insertInto('orders')
+          .values(newOrderRow('GRANTED', product, skuVerified, null, at))
+          .onConflict((oc) => oc.column('order_id').doNothing())
+          .returning('order_id')
+          .executeTakeFirst();
+        if (inserted) {
+          await applyGrant({
+            trx,
+            userId: user.userId,
+            orderId,
+            product,
+            subscriptionId: request.subscriptionId ?? null,
+            now: now(),
+            effectKey: `grant:${orderId}`,
+            kind: 'GRANT',
+          });
+          await recordAttempt(trx, 'GRANTED', {
+            sku: product.sku,
+            tossStatus,
+            detail: skuVerified ? null : 'sku not verified',
+          });
+          return { reason: 'GRANTED' as FulfillReason, from: null };
+        }
+      }
       const row = await trx
         .selectFrom('orders')
         .selectAll()
@@ -489,7 +515,7 @@ export async function fulfill(deps: FulfillDeps, request: FulfillRequest): Promi
   };
 
   function newOrderRow(
-    state: 'RECEIVED' | 'HELD',
+    state: 'GRANTED' | 'HELD',
     product: ProductRow,
     skuVerified: number,
     holdReason: HoldReason | null,
@@ -501,13 +527,13 @@ export async function fulfill(deps: FulfillDeps, request: FulfillRequest): Promi
       sku: product.sku,
       product_type: product.type,
       state,
-      last_reason: state === 'HELD' ? 'UNDER_REVIEW' : null,
+      last_reason: state === 'HELD' ? 'UNDER_REVIEW' : 'GRANTED',
       toss_status: tossStatus,
       sku_verified: skuVerified,
       subscription_id: request.subscriptionId ?? null,
       created_at: at,
       updated_at: at,
-      granted_at: null,
+      granted_at: state === 'GRANTED' ? at : null,
       revoked_at: null,
       checked_at: null,
       hold_reason: holdReason,

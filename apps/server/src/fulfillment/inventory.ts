@@ -7,6 +7,7 @@
  * (0 when empty) and may be negative after a refund of coins already spent (shown as owed).
  */
 import type { Entitlement, HistoryOutput, InventoryOutput, SubscriptionStatus } from '@ait-iap/iap-contract';
+import { catalogCurrencies } from '../catalog/products';
 import { isoAt } from '../clock';
 import type { AppDeps } from '../trpc';
 import { endedSubscriptionStatuses } from './subscriptions';
@@ -18,14 +19,7 @@ export async function getInventory(
   const db = deps.database.db;
   const nowIso = isoAt(deps.clock.now());
   const balances: Record<string, number> = {};
-  const currencies = await db
-    .selectFrom('products')
-    .select('grant_currency')
-    .distinct()
-    .where('grant_kind', '=', 'currency')
-    .where('active', '=', 1)
-    .execute();
-  for (const row of currencies) if (row.grant_currency) balances[row.grant_currency] = 0;
+  for (const currency of await catalogCurrencies(db)) balances[currency] = 0;
   const wallets = await db
     .selectFrom('wallets')
     .select(['currency', 'balance'])
