@@ -47,7 +47,7 @@ describe('the SQLite statement observer', () => {
 });
 
 describe('statements per request, measured on the real server', () => {
-  it('a new order runs its grant in one BEGIN…COMMIT with the ledger rows; a repeated call grants nothing', async () => {
+  it('a new order runs its grant in one BEGIN…COMMIT with the ledger rows; a repeated call grants nothing; nothing re-reads the catalog or the session', async () => {
     const result = await countStatements(dir);
     const { newOrder, repeatedCall } = result;
     expect(newOrder.byKind.begin).toBe(1);
@@ -61,6 +61,12 @@ describe('statements per request, measured on the real server', () => {
     expect(repeatedCall.sql.some((q) => q.includes('wallet_entries'))).toBe(false);
     expect(repeatedCall.sql.some((q) => q.startsWith('insert into "fulfillment_attempts"'))).toBe(true);
     expect(repeatedCall.executed).toBeLessThan(newOrder.executed);
+    // The catalog and a just-used session come from memory: no request reads them again.
+    const readsCatalog = (q: string) => /from "(products|sku_aliases)"/.test(q);
+    for (const count of Object.values(result)) {
+      expect(count.sql.filter(readsCatalog)).toEqual([]);
+      expect(count.sql.filter((q) => q.includes('from "sessions"'))).toEqual([]);
+    }
     // Warm: the server's prepared-statement cache answers every statement of a repeated request.
     expect(newOrder.prepared + repeatedCall.prepared + result.inventory.prepared).toBe(0);
     expect(describeCount(newOrder)).toMatch(new RegExp(`^${newOrder.executed} \\(.*begin 1.*\\)$`));
