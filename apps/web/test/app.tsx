@@ -3,14 +3,14 @@ import { render, screen, waitFor } from '@testing-library/react';
 import { expect } from 'vitest';
 import type { Stack } from './harness';
 
-export async function renderApp(stack: Stack, options: { grantTimeoutMs?: number } = {}) {
+export async function renderApp(stack: Stack, options: { grantWindowMs?: number } = {}) {
   const [{ App }, { createAppServices }] = await Promise.all([
     import('../src/App'),
     import('../src/app/services'),
   ]);
   const services = createAppServices({
     apiUrl: stack.apiUrl,
-    grantTimeoutMs: options.grantTimeoutMs ?? 5_000,
+    grantWindowMs: options.grantWindowMs ?? 5_000,
     completeTimeoutMs: 3_000,
     recoveryTimeoutMs: 10_000,
   });

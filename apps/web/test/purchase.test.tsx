@@ -167,7 +167,7 @@ describe('recovery', () => {
   });
 
   test('a server slower than the grant deadline: processProductGrant answers false in time, recovery finishes the order, coins once', async () => {
-    await renderApp(stack, { grantTimeoutMs: 400 });
+    await renderApp(stack, { grantWindowMs: 400 });
     // Every partner API call takes 1.2 s (inside the server's own 1.5 s Toss timeout): the grant lands late.
     await stack.control('POST', '/__mock/faults', { kind: 'latency', ms: 1_200, count: 1 });
     const from = host.messages.length;
@@ -343,7 +343,7 @@ describe('session', () => {
       <App
         services={createAppServices({
           apiUrl: stack.apiUrl,
-          grantTimeoutMs: 5_000,
+          grantWindowMs: 5_000,
           completeTimeoutMs: 3_000,
           recoveryTimeoutMs: 10_000,
         })}
