@@ -8,7 +8,9 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { nativeBuildEnv } from './lib/system.mjs';
+import { ensureCurrentNode } from './lib/node-runtime.mjs';
+
+await ensureCurrentNode();
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const smoke = process.argv.includes('--smoke');
@@ -29,7 +31,7 @@ const serverUrl = `http://127.0.0.1:${ports.server}`;
 const webUrl = `http://localhost:${ports.web}`;
 
 const env = {
-  ...nativeBuildEnv(),
+  ...process.env,
   MOCK_TOSS_PORT: String(ports.mock),
   MOCK_TOSS_CONTROL_PORT: String(ports.control),
   MOCK_TOSS_CERT_DIR: certDir,

@@ -8,11 +8,14 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensureSystemPackages, nativeBuildEnv } from './lib/system.mjs';
+import { ensureCurrentNode } from './lib/node-runtime.mjs';
+import { ensureSystemPackages } from './lib/system.mjs';
+
+await ensureCurrentNode();
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const env = {
-  ...nativeBuildEnv(),
+  ...process.env,
   TURBO_TELEMETRY_DISABLED: '1',
   FORCE_COLOR: process.env.FORCE_COLOR ?? '0',
 };

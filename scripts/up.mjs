@@ -1,26 +1,24 @@
 // The README's first command: `node scripts/up.mjs` — on a machine that has only Node, install everything and start
-// everything. Installs pnpm (pinned) when missing, Debian's Chromium + a Korean font when root on Debian (for the
-// browser tests), the dependencies, then runs `pnpm dev` (mock Toss + server + web, seeded).
-import { execFileSync, spawnSync } from 'node:child_process';
+// everything. On a Node older than 22.12 it first brings Node 24 from the npm registry and re-runs itself on it (one
+// line says so). Then it installs pnpm (pinned) when missing, Debian's Chromium + a Korean font (+ PostgreSQL for the
+// server's PostgreSQL suite) when root on Debian, the dependencies, and runs `pnpm dev`'s script (mock Toss + server + web,
+// seeded).
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { ensureSystemPackages, nativeBuildEnv } from './lib/system.mjs';
+import { ensureCurrentNode } from './lib/node-runtime.mjs';
+import { ensureSystemPackages } from './lib/system.mjs';
+
+await ensureCurrentNode();
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const pnpmVersion = '12.21.0';
-const env = { ...nativeBuildEnv(), TURBO_TELEMETRY_DISABLED: '1' };
+const env = { ...process.env, TURBO_TELEMETRY_DISABLED: '1' };
 
 function pnpmInstalledVersion() {
   const result = spawnSync('pnpm', ['--version'], { encoding: 'utf8' });
   return result.status === 0 ? result.stdout.trim() : undefined;
 }
 
-const [major, minor] = process.versions.node.split('.').map(Number);
-if (major < 20 || (major === 20 && minor < 19)) {
-  console.error(
-    `Node ${process.versions.node} is too old: this starter needs Node 20.19+ (22 or 24 LTS recommended).`,
-  );
-  process.exit(1);
-}
 if (pnpmInstalledVersion() !== pnpmVersion) {
   console.log(`Installing pnpm ${pnpmVersion}…`);
   execFileSync('npm', ['install', '-g', `pnpm@${pnpmVersion}`, '--no-fund', '--no-audit'], {
@@ -28,7 +26,9 @@ if (pnpmInstalledVersion() !== pnpmVersion) {
   });
 }
 ensureSystemPackages();
-console.log('Installing dependencies (the first run compiles better-sqlite3, ~1–2 min)…');
+console.log('Installing dependencies…');
 execFileSync('pnpm', ['install'], { cwd: root, stdio: 'inherit', env });
-const dev = spawnSync('pnpm', ['dev'], { cwd: root, stdio: 'inherit', env });
-process.exit(dev.status ?? 0);
+// `pnpm dev` without the pnpm shim in between, so a stop signal reaches the script that stops every child.
+const dev = spawn(process.execPath, ['scripts/dev.mjs'], { cwd: root, stdio: 'inherit', env });
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => dev.kill(signal));
+dev.on('exit', (code) => process.exit(code ?? 0));

@@ -61,11 +61,3 @@ export function ensureSystemPackages({ log = console.log } = {}) {
   });
   return findChromium();
 }
-
-/** node-gyp must not download Node headers on machines without internet; use the system's when present. */
-export function nativeBuildEnv(env = process.env) {
-  if (existsSync('/usr/include/node/node.h') && !env.npm_config_nodedir) {
-    return { ...env, npm_config_nodedir: '/usr' };
-  }
-  return env;
-}

@@ -61,17 +61,6 @@ export function writeProject({ source, targetDir, names, force = false }) {
 export class ScaffoldError extends Error {}
 
 /**
- * The environment for `pnpm install`: on machines with Node's headers under /usr/include/node (no internet for
- * node-gyp), point node-gyp at them so better-sqlite3 builds from source.
- * @param {NodeJS.ProcessEnv} env
- */
-export function installEnv(env = process.env) {
-  return existsSync('/usr/include/node/node.h') && !env.npm_config_nodedir
-    ? { ...env, npm_config_nodedir: '/usr' }
-    : env;
-}
-
-/**
  * @param {string} command
  * @param {string[]} args
  * @param {{ cwd: string, env?: NodeJS.ProcessEnv, quiet?: boolean }} options
@@ -87,7 +76,7 @@ export function run(command, args, { cwd, env = process.env, quiet = false }) {
  * @returns {'installed' | 'no-pnpm' | 'failed'}
  */
 export function install(dir) {
-  const outcome = run('pnpm', ['install', '--prefer-offline'], { cwd: dir, env: installEnv() });
+  const outcome = run('pnpm', ['install', '--prefer-offline'], { cwd: dir, env: process.env });
   if (outcome.missing) return 'no-pnpm';
   return outcome.ok ? 'installed' : 'failed';
 }
@@ -99,7 +88,7 @@ export function install(dir) {
  * @returns {'formatted' | 'failed'}
  */
 export function format(dir) {
-  return run('pnpm', ['run', '--silent', 'format'], { cwd: dir, env: installEnv(), quiet: true }).ok
+  return run('pnpm', ['run', '--silent', 'format'], { cwd: dir, env: process.env, quiet: true }).ok
     ? 'formatted'
     : 'failed';
 }

@@ -104,7 +104,7 @@ An Apps in Toss mini-app that sells in-app purchases: the mini-app (\`apps/web\`
 
 ## Quick start — two commands
 
-You need Node 20.19+ (22 or 24 LTS recommended). The first command installs pnpm, the dependencies and, on
+You need Node (24 LTS recommended; 22.12+ works; an older Node gets Node 24 from the npm registry). The first command installs pnpm, the dependencies and, on
 Debian/Ubuntu as root, Chromium and a Korean font for the browser tests.
 
 \`\`\`sh

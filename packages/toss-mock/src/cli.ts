@@ -2,9 +2,10 @@
 /**
  * `pnpm toss:mock`: run the mock alone. Reads MOCK_TOSS_PORT (3100), MOCK_TOSS_CONTROL_PORT (3101),
  * MOCK_TOSS_CERT_DIR (<repo>/.dev/certs), MOCK_TOSS_CATALOG (<repo>/catalog/products.json),
- * MOCK_TOSS_STATUS_READING (payment-completed), MOCK_TOSS_GRANT_DEADLINE_MS (30000), MOCK_TOSS_HOST (127.0.0.1).
+ * MOCK_TOSS_STATUS_READING (grant-failed), MOCK_TOSS_REVEAL_SKU (false), MOCK_TOSS_GRANT_DEADLINE_MS (30000),
+ * MOCK_TOSS_HOST (127.0.0.1).
  */
-import { StatusReading } from '@ait-iap/iap-contract';
+import { defaultStatusReading, StatusReading } from '@ait-iap/iap-contract';
 import { z } from 'zod';
 import { defaultCatalogPath, defaultCertDir, startTossMock } from './server';
 
@@ -15,7 +16,11 @@ const Env = z.object({
   MOCK_TOSS_HOST: z.string().min(1).default('127.0.0.1'),
   MOCK_TOSS_CERT_DIR: z.string().min(1).default(defaultCertDir),
   MOCK_TOSS_CATALOG: z.string().min(1).default(defaultCatalogPath),
-  MOCK_TOSS_STATUS_READING: StatusReading.default('payment-completed'),
+  MOCK_TOSS_STATUS_READING: StatusReading.default(defaultStatusReading),
+  MOCK_TOSS_REVEAL_SKU: z
+    .enum(['true', 'false', '1', '0'])
+    .default('false')
+    .transform((v) => v === 'true' || v === '1'),
   MOCK_TOSS_GRANT_DEADLINE_MS: z.coerce.number().int().min(1).default(30_000),
 });
 
@@ -33,12 +38,16 @@ try {
     certDir: config.MOCK_TOSS_CERT_DIR,
     catalogPath: config.MOCK_TOSS_CATALOG,
     statusReading: config.MOCK_TOSS_STATUS_READING,
+    revealSku: config.MOCK_TOSS_REVEAL_SKU,
     grantDeadlineMs: config.MOCK_TOSS_GRANT_DEADLINE_MS,
     log: (line) => console.log(`[toss-mock] ${line}`),
   });
   console.log(`[toss-mock] partner API (mTLS) ${mock.partnerUrl}`);
   console.log(`[toss-mock] control API       ${mock.controlUrl}/__mock/state`);
   console.log(`[toss-mock] client cert/key   ${mock.certs.clientCertPath} ${mock.certs.clientKeyPath}`);
+  console.log(
+    `[toss-mock] status reading    ${config.MOCK_TOSS_STATUS_READING}${config.MOCK_TOSS_REVEAL_SKU ? ' · sku revealed' : ''}`,
+  );
   console.log(`[toss-mock] CA                ${mock.certs.caPath}`);
   const stop = () => {
     mock.close().then(() => process.exit(0));

@@ -1,7 +1,11 @@
 /**
  * The control API (plain HTTP on loopback, JSON, under /__mock/*): tests, the seed script, the dev panel and the
  * browser host drive the shared ledger through it. Bad input → 400 `{ error: { code, message } }`; unknown route →
- * 404; nothing here may crash the process. CORS is open to http://localhost:* and http://127.0.0.1:* only.
+ * 404; nothing here may crash the process.
+ * Who may call it: only loopback pages (an `Origin` of http(s)://localhost|127.0.0.1|[::1] with any port) or callers
+ * that send no `Origin` (Node, curl) — else 403; and every POST/DELETE must be `Content-Type: application/json` — else
+ * 415. So a web page open in the developer's browser can neither call it cross-origin nor slip a "simple" text/plain
+ * POST past CORS to refund orders or reset the mock. CORS answers (and preflights) loopback origins only.
  * Add a route here when you add a scenario; keep the README's table in step.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -10,7 +14,7 @@ import { StatusReading } from '@ait-iap/iap-contract';
 import { z } from 'zod';
 import { readJsonBody, sendJson } from './http';
 import { controlOrderStatuses, type MockState, subscriptionActions } from './ledger';
-import { type CheckoutRequest, purchaseOutcomes } from './protocol';
+import { type CheckoutRequest, type GrantRecorded, grantEndings, purchaseOutcomes } from './protocol';
 
 export interface ControlApiDeps {
   state: MockState;
@@ -66,7 +70,7 @@ const schemas = {
   nextPurchase: z.object({ outcome: z.enum(purchaseOutcomes), userKey: UserKey.optional() }).strict(),
   options: z
     .object({
-      omitSku: z.boolean().optional(),
+      revealSku: z.boolean().optional(),
       pageSize: z.number().int().min(1).max(100).optional(),
       grantDeadlineMs: z.number().int().min(1).max(120_000).optional(),
       statusReading: StatusReading.optional(),
@@ -75,6 +79,7 @@ const schemas = {
   hostLogin: z
     .object({ userKey: UserKey, referrer: z.enum(['DEFAULT', 'SANDBOX']).default('DEFAULT') })
     .strict(),
+  grant: z.object({ ending: z.enum(grantEndings) }).strict(),
   hostProducts: z.object({ environment: Environment }).strict(),
   hostCheckout: z
     .object({
@@ -83,11 +88,12 @@ const schemas = {
       kind: z.enum(['one-time', 'subscription']),
       offerId: z.string().min(1).max(128).nullable().optional(),
       environment: Environment,
+      legacy: z.boolean().optional(),
     })
     .strict(),
   hostOrder: z.object({ userKey: UserKey, orderId: z.string().min(1).max(128) }).strict(),
   hostGrant: z
-    .object({ userKey: UserKey, orderId: z.string().min(1).max(128), granted: z.boolean() })
+    .object({ userKey: UserKey, orderId: z.string().min(1).max(128), ending: z.enum(grantEndings) })
     .strict(),
   hostUser: z.object({ userKey: UserKey }).strict(),
   hostCompleted: z.object({ userKey: UserKey, key: z.string().max(256).nullable().optional() }).strict(),
@@ -107,7 +113,13 @@ function parse<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
   return result.data;
 }
 
-const allowedOrigin = /^http:\/\/(localhost|127\.0\.0\.1)(:\d{1,5})?$/;
+/** Loopback page origins (any port): the mini-app in dev, the panel, test pages. */
+export const loopbackOrigin = /^https?:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d{1,5})?$/;
+
+/** `application/json`, with or without parameters (`; charset=utf-8`). */
+function isJson(contentType: string | undefined): boolean {
+  return (contentType ?? '').split(';')[0]!.trim().toLowerCase() === 'application/json';
+}
 
 export function createControlServer(deps: ControlApiDeps): Server {
   const { state } = deps;
@@ -126,7 +138,7 @@ export function createControlServer(deps: ControlApiDeps): Server {
 
   function cors(req: IncomingMessage): Record<string, string> {
     const origin = req.headers.origin;
-    if (typeof origin !== 'string' || !allowedOrigin.test(origin)) return {};
+    if (typeof origin !== 'string' || !loopbackOrigin.test(origin)) return {};
     return {
       'access-control-allow-origin': origin,
       'access-control-allow-methods': 'GET, POST, DELETE, OPTIONS',
@@ -139,6 +151,28 @@ export function createControlServer(deps: ControlApiDeps): Server {
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const method = req.method ?? 'GET';
     const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname.replace(/\/+$/, '') || '/';
+    const origin = req.headers.origin;
+    if (origin !== undefined && !loopbackOrigin.test(origin)) {
+      req.resume();
+      throw new HttpError(
+        403,
+        'FORBIDDEN_ORIGIN',
+        `the control API answers only loopback pages (http(s)://localhost, 127.0.0.1 or [::1]), not ${origin}`,
+      );
+    }
+    if (
+      method !== 'GET' &&
+      method !== 'HEAD' &&
+      method !== 'OPTIONS' &&
+      !isJson(req.headers['content-type'])
+    ) {
+      req.resume();
+      throw new HttpError(
+        415,
+        'UNSUPPORTED_MEDIA_TYPE',
+        `${method} needs Content-Type: application/json (got ${req.headers['content-type'] ?? 'none'})`,
+      );
+    }
     if (method === 'OPTIONS') {
       req.resume();
       res.writeHead(204, { ...cors(req), 'access-control-allow-private-network': 'true' });
@@ -191,6 +225,12 @@ export function createControlServer(deps: ControlApiDeps): Server {
         if (!result.ok)
           throw new HttpError(result.code === 'NOT_FOUND' ? 404 : 400, result.code, result.message);
         return { ok: true };
+      }
+      case 'POST orders/:id/grant': {
+        const input = parse(schemas.grant, body);
+        const result = state.endGrant(requireId(), input.ending);
+        if (!result.ok) throw new HttpError(404, result.code, result.message);
+        return { ok: true, ending: result.value.grantEnding! } satisfies GrantRecorded;
       }
       case 'POST orders/:id/settle': {
         const input = parse(schemas.settle, body);
@@ -258,8 +298,6 @@ export function createControlServer(deps: ControlApiDeps): Server {
   function hostRoute(method: string, rest: string[], body: unknown): unknown {
     const key = `${method} ${rest.map((s, i) => (rest[0] === 'checkout' && i === 1 ? ':id' : s)).join('/')}`;
     switch (key) {
-      case 'GET config':
-        return { grantDeadlineMs: state.options.grantDeadlineMs };
       case 'POST login': {
         const input = parse(schemas.hostLogin, body);
         return {
@@ -280,9 +318,9 @@ export function createControlServer(deps: ControlApiDeps): Server {
         return { ok: state.cancelCheckout(decodeSegment(rest[1]!)) };
       case 'POST grant': {
         const input = parse(schemas.hostGrant, body);
-        const result = state.answerGrant(input.orderId, input.userKey, input.granted);
+        const result = state.endGrant(input.orderId, input.ending, input.userKey);
         if (!result.ok) throw new HttpError(404, result.code, result.message);
-        return { ok: true };
+        return { ok: true, ending: result.value.grantEnding! } satisfies GrantRecorded;
       }
       case 'POST complete': {
         const input = parse(schemas.hostOrder, body);

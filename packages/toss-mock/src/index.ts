@@ -17,7 +17,7 @@ export {
   subscriptionActions,
 } from './ledger';
 export { hashUserKey, removeByUserKeyPath } from './partner-api';
-export { type PurchaseOutcome, purchaseOutcomes } from './protocol';
+export { type GrantEnding, grantEndings, type PurchaseOutcome, purchaseOutcomes } from './protocol';
 export {
   defaultCatalogPath,
   defaultCertDir,

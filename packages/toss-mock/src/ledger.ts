@@ -26,6 +26,7 @@ import {
   type AfterPayment,
   type CheckoutRequest,
   type CheckoutResponse,
+  type GrantEnding,
   type HostEnvironment,
   type PayResponse,
   type PurchaseKind,
@@ -34,6 +35,13 @@ import {
   sdkErrorMessages,
 } from './protocol';
 import { uuidv7 } from './uuid';
+
+/** The one `reason` every FAILED order carries. */
+const FAILED_REASON = '실패한 주문이에요';
+
+/** The answer Toss received for a grant ending (null: none reached it). */
+const answerOf = (ending: GrantEnding | null): boolean | null =>
+  ending === 'granted' ? true : ending === 'not-granted' ? false : null;
 
 export const AUTH_CODE_TTL_MS = 10 * 60 * 1000;
 export const ACCESS_TOKEN_TTL_MS = 60 * 60 * 1000;
@@ -61,7 +69,7 @@ interface TokenPair {
   revoked: boolean;
 }
 
-/** Where the money is. `paid` covers PAYMENT_COMPLETED and PURCHASED (see `orderStatus`). */
+/** Where the money is. `paid` reads PAYMENT_COMPLETED, PURCHASED or FAILED by the status reading (see `orderStatus`). */
 export type Payment = 'paid' | 'failed' | 'in-progress' | 'refunded';
 
 export interface MockOrder {
@@ -74,8 +82,12 @@ export interface MockOrder {
   /** The SKU is not in this app's catalog: the order belongs to another mini-app (MINIAPP_MISMATCH). */
   foreign: boolean;
   payment: Payment;
-  /** The grant callback's answer as Toss received it: null = never answered (yet). */
+  /** The grant callback's answer as Toss received it: null = no answer received (yet). Follows `grantEnding`. */
   granted: boolean | null;
+  /** How the grant ended; null = still open (in progress, or an order with no grant step: legacy apps, control API). */
+  grantEnding: GrantEnding | null;
+  /** When an open grant ends as 'no-answer' by itself (mock clock); null = no deadline. */
+  grantDeadlineAt: string | null;
   /** `completeProductGrant` was called for it. */
   completed: boolean;
   amount: number;
@@ -101,6 +113,8 @@ export interface MockSubscription {
   isAutoRenew: boolean;
   gracePeriodExpiresAt: string | null;
   renewals: number;
+  /** Day of month (UTC) periods end on, clamped to shorter months: Jan 31 → Feb 28 → Mar 31. */
+  anchorDay: number;
 }
 
 export type FaultKind = 'latency' | 'error5xx' | 'timeout' | 'malformed';
@@ -130,13 +144,15 @@ interface Checkout {
   displayName: string;
   amount: number;
   outcome: PurchaseOutcome;
+  /** A legacy (old Toss app) purchase: Toss never waits for a grant answer. */
+  legacy: boolean;
 }
 
 export interface LedgerOptions {
   statusReading: StatusReading;
   grantDeadlineMs: number;
-  /** Include the undocumented `sku` in get-order-status (default true). */
-  omitSku: boolean;
+  /** Add the undocumented `sku` to get-order-status answers (default false: exactly `{ orderId, status, reason }`). */
+  revealSku: boolean;
   /** Orders per page of getCompletedOrRefundedOrders. */
   pageSize: number;
 }
@@ -269,13 +285,14 @@ export function createLedger(deps: CreateLedgerDeps) {
     sku: string;
     clientSku?: string;
     payment: Payment;
-    granted?: boolean | null;
+    grantEnding?: GrantEnding | null;
     completed?: boolean;
     amount?: number;
     renewalOf?: string | null;
   }): MockOrder {
     const product = findProduct(fields.sku);
     const at = nowIso();
+    const grantEnding = fields.grantEnding ?? null;
     const order: MockOrder = {
       orderId: uuidv7(clock.now()),
       userKey: fields.userKey,
@@ -283,7 +300,9 @@ export function createLedger(deps: CreateLedgerDeps) {
       clientSku: fields.clientSku ?? fields.sku,
       foreign: product === null,
       payment: fields.payment,
-      granted: fields.granted ?? null,
+      granted: answerOf(grantEnding),
+      grantEnding,
+      grantDeadlineAt: null,
       completed: fields.completed ?? false,
       amount: fields.amount ?? (product ? productPrice(catalog, product) : 0),
       createdAt: at,
@@ -305,36 +324,73 @@ export function createLedger(deps: CreateLedgerDeps) {
   function createOrder(input: { userKey: number; sku: string; status?: ControlOrderStatus }): MockOrder {
     ensureUser(input.userKey);
     const status = input.status ?? 'PAYMENT_COMPLETED';
-    const shape: Record<ControlOrderStatus, Pick<MockOrder, 'payment' | 'granted' | 'completed'>> = {
-      PAYMENT_COMPLETED: { payment: 'paid', granted: null, completed: false },
-      PURCHASED: { payment: 'paid', granted: true, completed: false },
-      COMPLETED: { payment: 'paid', granted: true, completed: true },
-      ORDER_IN_PROGRESS: { payment: 'in-progress', granted: null, completed: false },
-      FAILED: { payment: 'failed', granted: null, completed: false },
-      REFUNDED: { payment: 'refunded', granted: null, completed: false },
+    type Shape = Pick<MockOrder, 'payment' | 'grantEnding' | 'completed'>;
+    const shape: Record<ControlOrderStatus, Shape> = {
+      PAYMENT_COMPLETED: { payment: 'paid', grantEnding: null, completed: false },
+      PURCHASED: { payment: 'paid', grantEnding: 'granted', completed: false },
+      COMPLETED: { payment: 'paid', grantEnding: 'granted', completed: true },
+      ORDER_IN_PROGRESS: { payment: 'in-progress', grantEnding: null, completed: false },
+      FAILED: { payment: 'failed', grantEnding: null, completed: false },
+      REFUNDED: { payment: 'refunded', grantEnding: null, completed: false },
     };
     return newOrder({ userKey: input.userKey, sku: input.sku, ...shape[status] });
   }
 
-  /** get-order-status as the partner API answers it, scoped to the user (another user's order is NOT_FOUND). */
+  /** An open grant past its deadline ends as 'no-answer' (Toss stops waiting whether or not the page is still there). */
+  function settleGrant(order: MockOrder): void {
+    if (order.grantEnding !== null || order.grantDeadlineAt === null) return;
+    if (Date.parse(order.grantDeadlineAt) <= nowMs()) setGrantEnding(order, 'no-answer');
+  }
+
+  function setGrantEnding(order: MockOrder, ending: GrantEnding): void {
+    order.grantEnding = ending;
+    order.granted = answerOf(ending);
+  }
+
+  /**
+   * What a paid order reads under each status reading (see the README's tables):
+   * - 'grant-failed' (Toss staff): PAYMENT_COMPLETED until the grant ends; FAILED after `false`, no answer, a late
+   *   answer or the app closing; PAYMENT_COMPLETED after `true`.
+   * - 'payment-completed' (developers' observation): PAYMENT_COMPLETED whatever the grant callback answered.
+   * - 'purchased' (Unity SDK doc): PURCHASED after `true`, else PAYMENT_COMPLETED.
+   * completeProductGrant never changes what it reads.
+   */
+  function paidStatus(order: MockOrder): 'PAYMENT_COMPLETED' | 'PURCHASED' | 'FAILED' {
+    settleGrant(order);
+    const ending = order.grantEnding;
+    switch (options.statusReading) {
+      case 'grant-failed':
+        return ending === null || ending === 'granted' ? 'PAYMENT_COMPLETED' : 'FAILED';
+      case 'payment-completed':
+        return 'PAYMENT_COMPLETED';
+      case 'purchased':
+        return ending === 'granted' ? 'PURCHASED' : 'PAYMENT_COMPLETED';
+    }
+  }
+
+  /**
+   * get-order-status as the partner API answers it, scoped to the user (another user's order is NOT_FOUND):
+   * exactly the documented `{ status, reason }` (the caller adds `orderId`); `sku` only with `revealSku`.
+   * One `reason` for every FAILED, so it never tells a failed payment from a failed grant (Toss documents no such hint).
+   */
   function orderStatus(
     orderId: string,
     userKey: number,
   ): { status: OrderStatus; reason: string | null; sku?: string } {
     const order = orders.get(orderId);
     if (!order || order.userKey !== userKey) return { status: 'NOT_FOUND', reason: '주문을 찾을 수 없어요' };
-    const withSku = <T extends object>(v: T) => (options.omitSku ? v : { ...v, sku: order.sku });
+    const withSku = <T extends object>(v: T) => (options.revealSku ? { ...v, sku: order.sku } : v);
     if (order.foreign) return withSku({ status: 'MINIAPP_MISMATCH', reason: '이 미니앱의 상품이 아니에요' });
     switch (order.payment) {
       case 'refunded':
         return withSku({ status: 'REFUNDED', reason: '환불된 주문이에요' });
       case 'failed':
-        return withSku({ status: 'FAILED', reason: '결제에 실패한 주문이에요' });
+        return withSku({ status: 'FAILED', reason: FAILED_REASON });
       case 'in-progress':
         return withSku({ status: 'ORDER_IN_PROGRESS', reason: '결제가 진행 중이에요' });
       case 'paid': {
-        const purchased = options.statusReading === 'purchased' && order.granted === true;
-        return withSku({ status: purchased ? 'PURCHASED' : 'PAYMENT_COMPLETED', reason: null });
+        const status = paidStatus(order);
+        return withSku({ status, reason: status === 'FAILED' ? FAILED_REASON : null });
       }
     }
   }
@@ -486,6 +542,7 @@ export function createLedger(deps: CreateLedgerDeps) {
       displayName,
       amount,
       outcome,
+      legacy: request.legacy === true,
     });
     return { ok: true, checkoutId, displayName, displayAmount: formatKrw(amount), amount };
   }
@@ -518,7 +575,11 @@ export function createLedger(deps: CreateLedgerDeps) {
     if (checkout.product?.type === 'SUBSCRIPTION' && order.subscriptionId && checkout.offerId) {
       const sub = subscriptions.get(order.subscriptionId);
       const offer = checkout.product.offers.find((o) => o.offerId === checkout.offerId);
-      if (sub && offer) sub.expiresAt = addPeriod(new Date(order.createdAt), offer.period).toISOString();
+      if (sub && offer) {
+        const end = addPeriod(new Date(order.createdAt), offer.period);
+        sub.expiresAt = end.toISOString();
+        sub.anchorDay = end.getUTCDate();
+      }
     }
     if (outcome === 'TOSS_SERVER_VERIFICATION_FAILED') return reject(outcome, order.orderId);
     if (outcome === 'complete-fails') order.completeFailures = 1;
@@ -528,6 +589,10 @@ export function createLedger(deps: CreateLedgerDeps) {
         : outcome === 'PRODUCT_NOT_GRANTED_BY_PARTNER'
           ? 'not-granted'
           : 'grant';
+    // The grant step starts now: Toss waits `grantDeadlineMs` for the answer (legacy apps: Toss never asks).
+    if (!checkout.legacy) {
+      order.grantDeadlineAt = new Date(nowMs() + options.grantDeadlineMs).toISOString();
+    }
     const result: PurchaseResult = {
       orderId: order.orderId,
       displayName: checkout.displayName,
@@ -545,15 +610,22 @@ export function createLedger(deps: CreateLedgerDeps) {
         ...(order.subscriptionId ? { subscriptionId: order.subscriptionId } : {}),
         result,
         after,
+        grantDeadlineMs: options.grantDeadlineMs,
       },
     };
   }
 
-  /** The grant callback's answer reached Toss (`processProductGrant` method). Only the first answer counts. */
-  function answerGrant(orderId: string, userKey: number, granted: boolean): LedgerResult<MockOrder> {
+  /**
+   * How the grant ended (the host reports every path: an answer, no answer by the deadline, the app closing).
+   * Only the first ending counts, and an answer after the deadline is too late: the order keeps 'no-answer'.
+   */
+  function endGrant(orderId: string, ending: GrantEnding, userKey?: number): LedgerResult<MockOrder> {
     const order = orders.get(orderId);
-    if (!order || order.userKey !== userKey) return fail('NOT_FOUND', `no order ${orderId} for this user`);
-    if (order.granted === null) order.granted = granted;
+    if (!order || (userKey !== undefined && order.userKey !== userKey)) {
+      return fail('NOT_FOUND', `no order ${orderId}${userKey === undefined ? '' : ' for this user'}`);
+    }
+    settleGrant(order);
+    if (order.grantEnding === null) setGrantEnding(order, ending);
     return { ok: true, value: order };
   }
 
@@ -580,6 +652,7 @@ export function createLedger(deps: CreateLedgerDeps) {
   // ── subscriptions ──────────────────────────────────────────────────────────────────────────────────────────
   function startSubscription(order: MockOrder, product: CatalogProduct & { type: 'SUBSCRIPTION' }): void {
     const subscriptionId = uuidv7(clock.now());
+    const start = new Date(order.createdAt);
     order.subscriptionId = subscriptionId;
     subscriptions.set(subscriptionId, {
       subscriptionId,
@@ -588,10 +661,11 @@ export function createLedger(deps: CreateLedgerDeps) {
       sku: product.sku,
       catalogId: catalogId(product.sku),
       status: order.payment === 'refunded' ? 'REVOKED' : 'ACTIVE',
-      expiresAt: addCycle(new Date(order.createdAt), product.renewalCycle).toISOString(),
+      expiresAt: addCycle(start, product.renewalCycle, start.getUTCDate()).toISOString(),
       isAutoRenew: order.payment === 'paid' || order.payment === 'in-progress',
       gracePeriodExpiresAt: null,
       renewals: 0,
+      anchorDay: start.getUTCDate(),
     });
   }
 
@@ -603,11 +677,11 @@ export function createLedger(deps: CreateLedgerDeps) {
   function renewOnce(sub: MockSubscription): void {
     const product = subscriptionProduct(sub);
     const cycle = product?.renewalCycle ?? 'MONTHLY';
-    const from =
-      sub.status === 'ACTIVE' && sub.expiresAt && Date.parse(sub.expiresAt) > 0
-        ? new Date(sub.expiresAt)
-        : clock.now();
-    sub.expiresAt = addCycle(from, cycle).toISOString();
+    // An active subscription extends from its end; a lapsed one starts a new period (and day of month) now.
+    const continues = sub.status === 'ACTIVE' && sub.expiresAt !== null && Date.parse(sub.expiresAt) > 0;
+    const from = continues ? new Date(sub.expiresAt!) : clock.now();
+    if (!continues) sub.anchorDay = from.getUTCDate();
+    sub.expiresAt = addCycle(from, cycle, sub.anchorDay).toISOString();
     sub.status = 'ACTIVE';
     sub.gracePeriodExpiresAt = null;
     sub.isAutoRenew = true;
@@ -616,7 +690,7 @@ export function createLedger(deps: CreateLedgerDeps) {
       userKey: sub.userKey,
       sku: sub.sku,
       payment: 'paid',
-      granted: true,
+      grantEnding: 'granted',
       completed: true,
       renewalOf: sub.orderId,
     });
@@ -811,7 +885,7 @@ export function createLedger(deps: CreateLedgerDeps) {
     beginCheckout,
     cancelCheckout,
     payCheckout,
-    answerGrant,
+    endGrant,
     completeGrant,
     products,
     // subscriptions
@@ -843,26 +917,42 @@ export type ControlOrderStatus = (typeof controlOrderStatuses)[number];
 export const subscriptionActions = ['renew', 'expire', 'grace', 'revoke'] as const;
 export type SubscriptionAction = (typeof subscriptionActions)[number];
 
-function addCycle(from: Date, cycle: 'WEEKLY' | 'MONTHLY' | 'YEARLY'): Date {
+/**
+ * `months` calendar months after `from` (UTC, same time of day), on day `anchorDay` — or the month's last day when
+ * it is shorter: Jan 31 + 1 month = Feb 28 (29 in a leap year), Feb 29 + 12 months = Feb 28.
+ */
+export function addMonths(from: Date, months: number, anchorDay = from.getUTCDate()): Date {
+  const year = from.getUTCFullYear();
+  const month = from.getUTCMonth() + months;
+  const lastDay = new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
   const d = new Date(from.getTime());
-  if (cycle === 'WEEKLY') d.setUTCDate(d.getUTCDate() + 7);
-  else if (cycle === 'MONTHLY') d.setUTCMonth(d.getUTCMonth() + 1);
-  else d.setUTCFullYear(d.getUTCFullYear() + 1);
+  d.setUTCFullYear(year, month, Math.min(anchorDay, lastDay));
   return d;
 }
 
+/** One renewal cycle after `from`; months and years land on `anchorDay`, clamped to shorter months. */
+export function addCycle(
+  from: Date,
+  cycle: 'WEEKLY' | 'MONTHLY' | 'YEARLY',
+  anchorDay = from.getUTCDate(),
+): Date {
+  if (cycle === 'WEEKLY') return new Date(from.getTime() + 7 * 86_400_000);
+  return addMonths(from, cycle === 'MONTHLY' ? 1 : 12, anchorDay);
+}
+
 /** ISO-8601 durations as offers use them: P7D, P2W, P1M, P1Y. Unknown forms count as one month. */
-function addPeriod(from: Date, period: string): Date {
+export function addPeriod(from: Date, period: string): Date {
   const match = /^P(\d+)([DWMY])$/.exec(period);
-  const d = new Date(from.getTime());
-  if (!match) {
-    d.setUTCMonth(d.getUTCMonth() + 1);
-    return d;
-  }
+  if (!match) return addMonths(from, 1);
   const n = Number(match[1]);
-  if (match[2] === 'D') d.setUTCDate(d.getUTCDate() + n);
-  else if (match[2] === 'W') d.setUTCDate(d.getUTCDate() + 7 * n);
-  else if (match[2] === 'M') d.setUTCMonth(d.getUTCMonth() + n);
-  else d.setUTCFullYear(d.getUTCFullYear() + n);
-  return d;
+  switch (match[2]) {
+    case 'D':
+      return new Date(from.getTime() + n * 86_400_000);
+    case 'W':
+      return new Date(from.getTime() + 7 * n * 86_400_000);
+    case 'M':
+      return addMonths(from, n);
+    default:
+      return addMonths(from, 12 * n);
+  }
 }

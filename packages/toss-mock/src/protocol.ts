@@ -30,6 +30,17 @@ export const preCheckoutErrors: readonly SdkIapErrorCode[] = [
   'USER_CANCELED',
 ];
 
+/**
+ * How the grant of a paid order ended, as Toss saw it:
+ * - 'granted': the grant callback's `true` reached Toss.
+ * - 'not-granted': its `false` (or no value) reached Toss.
+ * - 'no-answer': nothing reached Toss by the grant deadline (the callback threw, was too slow, or the answer was lost).
+ * - 'app-closed': the app closed or the page unloaded before an answer reached Toss.
+ * Only the first ending counts; a later one changes nothing (like a late answer in Toss).
+ */
+export const grantEndings = ['granted', 'not-granted', 'no-answer', 'app-closed'] as const;
+export type GrantEnding = (typeof grantEndings)[number];
+
 export type PurchaseKind = 'one-time' | 'subscription';
 export type HostEnvironment = 'toss' | 'sandbox';
 
@@ -40,6 +51,8 @@ export interface CheckoutRequest {
   kind: PurchaseKind;
   offerId?: string | null;
   environment: HostEnvironment;
+  /** The legacy one-call purchase of old Toss apps: Toss never waits for a grant answer. */
+  legacy?: boolean;
 }
 export type CheckoutResponse =
   | { ok: false; code: SdkIapErrorCode; message: string }
@@ -56,11 +69,25 @@ export type AfterPayment =
 /** `POST /__mock/host/checkout/:id/pay` */
 export type PayResponse =
   | { ok: false; code: SdkIapErrorCode; message: string; orderId?: string }
-  | { ok: true; orderId: string; subscriptionId?: string; result: PurchaseResult; after: AfterPayment };
+  | {
+      ok: true;
+      orderId: string;
+      subscriptionId?: string;
+      result: PurchaseResult;
+      after: AfterPayment;
+      /** How long Toss waits for the grant answer of this order. */
+      grantDeadlineMs: number;
+    };
 
-/** `GET /__mock/host/config` */
-export interface HostConfig {
-  grantDeadlineMs: number;
+/** `POST /__mock/host/grant`: how a grant ended, as the host saw it. The answer is the ending the ledger kept. */
+export interface GrantReport {
+  userKey: number;
+  orderId: string;
+  ending: GrantEnding;
+}
+export interface GrantRecorded {
+  ok: true;
+  ending: GrantEnding;
 }
 
 export const sdkErrorMessages: Record<SdkIapErrorCode, string> = {

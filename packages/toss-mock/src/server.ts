@@ -8,7 +8,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { StatusReading } from '@ait-iap/iap-contract';
+import { defaultStatusReading, type StatusReading } from '@ait-iap/iap-contract';
 import { loadCatalogFile } from './catalog';
 import { type DevCerts, ensureDevCerts } from './certs';
 import { createMockClock } from './clock';
@@ -29,7 +29,10 @@ export interface TossMockOptions {
   host?: string;
   certDir?: string;
   catalogPath?: string;
+  /** How get-order-status reads a paid order after its grant. Default `grant-failed` (the strictest). */
   statusReading?: StatusReading;
+  /** Add the undocumented `sku` to get-order-status answers. Default false: exactly `{ orderId, status, reason }`. */
+  revealSku?: boolean;
   /** How long the host waits for the grant callback's answer (30 s in real Toss). */
   grantDeadlineMs?: number;
   /** Injectable base clock; the mock adds its own offset (`POST /__mock/clock`). */
@@ -60,9 +63,9 @@ export async function startTossMock(options: TossMockOptions = {}): Promise<Toss
     clock,
     catalog: await loadCatalogFile(catalogPath),
     options: {
-      statusReading: options.statusReading ?? 'payment-completed',
+      statusReading: options.statusReading ?? defaultStatusReading,
       grantDeadlineMs: options.grantDeadlineMs ?? 30_000,
-      omitSku: false,
+      revealSku: options.revealSku ?? false,
       pageSize: 20,
     },
   });

@@ -24,12 +24,13 @@ function runCli(env: Record<string, string>): {
 }
 
 describe('pnpm toss:mock (src/cli.ts)', () => {
-  it('starts both APIs from the environment, creates the certs, and stops on SIGTERM', async () => {
+  it('starts both APIs from the environment (grant-failed reading by default), creates the certs, stops on SIGTERM', async () => {
     const tmp = await tempDir();
     const cli = runCli({
       MOCK_TOSS_PORT: '0',
       MOCK_TOSS_CONTROL_PORT: '0',
       MOCK_TOSS_CERT_DIR: join(tmp.dir, 'certs'),
+      MOCK_TOSS_REVEAL_SKU: '1',
     });
     try {
       const controlUrl = await new Promise<string>((resolve, reject) => {
@@ -50,6 +51,10 @@ describe('pnpm toss:mock (src/cli.ts)', () => {
       expect(cli.output()).toContain(join(tmp.dir, 'certs', 'client.pem'));
       const health = await fetch(`${controlUrl}/__mock/health`);
       expect(await health.json()).toEqual({ ok: true });
+      const state = await (await fetch(`${controlUrl}/__mock/state`)).json();
+      expect(state.reading).toBe('grant-failed');
+      expect(state.options.revealSku).toBe(true);
+      expect(cli.output()).toContain('status reading    grant-failed · sku revealed');
       cli.child.kill('SIGTERM');
       expect(await cli.exited).toBe(0);
     } finally {
@@ -59,9 +64,14 @@ describe('pnpm toss:mock (src/cli.ts)', () => {
   });
 
   it('refuses a bad environment with a message naming the variable', async () => {
-    const cli = runCli({ MOCK_TOSS_PORT: 'eighty', MOCK_TOSS_STATUS_READING: 'sometimes' });
+    const cli = runCli({
+      MOCK_TOSS_PORT: 'eighty',
+      MOCK_TOSS_STATUS_READING: 'sometimes',
+      MOCK_TOSS_REVEAL_SKU: 'yes',
+    });
     expect(await cli.exited).toBe(1);
     expect(cli.output()).toContain('MOCK_TOSS_PORT');
     expect(cli.output()).toContain('MOCK_TOSS_STATUS_READING');
+    expect(cli.output()).toContain('MOCK_TOSS_REVEAL_SKU');
   });
 });

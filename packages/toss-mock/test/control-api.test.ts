@@ -79,21 +79,103 @@ describe('bad input never crashes the mock', () => {
   });
 });
 
-describe('CORS for the browser host and panel', () => {
-  it('allows http://localhost:* and http://127.0.0.1:*, nothing else', async () => {
-    for (const origin of ['http://localhost:5173', 'http://127.0.0.1:4173']) {
+describe('who may call the control API (loopback pages and no-Origin callers, JSON only)', () => {
+  it('lets loopback pages read it (CORS) and passes their JSON preflight; refuses other origins with 403', async () => {
+    for (const origin of [
+      'http://localhost:5173',
+      'http://127.0.0.1:4173',
+      'https://localhost',
+      'http://[::1]:5173',
+    ]) {
       const res = await control(mock, 'GET', '/__mock/state', undefined, { origin });
+      expect(res.status, origin).toBe(200);
       expect(res.headers.get('access-control-allow-origin')).toBe(origin);
     }
-    const evil = await control(mock, 'GET', '/__mock/state', undefined, { origin: 'https://evil.example' });
-    expect(evil.headers.get('access-control-allow-origin')).toBeNull();
     const preflight = await control(mock, 'OPTIONS', '/__mock/users', undefined, {
       origin: 'http://localhost:5173',
       'access-control-request-method': 'POST',
       'access-control-request-headers': 'content-type',
     });
     expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
     expect(preflight.headers.get('access-control-allow-headers')).toContain('content-type');
+    expect(preflight.headers.get('access-control-allow-methods')).toContain('POST');
+
+    for (const origin of [
+      'https://evil.example',
+      'http://localhost.evil.example',
+      'null',
+      'http://10.0.0.5:5173',
+    ]) {
+      const res = await control(mock, 'GET', '/__mock/state', undefined, { origin });
+      expect(res.status, origin).toBe(403);
+      expect(res.body.error.code).toBe('FORBIDDEN_ORIGIN');
+      expect(res.headers.get('access-control-allow-origin')).toBeNull();
+    }
+  });
+
+  it('a cross-origin text/plain POST (no preflight in a browser) is refused and changes nothing', async () => {
+    const { userKey } = await newUser(mock);
+    const { orderId } = (await control(mock, 'POST', '/__mock/orders', { userKey, sku: 'coin_100' })).body;
+    const before = (await control(mock, 'GET', '/__mock/state')).body;
+    const attacks = [
+      ['POST', `/__mock/orders/${orderId}/refund`, '{}'],
+      ['POST', '/__mock/reset', ''],
+      ['POST', '/__mock/status-reading', '{"reading":"payment-completed"}'],
+    ] as const;
+    for (const [method, path, body] of attacks) {
+      const res = await control(mock, method, path, body, {
+        origin: 'https://evil.example',
+        'content-type': 'text/plain;charset=UTF-8',
+      });
+      expect(res.status, path).toBe(403);
+    }
+    expect((await control(mock, 'GET', '/__mock/state')).body).toEqual(before);
+    expect(mock.state.orders.get(orderId)?.payment).toBe('paid');
+  });
+
+  it('a foreign origin is refused even with a JSON body', async () => {
+    const { userKey } = await newUser(mock);
+    const { orderId } = (await control(mock, 'POST', '/__mock/orders', { userKey, sku: 'coin_100' })).body;
+    const res = await control(
+      mock,
+      'POST',
+      `/__mock/orders/${orderId}/refund`,
+      {},
+      { origin: 'https://evil.example' },
+    );
+    expect(res.status).toBe(403);
+    expect(res.body).toEqual({
+      error: { code: 'FORBIDDEN_ORIGIN', message: expect.stringContaining('evil') },
+    });
+    expect(mock.state.orders.get(orderId)?.payment).toBe('paid');
+  });
+
+  it('refuses a POST or DELETE that is not application/json with 415, from any origin, changing nothing', async () => {
+    const { userKey } = await newUser(mock);
+    const { orderId } = (await control(mock, 'POST', '/__mock/orders', { userKey, sku: 'coin_100' })).body;
+    await control(mock, 'POST', '/__mock/faults', { kind: 'error5xx' });
+    const cases = [
+      ['POST', `/__mock/orders/${orderId}/refund`, 'text/plain', {}],
+      ['POST', '/__mock/reset', 'application/x-www-form-urlencoded', {}],
+      ['POST', '/__mock/users', 'multipart/form-data; boundary=x', { origin: 'http://localhost:5173' }],
+      ['DELETE', '/__mock/faults', 'text/plain', {}],
+    ] as const;
+    for (const [method, path, type, extra] of cases) {
+      const res = await control(mock, method, path, '{}', { 'content-type': type, ...extra });
+      expect(res.status, `${method} ${path} ${type}`).toBe(415);
+      expect(res.body.error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+    }
+    const noType = await fetch(`${mock.controlUrl}/__mock/reset`, { method: 'POST' });
+    expect(noType.status).toBe(415);
+    const state = mock.state.snapshot();
+    expect(state.orders.map((o) => o.payment)).toEqual(['paid']);
+    expect(state.faults).toHaveLength(1);
+    const json = await control(mock, 'POST', `/__mock/orders/${orderId}/refund`, undefined, {
+      'content-type': 'application/json; charset=utf-8',
+      origin: 'http://127.0.0.1:5173',
+    });
+    expect(json.status).toBe(200);
   });
 });
 
@@ -119,11 +201,13 @@ describe('users, orders and the ledger', () => {
         sku: 'coin_100',
         status: 'PAYMENT_COMPLETED',
         granted: null,
+        grantEnding: null,
         completed: false,
         amount: 1050,
       }),
     ]);
-    expect(state.reading).toBe('payment-completed');
+    expect(state.reading).toBe('grant-failed');
+    expect(state.options).toMatchObject({ statusReading: 'grant-failed', revealSku: false });
     expect(state.clock.now).toBe('2026-01-01T00:00:00.000Z');
   });
 
@@ -213,6 +297,19 @@ describe('subscriptions', () => {
     });
     await control(mock, 'POST', '/__mock/clock', { set: '2026-02-15T00:00:00Z' });
     expect(await info()).toMatchObject({ status: 'ACTIVE', expiresAt: '2026-03-01T00:00:00.000Z' });
+  });
+
+  it('a month from Jan 31 ends on the last day of February, then back on the 31st (clamped, not drifting)', async () => {
+    await control(mock, 'POST', '/__mock/clock', { set: '2026-01-31T09:30:00Z' });
+    const { info } = await subscribe();
+    expect((await info()).expiresAt).toBe('2026-02-28T09:30:00.000Z');
+    await control(mock, 'POST', '/__mock/clock', { set: '2026-03-01T00:00:00Z' });
+    expect((await info()).expiresAt).toBe('2026-03-31T09:30:00.000Z');
+    await control(mock, 'POST', '/__mock/clock', { set: '2026-04-01T00:00:00Z' });
+    expect((await info()).expiresAt).toBe('2026-04-30T09:30:00.000Z');
+    await control(mock, 'POST', '/__mock/clock', { set: '2028-01-31T12:00:00Z' });
+    const leap = await subscribe();
+    expect((await leap.info()).expiresAt).toBe('2028-02-29T12:00:00.000Z');
   });
 
   it('grace, then on hold when grace runs out; renew brings it back', async () => {

@@ -92,6 +92,7 @@ export interface ControlReply<T = LooseJson> {
   headers: Headers;
 }
 
+/** Call the control API like a well-behaved client: POST and DELETE as `application/json` (unless `headers` say else). */
 export async function control<T = LooseJson>(
   mock: TossMock,
   method: 'GET' | 'POST' | 'DELETE' | 'OPTIONS',
@@ -99,9 +100,10 @@ export async function control<T = LooseJson>(
   body?: unknown,
   headers: Record<string, string> = {},
 ): Promise<ControlReply<T>> {
+  const json = method === 'POST' || method === 'DELETE' || body !== undefined;
   const res = await fetch(`${mock.controlUrl}${path}`, {
     method,
-    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+    headers: { ...(json ? { 'content-type': 'application/json' } : {}), ...headers },
     ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
   });
   const text = await res.text();

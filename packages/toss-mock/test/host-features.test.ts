@@ -1,14 +1,14 @@
 // @vitest-environment happy-dom
 /**
  * The REAL SDK against the mock host: login, constants and version gates, the product list as Toss shows it,
- * history paging, subscriptions, old Toss apps and the sandbox app.
+ * history paging, subscriptions, old Toss apps, the sandbox app and the device storage (`Storage`).
  */
 
 import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:net';
 import { partnerPaths } from '@ait-iap/iap-contract';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { installTossMockHost, type TossMockHost } from '../src/host/index';
+import { DEVICE_STORAGE_PREFIX, installTossMockHost, type TossMockHost } from '../src/host/index';
 import type { TossMock } from '../src/index';
 import { callPartner, control, startTestMock } from './helpers';
 import { messageTypes, type Recorded, recordError, recorder } from './host-helpers';
@@ -194,7 +194,10 @@ describe('constants and version gates', () => {
     expect(purchase.rec.events).toMatchObject([
       { type: 'success', data: { orderId: order!.orderId, amount: 1050 } },
     ]);
-    expect(order).toMatchObject({ payment: 'paid', granted: null, completed: false });
+    expect(order).toMatchObject({ payment: 'paid', granted: null, grantEnding: null, completed: false });
+    // Toss never waited for an answer, so no deadline turns it FAILED under the staff's reading.
+    await control(mock, 'POST', '/__mock/clock', { advanceMs: 3_600_000 });
+    expect(mock.state.orderStatus(order!.orderId, host.userKey()!).status).toBe('PAYMENT_COMPLETED');
   });
 
   it('below 5.248.0 (Android) a subscription purchase is a silent no-op in the SDK', () => {
@@ -333,7 +336,8 @@ describe('the sandbox app', () => {
     ]);
   });
 
-  it('a test product purchase lands in the ledger as the mapped catalog sku', async () => {
+  it('a test product purchase lands in the ledger as the mapped catalog sku (SKU revealed)', async () => {
+    await control(mock, 'POST', '/__mock/options', { revealSku: true });
     install({ environment: 'sandbox', appVersion: '5.0.0' });
     await host.ready;
     const purchase = buy('test_product_1');
@@ -345,5 +349,67 @@ describe('the sandbox app', () => {
     expect(order).toMatchObject({ sku: 'coin_100', clientSku: 'test_product_1' });
     expect(mock.state.orderStatus(order!.orderId, host.userKey()!)).toMatchObject({ sku: 'coin_100' });
     expect((await sdk.IAP.getPendingOrders()).orders).toMatchObject([{ sku: 'test_product_1' }]);
+  });
+});
+
+describe('the device storage (Storage over the bridge)', () => {
+  it('sets, gets, removes and clears items through the real SDK, answering asynchronously', async () => {
+    const { Storage } = sdk;
+    const from = host.messages.length;
+    expect(await Storage.getItem('theme')).toBeNull();
+    await expect(Storage.setItem('theme', 'dark')).resolves.toBeUndefined();
+    await Storage.setItem('onboarded', '{"step":3}');
+    expect(await Storage.getItem('theme')).toBe('dark');
+    expect(await Storage.getItem('onboarded')).toBe('{"step":3}');
+    await expect(Storage.removeItem('theme')).resolves.toBeUndefined();
+    expect(await Storage.getItem('theme')).toBeNull();
+    await expect(Storage.clearItems()).resolves.toBeUndefined();
+    expect(await Storage.getItem('onboarded')).toBeNull();
+    expect(messageTypes(host, from)).toEqual([
+      'method getStorageItem',
+      'method setStorageItem',
+      'method setStorageItem',
+      'method getStorageItem',
+      'method getStorageItem',
+      'method removeStorageItem',
+      'method getStorageItem',
+      'method clearItems',
+      'method getStorageItem',
+    ]);
+    expect(host.messages[from + 1]?.args).toEqual(['theme', 'dark']);
+
+    const emitter = (window as unknown as { __GRANITE_NATIVE_EMITTER: { emit: (...a: unknown[]) => void } })
+      .__GRANITE_NATIVE_EMITTER;
+    const spy = vi.spyOn(emitter, 'emit');
+    const pending = Storage.getItem('x');
+    expect(spy).not.toHaveBeenCalled();
+    await pending;
+    expect(spy).toHaveBeenCalledWith(expect.stringMatching(/^getStorageItem\/resolve\//), null);
+    spy.mockRestore();
+  });
+
+  it('survives a reload of the page (a new host on the same origin), like the device storage survives a restart', async () => {
+    await sdk.Storage.setItem('coupon', 'WELCOME10');
+    install(); // the page reloads: a fresh host, same localStorage
+    expect(await sdk.Storage.getItem('coupon')).toBe('WELCOME10');
+    expect(localStorage.getItem(`${DEVICE_STORAGE_PREFIX}coupon`)).toBe('WELCOME10');
+  });
+
+  it("keeps to its own namespace: clearItems leaves the page's own localStorage and the mock's user alone", async () => {
+    localStorage.setItem('app-own', 'kept');
+    localStorage.setItem('coupon', 'not the SDK storage');
+    await sdk.Storage.setItem('coupon', 'WELCOME10');
+    await sdk.Storage.clearItems();
+    expect(await sdk.Storage.getItem('coupon')).toBeNull();
+    expect(localStorage.getItem('app-own')).toBe('kept');
+    expect(localStorage.getItem('coupon')).toBe('not the SDK storage');
+    expect(localStorage.getItem('toss-mock:userKey')).toBe(String(host.userKey()));
+  });
+
+  it('rejects a key or value that is not a string, storing nothing', async () => {
+    const setItem = sdk.Storage.setItem as unknown as (key: unknown, value: unknown) => Promise<void>;
+    await expect(setItem('n', 42)).rejects.toMatchObject({ code: 'INVALID_PARAMETER', __isError: true });
+    await expect(setItem(undefined, 'v')).rejects.toBeInstanceOf(Error);
+    expect(await sdk.Storage.getItem('n')).toBeNull();
   });
 });

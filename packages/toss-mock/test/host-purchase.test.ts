@@ -68,6 +68,9 @@ function buy(sku: string, grant: Grant = () => true) {
 const next = (outcome: PurchaseOutcome | string) =>
   control(mock, 'POST', '/__mock/next-purchase', { outcome, userKey: host.userKey() });
 const ordersOfUser = () => [...mock.state.orders.values()].filter((o) => o.userKey === host.userKey());
+/** What get-order-status says about the order now (under the reading in force). */
+const statusOf = (orderId: string) => mock.state.orderStatus(orderId, host.userKey()!).status;
+const pendingIds = async () => (await sdk.IAP.getPendingOrders()).orders.map((o) => o.orderId);
 const grantError = {
   code: 'PRODUCT_NOT_GRANTED_BY_PARTNER',
   message: '파트너사의 상품 지급이 실패했어요.',
@@ -101,7 +104,7 @@ describe('a one-time purchase that succeeds', () => {
       'method processProductGrant',
     ]);
     expect(host.messages.at(-1)?.args).toEqual([{ orderId: order!.orderId, isProductGranted: true }]);
-    expect(order).toMatchObject({ payment: 'paid', granted: true, completed: false });
+    expect(order).toMatchObject({ payment: 'paid', granted: true, grantEnding: 'granted', completed: false });
 
     expect(await sdk.IAP.getPendingOrders()).toEqual({
       orders: [{ orderId: order!.orderId, sku: 'coin_100', paymentCompletedDate: order!.paidAt }],
@@ -118,18 +121,19 @@ describe('a one-time purchase that succeeds', () => {
     expect(messageTypes(host).at(-1)).toBe('removeEventListener requestOneTimePurchase');
   });
 
-  it('reads PAYMENT_COMPLETED before and after the grant by default, PURCHASED after it under the other reading', async () => {
+  it('reads PAYMENT_COMPLETED during and after a true grant, except PURCHASED after it under the Unity reading', async () => {
     const seen: string[] = [];
     const purchase = buy('coin_100', ({ orderId }) => {
-      seen.push(mock.state.orderStatus(orderId, host.userKey()!).status);
+      seen.push(statusOf(orderId));
       return true;
     });
     await purchase.finished;
     const [order] = ordersOfUser();
-    seen.push(mock.state.orderStatus(order!.orderId, host.userKey()!).status);
-    await control(mock, 'POST', '/__mock/status-reading', { reading: 'purchased' });
-    seen.push(mock.state.orderStatus(order!.orderId, host.userKey()!).status);
-    expect(seen).toEqual(['PAYMENT_COMPLETED', 'PAYMENT_COMPLETED', 'PURCHASED']);
+    for (const reading of ['grant-failed', 'payment-completed', 'purchased']) {
+      await control(mock, 'POST', '/__mock/status-reading', { reading });
+      seen.push(statusOf(order!.orderId));
+    }
+    expect(seen).toEqual(['PAYMENT_COMPLETED', 'PAYMENT_COMPLETED', 'PAYMENT_COMPLETED', 'PURCHASED']);
   });
 
   it('asks the user on a checkout sheet showing the product and price; 결제하기 pays', async () => {
@@ -208,43 +212,85 @@ describe('the user cancels', () => {
 });
 
 describe('the grant callback does not say yes', () => {
-  it('false → PRODUCT_NOT_GRANTED_BY_PARTNER and the order stays pending', async () => {
+  it('false → PRODUCT_NOT_GRANTED_BY_PARTNER; reads FAILED (staff reading) and stays pending', async () => {
     const purchase = buy('coin_100', () => false);
     await purchase.finished;
     expect(purchase.rec.events).toEqual([]);
     expect(purchase.rec.errors).toEqual([grantError]);
     const [order] = ordersOfUser();
-    expect(order).toMatchObject({ payment: 'paid', granted: false, completed: false });
-    expect((await sdk.IAP.getPendingOrders()).orders.map((o) => o.orderId)).toEqual([order!.orderId]);
+    expect(order).toMatchObject({
+      payment: 'paid',
+      granted: false,
+      grantEnding: 'not-granted',
+      completed: false,
+    });
+    expect(statusOf(order!.orderId)).toBe('FAILED');
+    expect(await pendingIds()).toEqual([order!.orderId]);
   });
 
-  it('throws → no answer reaches Toss; after the deadline PRODUCT_NOT_GRANTED_BY_PARTNER, order pending', async () => {
+  it('throws → no answer reaches Toss; after the deadline PRODUCT_NOT_GRANTED_BY_PARTNER, FAILED, pending', async () => {
     const purchase = buy('coin_100', () => {
       throw new Error(EXPECTED_UNHANDLED);
     });
     await purchase.finished;
     expect(purchase.rec.errors).toEqual([grantError]);
     expect(purchase.sent()).toEqual(['addEventListener requestOneTimePurchase']);
-    expect(ordersOfUser()).toMatchObject([{ payment: 'paid', granted: null, completed: false }]);
+    const [order] = ordersOfUser();
+    expect(order).toMatchObject({
+      payment: 'paid',
+      granted: null,
+      grantEnding: 'no-answer',
+      completed: false,
+    });
+    expect(statusOf(order!.orderId)).toBe('FAILED');
+    expect(await pendingIds()).toEqual([order!.orderId]);
   });
 
-  it('never answers by the deadline → PRODUCT_NOT_GRANTED_BY_PARTNER; a late answer changes nothing', async () => {
+  it('never answers by the deadline → PRODUCT_NOT_GRANTED_BY_PARTNER, FAILED; a late answer changes nothing', async () => {
     let answer: (v: boolean) => void = () => {};
-    const purchase = buy('coin_100', () => new Promise<boolean>((resolve) => (answer = resolve)));
+    const seen: string[] = [];
+    const purchase = buy('coin_100', ({ orderId }) => {
+      seen.push(statusOf(orderId)); // while Toss waits: not failed yet
+      return new Promise<boolean>((resolve) => (answer = resolve));
+    });
     await purchase.finished;
     expect(purchase.rec.errors).toEqual([grantError]);
     answer(true);
     await eventually(() => expect(messageTypes(host).at(-1)).toBe('method processProductGrant'));
     await new Promise((r) => setTimeout(r, 50));
     expect(purchase.rec.events).toEqual([]);
-    expect(ordersOfUser()).toMatchObject([{ payment: 'paid', granted: null }]);
+    const [order] = ordersOfUser();
+    expect(order).toMatchObject({ payment: 'paid', granted: null, grantEnding: 'no-answer' });
+    seen.push(statusOf(order!.orderId));
+    expect(seen).toEqual(['PAYMENT_COMPLETED', 'FAILED']);
   });
 
   it('returns nothing → counted as not granted', async () => {
     const purchase = buy('coin_100', () => undefined as unknown as boolean);
     await purchase.finished;
     expect(purchase.rec.errors).toEqual([grantError]);
-    expect(ordersOfUser()).toMatchObject([{ granted: false }]);
+    expect(ordersOfUser()).toMatchObject([{ granted: false, grantEnding: 'not-granted' }]);
+  });
+
+  it('the other readings: PAYMENT_COMPLETED after a false answer, whatever the reading', async () => {
+    await buy('coin_100', () => false).finished;
+    const [order] = ordersOfUser();
+    const seen: string[] = [];
+    for (const reading of ['payment-completed', 'purchased']) {
+      await control(mock, 'POST', '/__mock/status-reading', { reading });
+      seen.push(statusOf(order!.orderId));
+    }
+    expect(seen).toEqual(['PAYMENT_COMPLETED', 'PAYMENT_COMPLETED']);
+  });
+
+  it('a later completeProductGrant takes the FAILED order out of pending; it still reads FAILED', async () => {
+    await buy('coin_100', () => false).finished;
+    const [order] = ordersOfUser();
+    expect(await sdk.IAP.completeProductGrant({ params: { orderId: order!.orderId } })).toBe(true);
+    expect(await pendingIds()).toEqual([]);
+    expect(statusOf(order!.orderId)).toBe('FAILED');
+    await control(mock, 'POST', `/__mock/orders/${order!.orderId}/refund`);
+    expect(statusOf(order!.orderId)).toBe('REFUNDED');
   });
 });
 
@@ -278,13 +324,16 @@ describe('next purchase ends in an SDK error code', () => {
     expect(pending.orders).toHaveLength(1);
   });
 
-  it('PRODUCT_NOT_GRANTED_BY_PARTNER: the callback runs, Toss still reports the grant failed', async () => {
+  it('PRODUCT_NOT_GRANTED_BY_PARTNER: the callback runs, Toss still reports the grant failed (FAILED, pending)', async () => {
     await next('PRODUCT_NOT_GRANTED_BY_PARTNER');
     const purchase = buy('coin_100');
     await purchase.finished;
     expect(purchase.rec.grants).toHaveLength(1);
     expect(purchase.rec.errors).toEqual([grantError]);
-    expect((await sdk.IAP.getPendingOrders()).orders).toHaveLength(1);
+    const [order] = ordersOfUser();
+    expect(order).toMatchObject({ granted: null, grantEnding: 'no-answer' });
+    expect(statusOf(order!.orderId)).toBe('FAILED');
+    expect(await pendingIds()).toEqual([order!.orderId]);
   });
 
   it('an outcome queued for another user leaves this user alone', async () => {
@@ -317,19 +366,58 @@ describe('the app closes mid-purchase', () => {
     await eventually(() => expect(closeApp).toHaveBeenCalledTimes(1));
     expect(purchase.rec).toEqual({ events: [], errors: [], grants: [] });
     const [order] = ordersOfUser();
-    expect(order).toMatchObject({ payment: 'paid', granted: null, completed: false });
+    expect(order).toMatchObject({
+      payment: 'paid',
+      granted: null,
+      grantEnding: 'app-closed',
+      completed: false,
+    });
+    expect(statusOf(order!.orderId)).toBe('FAILED');
     expect((await sdk.IAP.getPendingOrders()).orders).toEqual([
       expect.objectContaining({ orderId: order!.orderId }),
     ]);
   });
 
-  it('during the grant: the callback ran but its answer never reached Toss', async () => {
+  it('during the grant: the callback ran but its answer never reached Toss (FAILED, pending)', async () => {
     await next('close-during-grant');
     const purchase = buy('coin_100');
     await eventually(() => expect(closeApp).toHaveBeenCalledTimes(1));
     expect(purchase.rec.grants).toHaveLength(1);
     expect(purchase.rec.events).toEqual([]);
-    expect(ordersOfUser()).toMatchObject([{ granted: null, completed: false }]);
+    const [order] = ordersOfUser();
+    expect(order).toMatchObject({ granted: null, grantEnding: 'app-closed', completed: false });
+    expect(statusOf(order!.orderId)).toBe('FAILED');
+    expect(await pendingIds()).toEqual([order!.orderId]);
+  });
+
+  it('the page unloads while the grant callback runs: the grant ends app-closed (FAILED, pending)', async () => {
+    let answer: (v: boolean) => void = () => {};
+    const purchase = buy('coin_100', () => new Promise<boolean>((resolve) => (answer = resolve)));
+    await eventually(() => expect(purchase.rec.grants).toHaveLength(1));
+    const [order] = ordersOfUser();
+    expect(statusOf(order!.orderId)).toBe('PAYMENT_COMPLETED');
+    window.dispatchEvent(new Event('pagehide'));
+    await eventually(() => expect(mock.state.orders.get(order!.orderId)?.grantEnding).toBe('app-closed'));
+    expect(statusOf(order!.orderId)).toBe('FAILED');
+    answer(true); // too late: the page that would have sent it is gone
+    await purchase.finished;
+    expect(purchase.rec.errors).toEqual([grantError]);
+    expect(mock.state.orders.get(order!.orderId)).toMatchObject({ grantEnding: 'app-closed', granted: null });
+    expect(await pendingIds()).toEqual([order!.orderId]);
+  });
+
+  it('the app closes itself (closeView) during the grant: the grant ends app-closed', async () => {
+    let answer: (v: boolean) => void = () => {};
+    const purchase = buy('coin_100', () => new Promise<boolean>((resolve) => (answer = resolve)));
+    await eventually(() => expect(purchase.rec.grants).toHaveLength(1));
+    await sdk.closeView();
+    expect(closeApp).toHaveBeenCalledTimes(1);
+    const [order] = ordersOfUser();
+    expect(order).toMatchObject({ grantEnding: 'app-closed' });
+    expect(statusOf(order!.orderId)).toBe('FAILED');
+    answer(true);
+    await purchase.finished;
+    expect(purchase.rec.events).toEqual([]);
   });
 
   it('after the grant, before completeProductGrant: granted, still pending until completed', async () => {
@@ -338,7 +426,8 @@ describe('the app closes mid-purchase', () => {
     await eventually(() => expect(closeApp).toHaveBeenCalledTimes(1));
     expect(purchase.rec.events).toEqual([]);
     const [order] = ordersOfUser();
-    expect(order).toMatchObject({ granted: true, completed: false });
+    expect(order).toMatchObject({ granted: true, grantEnding: 'granted', completed: false });
+    expect(statusOf(order!.orderId)).toBe('PAYMENT_COMPLETED');
     expect((await sdk.IAP.getPendingOrders()).orders.map((o) => o.orderId)).toEqual([order!.orderId]);
     expect(await sdk.IAP.completeProductGrant({ params: { orderId: order!.orderId } })).toBe(true);
     expect((await sdk.IAP.getPendingOrders()).orders).toEqual([]);

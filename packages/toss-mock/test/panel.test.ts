@@ -77,6 +77,54 @@ describe('dev panel', () => {
     await eventually(() => expect(panel().textContent).toContain('coin_100 · 환불됨'));
   });
 
+  it('offers the three status readings, the staff’s first and selected, each with its source', async () => {
+    const reading = panel().querySelector('select[aria-label="주문 상태 판독"]') as HTMLSelectElement;
+    expect([...reading.options].map((o) => o.value)).toEqual([
+      'grant-failed',
+      'payment-completed',
+      'purchased',
+    ]);
+    const source = () => panel().querySelector('[data-toss-mock="reading-source"]')?.textContent;
+    await eventually(() => expect(source()).toBe('출처: 토스 담당자 답변 (개발자 포럼 topic/1238)'));
+    expect(reading.value).toBe('grant-failed');
+    const expected = {
+      'payment-completed': '출처: 개발자들의 관찰 (개발자 포럼 server-api/545)',
+      purchased: '출처: Unity SDK 문서',
+    };
+    for (const [value, text] of Object.entries(expected)) {
+      reading.value = value;
+      reading.dispatchEvent(new Event('change'));
+      await eventually(() => expect(mock.state.options.statusReading).toBe(value));
+      await eventually(() => expect(source()).toBe(text));
+    }
+  });
+
+  it('reveals the undocumented sku in get-order-status from a checkbox, and hides it again', async () => {
+    const box = [...panel().querySelectorAll('label')]
+      .find((l) => l.textContent?.includes('sku 포함'))
+      ?.querySelector('input') as HTMLInputElement;
+    await eventually(() => expect(box.checked).toBe(false));
+    box.checked = true;
+    box.dispatchEvent(new Event('change'));
+    await eventually(() => expect(mock.state.options.revealSku).toBe(true));
+    box.checked = false;
+    box.dispatchEvent(new Event('change'));
+    await eventually(() => expect(mock.state.options.revealSku).toBe(false));
+  });
+
+  it('shows how each order’s grant ended', async () => {
+    const userKey = host.userKey()!;
+    const { orderId } = (await control(mock, 'POST', '/__mock/orders', { userKey, sku: 'coin_100' })).body;
+    await control(mock, 'POST', `/__mock/orders/${orderId}/grant`, { ending: 'no-answer' });
+    click('새로고침');
+    await eventually(() =>
+      expect(panel().querySelector(`[data-order-id="${orderId}"]`)?.textContent).toContain('coin_100 · 실패'),
+    );
+    expect(panel().querySelector(`[data-order-id="${orderId}"]`)?.textContent).toContain(
+      '지급 응답 없음 (시간 초과) · 완료 처리 전',
+    );
+  });
+
   it('moves time, switches the status reading and turns faults on and off', async () => {
     click('+1일');
     await eventually(() => expect(mock.state.clock.offsetMs()).toBe(86_400_000));

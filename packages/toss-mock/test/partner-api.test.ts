@@ -205,7 +205,7 @@ describe('get-order-status', () => {
     return res.body.orderId as string;
   }
 
-  it('reads a paid order as PAYMENT_COMPLETED with its sku, for its owner only', async () => {
+  it('answers exactly the documented { orderId, status, reason } for a paid order, to its owner only', async () => {
     const a = await newUser(mock);
     const b = await newUser(mock);
     const orderId = await order(a.userKey, 'coin_100');
@@ -213,11 +213,32 @@ describe('get-order-status', () => {
     const mine = await orderStatus(a.userKey, orderId);
     expect(mine.json).toEqual({
       resultType: 'SUCCESS',
-      success: { orderId, status: 'PAYMENT_COMPLETED', reason: null, sku: 'coin_100' },
+      success: { orderId, status: 'PAYMENT_COMPLETED', reason: null },
     });
     const theirs = await orderStatus(b.userKey, orderId);
-    expect(theirs.json).toMatchObject({ resultType: 'SUCCESS', success: { orderId, status: 'NOT_FOUND' } });
-    expect(theirs.json.success.sku).toBeUndefined();
+    expect(theirs.json).toEqual({
+      resultType: 'SUCCESS',
+      success: { orderId, status: 'NOT_FOUND', reason: expect.any(String) },
+    });
+  });
+
+  it('adds the undocumented sku only when opted in (SKU revealed), never for another user', async () => {
+    const a = await newUser(mock);
+    const b = await newUser(mock);
+    const orderId = await order(a.userKey, 'coin_100');
+    const options = await control(mock, 'POST', '/__mock/options', { revealSku: true });
+    expect(options.body.options).toMatchObject({ revealSku: true });
+    expect((await orderStatus(a.userKey, orderId)).json).toEqual({
+      resultType: 'SUCCESS',
+      success: { orderId, status: 'PAYMENT_COMPLETED', reason: null, sku: 'coin_100' },
+    });
+    expect((await orderStatus(b.userKey, orderId)).json.success.sku).toBeUndefined();
+    await control(mock, 'POST', '/__mock/options', { revealSku: false });
+    expect((await orderStatus(a.userKey, orderId)).json.success).toEqual({
+      orderId,
+      status: 'PAYMENT_COMPLETED',
+      reason: null,
+    });
   });
 
   it('reads each kind of order with its documented status', async () => {
@@ -245,41 +266,6 @@ describe('get-order-status', () => {
     const orderId = await order(userKey, 'remove_ads');
     expect((await control(mock, 'POST', `/__mock/orders/${orderId}/refund`)).body).toEqual({ ok: true });
     expect((await orderStatus(userKey, orderId)).json).toMatchObject({ success: { status: 'REFUNDED' } });
-  });
-
-  it("'purchased' reading: PAYMENT_COMPLETED until the grant answered true, PURCHASED after", async () => {
-    await control(mock, 'POST', '/__mock/status-reading', { reading: 'purchased' });
-    const { userKey } = await newUser(mock);
-    const orderId = await order(userKey, 'coin_100');
-    expect((await orderStatus(userKey, orderId)).json).toMatchObject({
-      success: { status: 'PAYMENT_COMPLETED' },
-    });
-    await control(mock, 'POST', '/__mock/host/grant', { userKey, orderId, granted: true });
-    expect((await orderStatus(userKey, orderId)).json).toMatchObject({ success: { status: 'PURCHASED' } });
-    await control(mock, 'POST', '/__mock/status-reading', { reading: 'payment-completed' });
-    expect((await orderStatus(userKey, orderId)).json).toMatchObject({
-      success: { status: 'PAYMENT_COMPLETED' },
-    });
-  });
-
-  it("'purchased' reading: a grant answered false stays PAYMENT_COMPLETED", async () => {
-    await control(mock, 'POST', '/__mock/status-reading', { reading: 'purchased' });
-    const { userKey } = await newUser(mock);
-    const orderId = await order(userKey, 'coin_100');
-    await control(mock, 'POST', '/__mock/host/grant', { userKey, orderId, granted: false });
-    expect((await orderStatus(userKey, orderId)).json).toMatchObject({
-      success: { status: 'PAYMENT_COMPLETED' },
-    });
-  });
-
-  it('omits the undocumented sku when asked to', async () => {
-    const { userKey } = await newUser(mock);
-    const orderId = await order(userKey, 'coin_100');
-    await control(mock, 'POST', '/__mock/options', { omitSku: true });
-    expect((await orderStatus(userKey, orderId)).json).toEqual({
-      resultType: 'SUCCESS',
-      success: { orderId, status: 'PAYMENT_COMPLETED', reason: null },
-    });
   });
 
   it('requires a numeric x-toss-user-key and an orderId', async () => {
@@ -310,6 +296,154 @@ describe('get-order-status', () => {
     const wrong = await callPartner(mock, { method: 'GET', path: partnerPaths.getOrderStatus });
     expect(wrong.status).toBe(405);
     expect(wrong.json).toMatchObject({ resultType: 'FAIL', error: { errorCode: 'METHOD_NOT_ALLOWED' } });
+  });
+});
+
+describe('status readings: what a paid order reads after its grant', () => {
+  const paid = async (userKey: number) =>
+    (await control(mock, 'POST', '/__mock/orders', { userKey, sku: 'coin_100' })).body.orderId as string;
+  const endGrant = (orderId: string, ending: string) =>
+    control(mock, 'POST', `/__mock/orders/${orderId}/grant`, { ending });
+  const statusOf = async (userKey: number, orderId: string) =>
+    (await orderStatus(userKey, orderId)).json.success.status as string;
+  const pendingIds = async (userKey: number) =>
+    (await control(mock, 'POST', '/__mock/host/pending', { userKey })).body.orders.map(
+      (o: { orderId: string }) => o.orderId,
+    );
+
+  const endings = ['open', 'granted', 'not-granted', 'no-answer', 'app-closed'] as const;
+  const table: Record<string, Record<(typeof endings)[number], string>> = {
+    'grant-failed': {
+      open: 'PAYMENT_COMPLETED',
+      granted: 'PAYMENT_COMPLETED',
+      'not-granted': 'FAILED',
+      'no-answer': 'FAILED',
+      'app-closed': 'FAILED',
+    },
+    'payment-completed': {
+      open: 'PAYMENT_COMPLETED',
+      granted: 'PAYMENT_COMPLETED',
+      'not-granted': 'PAYMENT_COMPLETED',
+      'no-answer': 'PAYMENT_COMPLETED',
+      'app-closed': 'PAYMENT_COMPLETED',
+    },
+    purchased: {
+      open: 'PAYMENT_COMPLETED',
+      granted: 'PURCHASED',
+      'not-granted': 'PAYMENT_COMPLETED',
+      'no-answer': 'PAYMENT_COMPLETED',
+      'app-closed': 'PAYMENT_COMPLETED',
+    },
+  };
+
+  it("starts in 'grant-failed', the strictest reading", async () => {
+    expect((await control(mock, 'GET', '/__mock/state')).body.reading).toBe('grant-failed');
+  });
+
+  for (const [reading, expected] of Object.entries(table)) {
+    it(`'${reading}': each way the grant ends reads as in the README, and the order stays pending`, async () => {
+      expect((await control(mock, 'POST', '/__mock/status-reading', { reading })).body).toEqual({ reading });
+      expect((await control(mock, 'GET', '/__mock/state')).body.reading).toBe(reading);
+      const { userKey } = await newUser(mock);
+      const seen: Record<string, string> = {};
+      const ids: string[] = [];
+      for (const ending of endings) {
+        const orderId = await paid(userKey);
+        ids.push(orderId);
+        if (ending !== 'open') {
+          expect((await endGrant(orderId, ending)).body).toEqual({ ok: true, ending });
+        }
+        seen[ending] = await statusOf(userKey, orderId);
+      }
+      expect(seen).toEqual(expected);
+      expect((await pendingIds(userKey)).sort()).toEqual([...ids].sort());
+    });
+  }
+
+  it("'grant-failed': FAILED carries the same reason as a failed payment (nothing tells them apart)", async () => {
+    const { userKey } = await newUser(mock);
+    const grantFailed = await paid(userKey);
+    await endGrant(grantFailed, 'not-granted');
+    const paymentFailed = (
+      await control(mock, 'POST', '/__mock/orders', { userKey, sku: 'coin_100', status: 'FAILED' })
+    ).body.orderId;
+    const a = (await orderStatus(userKey, grantFailed)).json.success;
+    const b = (await orderStatus(userKey, paymentFailed)).json.success;
+    expect([a.status, b.status]).toEqual(['FAILED', 'FAILED']);
+    expect(a.reason).toBe(b.reason);
+  });
+
+  it("'grant-failed': completeProductGrant takes a FAILED order out of pending but leaves it FAILED", async () => {
+    const { userKey } = await newUser(mock);
+    const orderId = await paid(userKey);
+    await endGrant(orderId, 'no-answer');
+    const completed = await control(mock, 'POST', '/__mock/host/complete', { userKey, orderId });
+    expect(completed.body).toEqual({ ok: true, value: true });
+    expect(await pendingIds(userKey)).toEqual([]);
+    expect(await statusOf(userKey, orderId)).toBe('FAILED');
+  });
+
+  it('a refund reads REFUNDED under every reading, whatever the grant did', async () => {
+    const { userKey } = await newUser(mock);
+    const orderId = await paid(userKey);
+    await endGrant(orderId, 'not-granted');
+    await control(mock, 'POST', `/__mock/orders/${orderId}/refund`);
+    for (const reading of Object.keys(table)) {
+      await control(mock, 'POST', '/__mock/status-reading', { reading });
+      expect(await statusOf(userKey, orderId), reading).toBe('REFUNDED');
+    }
+  });
+
+  it('only the first ending counts: a later answer changes nothing', async () => {
+    const { userKey } = await newUser(mock);
+    const orderId = await paid(userKey);
+    await endGrant(orderId, 'app-closed');
+    expect((await endGrant(orderId, 'granted')).body).toEqual({ ok: true, ending: 'app-closed' });
+    expect(await statusOf(userKey, orderId)).toBe('FAILED');
+    expect(mock.state.orders.get(orderId)).toMatchObject({ grantEnding: 'app-closed', granted: null });
+  });
+
+  it('a purchase whose grant nobody answers by the deadline reads FAILED, even if the page is gone', async () => {
+    const { userKey } = await newUser(mock);
+    await control(mock, 'POST', '/__mock/options', { grantDeadlineMs: 30_000 });
+    const started = await control(mock, 'POST', '/__mock/host/checkout', {
+      userKey,
+      sku: 'coin_100',
+      kind: 'one-time',
+      environment: 'toss',
+    });
+    const pay = await control(mock, 'POST', `/__mock/host/checkout/${started.body.checkoutId}/pay`);
+    expect(pay.body).toMatchObject({ ok: true, after: 'grant', grantDeadlineMs: 30_000 });
+    const { orderId } = pay.body;
+    await control(mock, 'POST', '/__mock/clock', { advanceMs: 29_000 });
+    expect(await statusOf(userKey, orderId)).toBe('PAYMENT_COMPLETED');
+    await control(mock, 'POST', '/__mock/clock', { advanceMs: 1_000 });
+    expect(await statusOf(userKey, orderId)).toBe('FAILED');
+    const late = await control(mock, 'POST', '/__mock/host/grant', { userKey, orderId, ending: 'granted' });
+    expect(late.body).toEqual({ ok: true, ending: 'no-answer' });
+    expect(await pendingIds(userKey)).toEqual([orderId]);
+  });
+
+  it('a legacy (old Toss app) purchase has no grant step: it never times out into FAILED', async () => {
+    const { userKey } = await newUser(mock);
+    const started = await control(mock, 'POST', '/__mock/host/checkout', {
+      userKey,
+      sku: 'coin_100',
+      kind: 'one-time',
+      environment: 'toss',
+      legacy: true,
+    });
+    const { orderId } = (await control(mock, 'POST', `/__mock/host/checkout/${started.body.checkoutId}/pay`))
+      .body;
+    await control(mock, 'POST', '/__mock/clock', { advanceMs: 86_400_000 });
+    expect(await statusOf(userKey, orderId)).toBe('PAYMENT_COMPLETED');
+  });
+
+  it('refuses an unknown ending and an unknown order', async () => {
+    const { userKey } = await newUser(mock);
+    const orderId = await paid(userKey);
+    expect((await endGrant(orderId, 'maybe')).status).toBe(400);
+    expect((await endGrant('0190a000-0000-7000-8000-000000000000', 'granted')).status).toBe(404);
   });
 });
 

@@ -3,7 +3,8 @@
  * Written with Kysely's schema builder so they run on SQLite and PostgreSQL alike.
  * To change the schema: append a new migration (`'002_...'`), never edit one that has shipped.
  */
-import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
+import type { Kysely } from 'kysely';
+import { type Migration, type MigrationProvider, Migrator } from 'kysely/migration';
 
 const m001: Migration = {
   async up(db: Kysely<unknown>) {

@@ -1,7 +1,11 @@
-/** The browser host's calls to the mock's control port (`/__mock/host/*`). Browser-safe. */
+/**
+ * The browser host's and panel's calls to the mock's control port. Browser-safe. Every POST and DELETE carries
+ * `Content-Type: application/json` (the control API refuses anything else with 415).
+ */
 export interface ControlClient {
   get<T>(path: string): Promise<T>;
-  post<T>(path: string, body?: unknown): Promise<T>;
+  /** `keepalive`: the request may outlive the page (sent while it unloads). */
+  post<T>(path: string, body?: unknown, init?: { keepalive?: boolean }): Promise<T>;
   delete<T>(path: string): Promise<T>;
 }
 
@@ -18,14 +22,19 @@ export class ControlError extends Error {
 
 export function createControlClient(controlUrl: string, fetchImpl: typeof fetch): ControlClient {
   const base = controlUrl.replace(/\/+$/, '');
-  async function call<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
+  async function call<T>(
+    method: 'GET' | 'POST' | 'DELETE',
+    path: string,
+    body?: unknown,
+    keepalive = false,
+  ): Promise<T> {
     let res: Response;
     try {
       res = await fetchImpl(`${base}${path}`, {
         method,
-        ...(method === 'POST'
-          ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body ?? {}) }
-          : {}),
+        ...(method === 'GET' ? {} : { headers: { 'content-type': 'application/json' } }),
+        ...(method === 'POST' ? { body: JSON.stringify(body ?? {}) } : {}),
+        ...(keepalive ? { keepalive: true } : {}),
       });
     } catch (error) {
       throw new ControlError(
@@ -49,7 +58,7 @@ export function createControlClient(controlUrl: string, fetchImpl: typeof fetch)
   }
   return {
     get: (path) => call('GET', path),
-    post: (path, body) => call('POST', path, body),
+    post: (path, body, init) => call('POST', path, body, init?.keepalive ?? false),
     delete: (path) => call('DELETE', path),
   };
 }

@@ -6,13 +6,17 @@
  * Protocol (see shared/reference/sdk-bridge.md): the page posts JSON through `window.ReactNativeWebView.postMessage`;
  * the host answers asynchronously through `window.__GRANITE_NATIVE_EMITTER.emit(...)` (looked up at emit time, since
  * the SDK replaces it on import) with JSON-round-tripped payloads; rejections are `{ name, message, code, __isError }`.
- * State lives in the mock's ledger, reached through the control API. Dev/test only: never ship it.
+ * State lives in the mock's ledger, reached through the control API; every way a grant ends (an answer, no answer by
+ * the deadline, the app closing or the page unloading) is reported there, so the status readings can apply it.
+ * The SDK's `Storage` is kept in the page's localStorage (survives a reload like the device's storage survives an app
+ * restart). Dev/test only: never ship it.
  * You probably don't need to edit this file unless Toss changes the bridge.
  */
 import { minTossAppVersions, type SdkIapErrorCode, type VersionGatedFeature } from '@ait-iap/iap-contract';
 import {
   type CheckoutResponse,
-  type HostConfig,
+  type GrantEnding,
+  type GrantRecorded,
   type PayResponse,
   type PurchaseKind,
   sdkErrorMessages,
@@ -64,6 +68,8 @@ export interface TossMockHost {
 
 export const DEFAULT_APP_VERSION = '5.250.0';
 const STORAGE_KEY = 'toss-mock:userKey';
+/** Where the SDK's `Storage` items live in the page's localStorage (the mock's own keys stay out of it). */
+export const DEVICE_STORAGE_PREFIX = 'toss-mock:storage:';
 
 interface Emitter {
   emit(event: string, payload: unknown): void;
@@ -112,8 +118,9 @@ export function installTossMockHost(options: TossMockHostOptions): TossMockHost 
   const messages: BridgeMessage[] = [];
   const listeners = new Map<string, Listener>();
   const grantWaiters = new Map<string, (granted: boolean) => void>();
+  /** Paid orders whose grant Toss is waiting for (orderId → buyer), until the host reports how it ended. */
+  const grantsInFlight = new Map<string, number>();
   let currentUser: number | undefined;
-  let config: Promise<HostConfig> | undefined;
 
   // 1. Constants, read synchronously by the SDK (a live object: setAppVersion changes what it reads).
   const constants: Record<string, unknown> = {
@@ -182,12 +189,62 @@ export function installTossMockHost(options: TossMockHostOptions): TossMockHost 
     if (environment === 'sandbox') return true;
     return compareVersions(appVersion, minTossAppVersions[feature][platform]) >= 0;
   }
-  const hostConfig = () => {
-    config ??= control.get<HostConfig>('/__mock/host/config');
-    config.catch(() => {
-      config = undefined;
-    });
-    return config;
+
+  // How a grant ended reaches the ledger (the answer is the ending it kept: a late answer loses to the deadline).
+  async function endGrant(
+    orderId: string,
+    userKey: number,
+    ending: GrantEnding,
+    keepalive = false,
+  ): Promise<GrantEnding> {
+    grantsInFlight.delete(orderId);
+    const body = { userKey, orderId, ending };
+    const recorded = await control.post<GrantRecorded>('/__mock/host/grant', body, { keepalive });
+    return recorded.ending;
+  }
+  /** The app closes: every grant still waiting for an answer ends 'app-closed', then `closeApp` runs. */
+  async function closeTheApp(): Promise<void> {
+    await Promise.allSettled(
+      [...grantsInFlight].map(([orderId, userKey]) => endGrant(orderId, userKey, 'app-closed')),
+    );
+    closeApp();
+  }
+  /** The page unloads (reload, navigation, tab closed) during a grant: best effort, the ledger's deadline backs it. */
+  const onPageHide = () => {
+    for (const [orderId, userKey] of grantsInFlight) {
+      endGrant(orderId, userKey, 'app-closed', true).catch(() => {});
+    }
+  };
+  win.addEventListener?.('pagehide', onPageHide);
+
+  // The device's storage for this mini-app (`Storage` in the SDK).
+  const memoryStorage = new Map<string, string>(); // when the page has no usable localStorage
+  const deviceStorage = {
+    get(key: string): string | null {
+      const local = storage();
+      return local ? local.getItem(DEVICE_STORAGE_PREFIX + key) : (memoryStorage.get(key) ?? null);
+    },
+    set(key: string, value: string): void {
+      const local = storage();
+      if (local) local.setItem(DEVICE_STORAGE_PREFIX + key, value);
+      else memoryStorage.set(key, value);
+    },
+    remove(key: string): void {
+      const local = storage();
+      if (local) local.removeItem(DEVICE_STORAGE_PREFIX + key);
+      else memoryStorage.delete(key);
+    },
+    clear(): void {
+      memoryStorage.clear();
+      const local = storage();
+      if (!local) return;
+      const keys: string[] = [];
+      for (let i = 0; i < local.length; i++) {
+        const key = local.key(i);
+        if (key?.startsWith(DEVICE_STORAGE_PREFIX)) keys.push(key);
+      }
+      for (const key of keys) local.removeItem(key);
+    },
   };
 
   // 4. Methods (`type: 'method'`): resolve or reject once.
@@ -235,13 +292,33 @@ export function installTossMockHost(options: TossMockHostOptions): TossMockHost 
       return undefined;
     },
     iapCreateOneTimePurchaseOrder: async (args) => legacyPurchase(args),
+    getStorageItem: async (args) => deviceStorage.get(stringArg(args, 0, 'key')),
+    setStorageItem: async (args) => {
+      deviceStorage.set(stringArg(args, 0, 'key'), stringArg(args, 1, 'value'));
+      return undefined;
+    },
+    removeStorageItem: async (args) => {
+      deviceStorage.remove(stringArg(args, 0, 'key'));
+      return undefined;
+    },
+    clearItems: async () => {
+      deviceStorage.clear();
+      return undefined;
+    },
     eventLog: async () => undefined,
     generateHapticFeedback: async () => undefined,
     closeView: async () => {
-      closeApp();
+      await closeTheApp();
       return undefined;
     },
   };
+
+  function stringArg(args: unknown[], index: number, name: string): string {
+    const value = args[index];
+    if (typeof value !== 'string')
+      throw new BridgeFailure('INVALID_PARAMETER', `${name} (string) is required`);
+    return value;
+  }
 
   function orderIdOf(args: unknown[]): string {
     const orderId = (args[0] as { params?: { orderId?: unknown } } | undefined)?.params?.orderId;
@@ -278,6 +355,7 @@ export function installTossMockHost(options: TossMockHostOptions): TossMockHost 
     kind: PurchaseKind,
     sku: string,
     offerId: string | null,
+    legacy = false,
   ): Promise<
     | { ok: true; pay: PayResponse; userKey: number }
     | { ok: false; code: SdkIapErrorCode; message: string }
@@ -290,6 +368,7 @@ export function installTossMockHost(options: TossMockHostOptions): TossMockHost 
       kind,
       offerId,
       environment,
+      ...(legacy ? { legacy } : {}),
     });
     if (!started.ok) return started;
     const cancel = () =>
@@ -351,32 +430,35 @@ export function installTossMockHost(options: TossMockHostOptions): TossMockHost 
       const args = (message.args ?? {}) as { sku?: unknown; offerId?: unknown };
       const sku = typeof args.sku === 'string' ? args.sku : '';
       const offerId = typeof args.offerId === 'string' ? args.offerId : null;
-      const { grantDeadlineMs } = await hostConfig();
       const done = await checkout(listener, kind, sku, offerId);
       if (done === null) return;
       if (!done.ok) return onError(done.code, done.message);
       const pay = done.pay;
       if (!pay.ok) return onError(pay.code, pay.message);
-      if (pay.after === 'close-after-payment') return closeApp();
 
+      // Paid: Toss now waits for this order's grant answer, until the deadline.
       const { userKey } = done; // the buyer, even if the page switches users meanwhile
-      const answer = waitForGrant(pay.orderId, grantDeadlineMs);
+      grantsInFlight.set(pay.orderId, userKey);
+      if (pay.after === 'close-after-payment') return closeTheApp(); // before the callback runs
+      const answer = waitForGrant(pay.orderId, pay.grantDeadlineMs);
       onEvent({
         type: 'purchased',
         data: { orderId: pay.orderId, ...(pay.subscriptionId ? { subscriptionId: pay.subscriptionId } : {}) },
       });
       const granted = await answer;
-      if (pay.after === 'close-during-grant') return closeApp(); // the answer never reached Toss
-      if (granted === 'timeout') {
+      if (pay.after === 'close-during-grant') return closeTheApp(); // the answer never reached Toss
+      // A throwing callback never answers (the SDK swallows it): that is a timeout too. 'not-granted' loses the answer.
+      const ending: GrantEnding =
+        granted === 'timeout' || pay.after === 'not-granted'
+          ? 'no-answer'
+          : granted
+            ? 'granted'
+            : 'not-granted';
+      const recorded = await endGrant(pay.orderId, userKey, ending);
+      if (recorded !== 'granted') {
         return onError('PRODUCT_NOT_GRANTED_BY_PARTNER', sdkErrorMessages.PRODUCT_NOT_GRANTED_BY_PARTNER);
       }
-      if (pay.after === 'not-granted') {
-        return onError('PRODUCT_NOT_GRANTED_BY_PARTNER', sdkErrorMessages.PRODUCT_NOT_GRANTED_BY_PARTNER);
-      }
-      await control.post('/__mock/host/grant', { userKey, orderId: pay.orderId, granted });
-      if (!granted)
-        return onError('PRODUCT_NOT_GRANTED_BY_PARTNER', sdkErrorMessages.PRODUCT_NOT_GRANTED_BY_PARTNER);
-      if (pay.after === 'close-after-grant') return closeApp();
+      if (pay.after === 'close-after-grant') return closeTheApp();
       onEvent({ type: 'success', data: pay.result });
     } catch (error) {
       const { code, message: text } = toFailure(error);
@@ -387,7 +469,7 @@ export function installTossMockHost(options: TossMockHostOptions): TossMockHost 
   /** Toss apps older than 5.231.1 (Android) / 5.230.0 (iOS): one method call, no grant answer. */
   async function legacyPurchase(args: unknown[]): Promise<unknown> {
     const productId = (args[0] as { productId?: unknown } | undefined)?.productId;
-    const done = await checkout(null, 'one-time', typeof productId === 'string' ? productId : '', null);
+    const done = await checkout(null, 'one-time', typeof productId === 'string' ? productId : '', null, true);
     if (done === null) throw sdkError('USER_CANCELED');
     if (!done.ok) throw new BridgeFailure(done.code, done.message);
     if (!done.pay.ok) throw new BridgeFailure(done.pay.code, done.pay.message);
@@ -456,6 +538,7 @@ export function installTossMockHost(options: TossMockHostOptions): TossMockHost 
     },
     messages,
     uninstall() {
+      win.removeEventListener?.('pagehide', onPageHide);
       for (const id of [...listeners.keys()]) removeListener(id);
       if (win.ReactNativeWebView === webView) delete win.ReactNativeWebView;
       if (win.__CONSTANT_HANDLER_MAP === constants) delete win.__CONSTANT_HANDLER_MAP;

@@ -1,13 +1,14 @@
 /**
  * The dev panel: a small floating panel the mini-app mounts only in dev with the mock, to pick how the next
- * purchase ends, refund, move time, switch the status reading, break the partner API and see the ledger.
+ * purchase ends, refund, move time, switch the status reading (each with its source), reveal the undocumented `sku`,
+ * break the partner API and see the ledger.
  * Plain DOM with inline styles (no React, nothing leaks into the app's CSS), Korean labels. Browser-safe.
  * Customization point: add a row here when you add a scenario to the mock.
  */
-import { iapErrorCodes, iapErrorInfo, type StatusReading } from '@ait-iap/iap-contract';
+import { iapErrorCodes, iapErrorInfo, type StatusReading, statusReadings } from '@ait-iap/iap-contract';
 import { ControlError, createControlClient } from '../host/control-client';
 import type { TossMockHost } from '../host/index';
-import type { PurchaseOutcome } from '../protocol';
+import type { GrantEnding, PurchaseOutcome } from '../protocol';
 
 export interface DevPanelOptions {
   controlUrl: string;
@@ -30,9 +31,28 @@ export const outcomeLabels: Record<PurchaseOutcome, string> = {
   ) as Record<(typeof iapErrorCodes)[number], string>),
 };
 
-const readingLabels: Record<StatusReading, string> = {
-  'payment-completed': '지급 전후 모두 PAYMENT_COMPLETED (기본)',
-  purchased: '지급 성공 후 PURCHASED',
+/** The three readings of a paid order's status after the grant, and where each comes from. */
+export const readingInfo: Record<StatusReading, { label: string; source: string }> = {
+  'grant-failed': {
+    label: '지급 실패·무응답·앱 종료 시 FAILED (기본)',
+    source: '출처: 토스 담당자 답변 (개발자 포럼 topic/1238)',
+  },
+  'payment-completed': {
+    label: '지급 전후 모두 PAYMENT_COMPLETED',
+    source: '출처: 개발자들의 관찰 (개발자 포럼 server-api/545)',
+  },
+  purchased: {
+    label: '지급 성공 후 PURCHASED',
+    source: '출처: Unity SDK 문서',
+  },
+};
+
+const grantLabels: Record<GrantEnding | 'open', string> = {
+  open: '지급 응답 전',
+  granted: '지급 응답: 성공',
+  'not-granted': '지급 응답: 실패',
+  'no-answer': '지급 응답 없음 (시간 초과)',
+  'app-closed': '지급 중 앱 종료',
 };
 
 const faultLabels = {
@@ -46,7 +66,7 @@ const statusLabels: Record<string, string> = {
   PAYMENT_COMPLETED: '결제 완료',
   PURCHASED: '구매 확정',
   ORDER_IN_PROGRESS: '결제 진행 중',
-  FAILED: '결제 실패',
+  FAILED: '실패',
   REFUNDED: '환불됨',
   MINIAPP_MISMATCH: '다른 앱 주문',
   NOT_FOUND: '없음',
@@ -60,6 +80,7 @@ interface StateOrder {
   status: string;
   payment: string;
   granted: boolean | null;
+  grantEnding: GrantEnding | null;
   completed: boolean;
   subscriptionId: string | null;
   renewalOf: string | null;
@@ -76,6 +97,7 @@ interface StateSubscription {
 interface MockStateView {
   clock: { now: string; offsetMs: number };
   reading: StatusReading;
+  options: { revealSku: boolean };
   orders: StateOrder[];
   subscriptions: StateSubscription[];
   nextPurchase: { outcome: string; userKey: number | null }[];
@@ -203,12 +225,22 @@ export function mountDevPanel(options: DevPanelOptions): () => void {
   // Status reading
   const readingBox = section('주문 상태 판독');
   const readingSelect = el('select', selectCss, '', { 'aria-label': '주문 상태 판독' });
-  for (const [value, label] of Object.entries(readingLabels))
-    readingSelect.append(el('option', '', label, { value }));
+  for (const reading of statusReadings) {
+    readingSelect.append(el('option', '', readingInfo[reading].label, { value: reading }));
+  }
   readingSelect.addEventListener('change', () => {
     void run(() => control.post('/__mock/status-reading', { reading: readingSelect.value }));
   });
-  readingBox.append(readingSelect);
+  const readingSource = el('div', 'font-size:11px;color:#8b95a1;margin-top:2px;', '', {
+    'data-toss-mock': 'reading-source',
+  });
+  const skuLabel = el('label', 'display:block;font-size:12px;margin-top:4px;');
+  const skuBox = el('input', 'margin-right:3px;', '', { type: 'checkbox' });
+  skuBox.addEventListener('change', () => {
+    void run(() => control.post('/__mock/options', { revealSku: skuBox.checked }));
+  });
+  skuLabel.append(skuBox, '주문 조회에 sku 포함 (문서에 없는 필드)');
+  readingBox.append(readingSelect, readingSource, skuLabel);
 
   // Time
   const timeBox = section('시간 이동');
@@ -280,6 +312,8 @@ export function mountDevPanel(options: DevPanelOptions): () => void {
     clockText.textContent = `모의 시각 ${new Date(state.clock.now).toLocaleString('ko-KR')}`;
     userText.textContent = me === undefined ? '(호스트 없음)' : `userKey ${me}`;
     readingSelect.value = state.reading;
+    readingSource.textContent = readingInfo[state.reading]?.source ?? '';
+    skuBox.checked = state.options.revealSku;
     const queued = state.nextPurchase.filter((q) => q.userKey === null || q.userKey === me);
     queuedText.textContent =
       queued.length === 0
@@ -299,11 +333,7 @@ export function mountDevPanel(options: DevPanelOptions): () => void {
         'data-order-id': order.orderId,
       });
       const flags = [
-        order.granted === true
-          ? '지급 응답: 성공'
-          : order.granted === false
-            ? '지급 응답: 실패'
-            : '지급 응답 없음',
+        grantLabels[order.grantEnding ?? 'open'],
         order.completed ? '완료 처리됨' : '완료 처리 전',
       ];
       row.append(

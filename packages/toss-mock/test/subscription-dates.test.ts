@@ -1,0 +1,69 @@
+/**
+ * Calendar arithmetic of the mock's subscriptions: periods end on the same day of the month, clamped to shorter
+ * months (Jan 31 → Feb 28), and a yearly period from Feb 29 ends Feb 28 in a year that has no Feb 29.
+ */
+import { Catalog } from '@ait-iap/iap-contract';
+import { describe, expect, it } from 'vitest';
+import { createMockClock } from '../src/clock';
+import { addCycle, addMonths, addPeriod, createLedger } from '../src/ledger';
+
+const at = (iso: string) => new Date(iso);
+const iso = (d: Date) => d.toISOString();
+
+describe('addMonths / addCycle / addPeriod', () => {
+  it('clamps to the last day of a shorter month and keeps the time of day', () => {
+    expect(iso(addMonths(at('2026-01-31T09:30:00Z'), 1))).toBe('2026-02-28T09:30:00.000Z');
+    expect(iso(addMonths(at('2028-01-31T00:00:00Z'), 1))).toBe('2028-02-29T00:00:00.000Z');
+    expect(iso(addMonths(at('2026-03-31T00:00:00Z'), 1))).toBe('2026-04-30T00:00:00.000Z');
+    expect(iso(addMonths(at('2026-12-31T00:00:00Z'), 2))).toBe('2027-02-28T00:00:00.000Z');
+    expect(iso(addMonths(at('2026-01-15T00:00:00Z'), 1))).toBe('2026-02-15T00:00:00.000Z');
+  });
+
+  it('a yearly period from Feb 29 ends Feb 28 in a non-leap year, Feb 29 again in the next leap year', () => {
+    expect(iso(addCycle(at('2028-02-29T00:00:00Z'), 'YEARLY'))).toBe('2029-02-28T00:00:00.000Z');
+    expect(iso(addCycle(at('2031-02-28T00:00:00Z'), 'YEARLY', 29))).toBe('2032-02-29T00:00:00.000Z');
+    expect(iso(addPeriod(at('2028-02-29T00:00:00Z'), 'P1Y'))).toBe('2029-02-28T00:00:00.000Z');
+  });
+
+  it('a monthly cycle returns to its anchor day after a short month', () => {
+    expect(iso(addCycle(at('2026-02-28T00:00:00Z'), 'MONTHLY', 31))).toBe('2026-03-31T00:00:00.000Z');
+    expect(iso(addCycle(at('2026-01-31T00:00:00Z'), 'WEEKLY'))).toBe('2026-02-07T00:00:00.000Z');
+    expect(iso(addPeriod(at('2026-01-31T00:00:00Z'), 'P1M'))).toBe('2026-02-28T00:00:00.000Z');
+    expect(iso(addPeriod(at('2026-01-31T00:00:00Z'), 'P2W'))).toBe('2026-02-14T00:00:00.000Z');
+  });
+});
+
+describe('a yearly subscription in the ledger', () => {
+  it('bought on Feb 29 expires Feb 28 next year and renews to Feb 28, then Feb 29 in the leap year', () => {
+    const clock = createMockClock(() => at('2028-02-29T10:00:00Z'));
+    const catalog = Catalog.parse({
+      feeRateBps: 500,
+      products: [
+        {
+          sku: 'premium_yearly',
+          type: 'SUBSCRIPTION',
+          name: '프리미엄 연간 구독',
+          description: '1년 구독',
+          supplyPrice: 40000,
+          image: 'catalog/images/premium_yearly.png',
+          minAppVersion: '1.0.0',
+          visible: true,
+          renewalCycle: 'YEARLY',
+          grant: { kind: 'entitlement', entitlement: 'premium' },
+        },
+      ],
+    });
+    const ledger = createLedger({
+      clock,
+      catalog,
+      options: { statusReading: 'grant-failed', grantDeadlineMs: 30_000, revealSku: false, pageSize: 20 },
+    });
+    const order = ledger.createOrder({ userKey: 1, sku: 'premium_yearly' });
+    const info = () => ledger.subscriptionInfo(order.orderId, 1)?.expiresAt;
+    expect(info()).toBe('2029-02-28T10:00:00.000Z');
+    clock.set(at('2029-03-01T00:00:00Z'));
+    expect(info()).toBe('2030-02-28T10:00:00.000Z');
+    clock.set(at('2031-03-01T00:00:00Z'));
+    expect(info()).toBe('2032-02-29T10:00:00.000Z');
+  });
+});
