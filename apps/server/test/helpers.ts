@@ -12,7 +12,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { startTossMock, type TossMock } from '@ait-iap/toss-mock';
+import type { StatusReading } from '@ait-iap/iap-contract';
+import { type GrantEnding, startTossMock, type TossMock } from '@ait-iap/toss-mock';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { inject } from 'vitest';
@@ -119,11 +120,26 @@ export function controlClient(controlUrl: string) {
     fault: (fault: { kind: string; rate?: number; ms?: number; count?: number; path?: string }) =>
       call('POST', 'faults', fault),
     clearFaults: () => call('DELETE', 'faults'),
-    statusReading: (reading: 'payment-completed' | 'purchased') =>
-      call('POST', 'status-reading', { reading }),
+    statusReading: (reading: StatusReading) => call('POST', 'status-reading', { reading }),
+    /**
+     * Toss's documented get-order-status has no `sku`; the mock adds it only when a test opts in. Tests that need it
+     * call `revealSku(true)` and say "(revealSku)" in their name.
+     */
+    revealSku: (reveal: boolean) => call('POST', 'options', { revealSku: reveal }),
+    /**
+     * End the order's grant as the mini-app's callback did: `granted` (answered true), `not-granted` (false),
+     * `no-answer` (threw or too slow), `app-closed`. Under the `grant-failed` reading a paid order then reads FAILED
+     * unless `granted`.
+     */
+    endGrant: (orderId: string, ending: GrantEnding) => call('POST', `orders/${orderId}/grant`, { ending }),
     options: (options: Record<string, unknown>) => call('POST', 'options', options),
     reset: () => call('POST', 'reset', {}),
   };
+}
+
+/** What Toss's get-order-status says about an order now, for this user (read from the mock's ledger). */
+export function tossStatusOf(mock: TossMock, orderId: string, userKey: number): string {
+  return mock.state.orderStatus(orderId, userKey).status;
 }
 
 export function testConfig(mock: TossMock, database: TestDatabase, env: Record<string, string> = {}): Config {

@@ -13,7 +13,7 @@ import { writeTransaction } from '../src/db/database';
 import { addWalletEntry } from '../src/fulfillment/grants';
 import { reconcile } from '../src/fulfillment/reconcile';
 import { createLogger } from '../src/log';
-import { operatorRegrant, operatorRevoke } from '../src/ops/actions';
+import { operatorDeny, operatorRegrant, operatorRevoke } from '../src/ops/actions';
 import {
   catalogPath,
   ledgerViolations,
@@ -44,9 +44,11 @@ beforeAll(async () => {
   server = await startServer(testConfig(mock.mock, database), {
     log: createLogger({ level: 'debug', clock: systemClock, sink: (line) => lines.push(line) }),
   });
+  await mock.control.revealSku(false); // Toss's documented answer: no SKU
 });
 afterEach(async () => {
   await mock.control.clearFaults();
+  await mock.control.revealSku(false);
   expect(await ledgerViolations(server.server.deps.database)).toEqual([]);
 });
 afterAll(async () => {
@@ -108,30 +110,28 @@ describe('reconcile', () => {
     expect(await coins(other.token)).toBe(0);
   });
 
-  test('an order that looked paid and then turned FAILED (NOT_PAID, never granted) is reported for an operator', async () => {
+  test('an order that looked pending and then turned FAILED is held, listed by reconcile for an operator, never granted', async () => {
     const user = await loginUser(server.api, mock.control);
     const { orderId } = await mock.control.order(user.userKey, 'coin_100', 'ORDER_IN_PROGRESS');
     await mock.control.fault({ kind: 'error5xx' });
     expect((await fulfill(user.token, orderId, 'coin_100')).data?.reason).toBe('UPSTREAM_UNAVAILABLE');
     await mock.control.clearFaults();
     await mock.control.settle(orderId, 'failed');
-    expect((await fulfill(user.token, orderId, 'coin_100')).data?.reason).toBe('NOT_PAID');
+    // Retryable answers are not a paid reading: FAILED without evidence is held, not granted and not dropped.
+    expect((await fulfill(user.token, orderId, 'coin_100')).data?.reason).toBe('UNDER_REVIEW');
 
     const report = await reconcile(deps(), options);
-    expect(report.stuck).toEqual([
-      expect.objectContaining({
-        orderId,
-        sku: 'coin_100',
-        lastOutcome: 'NOT_PAID',
-        reason: 'failed_after_paid',
-      }),
+    expect(report.stuck).toEqual([]);
+    expect(report.held).toEqual([
+      expect.objectContaining({ orderId, sku: 'coin_100', holdReason: 'FAILED_NOT_SEEN_PAID' }),
     ]);
-    expect(
-      lines.filter((l) => l.includes('"reconcile.failed_after_paid"') && l.includes(orderId)),
-    ).toHaveLength(1);
+    expect(lines.filter((l) => l.includes('"reconcile.held"') && l.includes(orderId))).toHaveLength(1);
     expect(await coins(user.token)).toBe(0);
     // Keep later reports in this file clean: the operator looked at it.
-    await deps().database.db.deleteFrom('fulfillment_attempts').where('order_id', '=', orderId).execute();
+    expect((await operatorDeny(deps(), { orderId, reason: 'payment failed', operator: 'kim' })).ok).toBe(
+      true,
+    );
+    expect((await reconcile(deps(), options)).held).toEqual([]);
   });
 });
 
@@ -274,7 +274,8 @@ test('reconcile re-checks the least recently checked grants first, so every gran
   expect(after).toBe(before); // routine re-checks do not grow the attempts table
 });
 
-test('a paid order for a SKU retired from the catalog (deactivated, still known) is granted once', async () => {
+test('a paid order for a SKU retired from the catalog (deactivated, still known) that Toss states (revealSku) is granted once', async () => {
+  await mock.control.revealSku(true);
   const user = await loginUser(server.api, mock.control);
   const { orderId } = await mock.control.order(user.userKey, 'coin_1200_event');
   const catalog = await loadCatalogFile(catalogPath);
@@ -295,7 +296,8 @@ test('a paid order for a SKU retired from the catalog (deactivated, still known)
   }
 });
 
-test('a grant whose SKU was retired since is still reported as granted on re-check', async () => {
+test('a grant whose SKU Toss stated (revealSku) and that was retired since is still reported as granted on re-check', async () => {
+  await mock.control.revealSku(true);
   const user = await loginUser(server.api, mock.control);
   const { orderId } = await mock.control.order(user.userKey, 'coin_1200_event');
   expect((await fulfill(user.token, orderId, 'coin_1200_event')).data?.reason).toBe('GRANTED');

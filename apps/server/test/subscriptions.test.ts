@@ -107,10 +107,16 @@ const report = (token: string, subscriptions: Array<{ orderId: string; subscript
 const inventory = async (token: string) =>
   (await server.api.query<Inventory>('me.inventory', undefined, token)).data!;
 const iso = (ms: number) => new Date(ms).toISOString();
+/** Calendar months, clamped to the month's last day (Jan 31 + 1 month = Feb 28/29), same time of day. */
 const addMonths = (ms: number, months: number) => {
   const date = new Date(ms);
-  date.setUTCMonth(date.getUTCMonth() + months);
-  return date.getTime();
+  const target = new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + months, 1));
+  const lastDay = new Date(Date.UTC(target.getUTCFullYear(), target.getUTCMonth() + 1, 0)).getUTCDate();
+  return (
+    ms -
+    Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate()) +
+    Date.UTC(target.getUTCFullYear(), target.getUTCMonth(), Math.min(date.getUTCDate(), lastDay))
+  );
 };
 const forged = (overrides: Partial<SubscriptionInfo>): SubscriptionInfo => ({
   catalogId: 1,
@@ -335,5 +341,27 @@ describe('who and what may be reported', () => {
     expect(
       (await report('', [{ orderId: user.orderId, subscription: forged({}) }])).error?.data.appCode,
     ).toBe('UNAUTHORIZED');
+  });
+});
+
+describe('calendar months', () => {
+  test('a monthly subscription bought on Jan 31 ends at the end of February, and its renewal a month later', async () => {
+    // The server's clock on Jan 31 (Toss's clock is not involved in the period the server grants).
+    clock.set(Date.parse('2027-01-31T09:30:00.000Z'));
+    const user = await subscriber();
+    const [premium] = (await inventory(user.token)).entitlements;
+    expect(premium?.expiresAt).toBe('2027-02-28T09:30:00.000Z');
+    expect(premium?.graceExpiresAt).toBe('2027-03-03T09:30:00.000Z');
+    const renewal = await mock.control.order(user.userKey, 'premium_monthly');
+    expect(
+      (
+        await server.api.mutation<{ reason: string }>(
+          'iap.fulfill',
+          { orderId: renewal.orderId, sku: 'premium_monthly' },
+          user.token,
+        )
+      ).data?.reason,
+    ).toBe('GRANTED');
+    expect((await inventory(user.token)).entitlements[0]?.expiresAt).toBe('2027-03-28T09:30:00.000Z');
   });
 });

@@ -193,10 +193,33 @@ const m003: Migration = {
   },
 };
 
+/**
+ * Held orders and the audit of unverified grants: why an order is HELD (Toss read FAILED and the server never saw it
+ * paid, or Toss did not state the SKU and the claimed one is not on sale), and the sale price of the SKU when the order
+ * was recorded (what the console's settlement should show for it). Plus an index to list recent ORDER_CONFLICT claims.
+ */
+const m004: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable('orders').addColumn('hold_reason', 'text').execute();
+    await db.schema.alterTable('orders').addColumn('sale_price', 'integer').execute();
+    await db.schema
+      .createIndex('fulfillment_attempts_outcome')
+      .on('fulfillment_attempts')
+      .columns(['outcome', 'created_at'])
+      .execute();
+  },
+  async down(db: Kysely<unknown>) {
+    await db.schema.dropIndex('fulfillment_attempts_outcome').execute();
+    await db.schema.alterTable('orders').dropColumn('sale_price').execute();
+    await db.schema.alterTable('orders').dropColumn('hold_reason').execute();
+  },
+};
+
 export const migrations: Record<string, Migration> = {
   '001_initial': m001,
   '002_orders_checked_at': m002,
   '003_entitlements_toss_status': m003,
+  '004_orders_hold': m004,
 };
 
 class StaticMigrationProvider implements MigrationProvider {

@@ -74,7 +74,20 @@ export interface OrdersTable {
   revoked_at: string | null;
   /** Last time the reconcile job confirmed this order's status with Toss. */
   checked_at: string | null;
+  /** Why the order is (or was) HELD for an operator; null for orders never held. */
+  hold_reason: HoldReason | null;
+  /** The SKU's sale price (KRW) when the order was recorded: what the console's settlement should show for it. */
+  sale_price: number | null;
 }
+
+/**
+ * Why an order waits for an operator (state HELD):
+ * - `FAILED_NOT_SEEN_PAID`: Toss reads FAILED and this server never recorded a paid reading of it. Under Toss staff's
+ *   account a paid order whose grant callback answered false/late reads FAILED, so it may have been paid — or not.
+ * - `UNVERIFIED_SKU`: Toss confirmed payment but did not state the SKU, and the SKU the client named is not on sale
+ *   now (retired or hidden): the client's word is not enough for it.
+ */
+export type HoldReason = 'FAILED_NOT_SEEN_PAID' | 'UNVERIFIED_SKU';
 
 /** Every fulfillment attempt and its outcome, including the ones that could not reach Toss (ops + recovery). */
 export interface FulfillmentAttemptsTable {

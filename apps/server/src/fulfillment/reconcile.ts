@@ -4,15 +4,19 @@
  *  2. retries orders whose last fulfillment attempt was retryable (Toss was down, payment in progress) — through
  *     the same `fulfill`, as the user who asked, so nothing is bound to a user Toss did not confirm;
  *  3. reports the ones still not granted after RECONCILE_ALERT_AFTER_SECONDS (logged at warn level for alerting);
- *  4. reports orders that once looked paid (a retryable attempt, or Toss read PAYMENT_COMPLETED/PURCHASED) but whose
- *     latest outcome is NOT_PAID with no grant: Toss may turn a paid order FAILED when the grant callback answered
- *     false, so the user may have been charged — an operator must look (`reason: 'failed_after_paid'`).
+ *  4. re-checks HELD orders (Toss read FAILED and the server never saw them paid, or an unverified SKU not on sale)
+ *     through `fulfill`: one that now reads paid is granted normally, one refunded leaves the review list (nothing to
+ *     revoke); the rest are listed as `held` for an operator (`ops approve` / `ops deny`), warn log `reconcile.held`.
+ *     (This replaces the old `failed_after_paid` finding: such an order is now HELD by `fulfill` itself.)
+ *  5. reports the grants of the lookback window whose SKU Toss did not state, per SKU (count, sum of sale prices), to
+ *     audit against the console's settlement.
  * You probably don't need to edit this file.
  */
 import { sql } from 'kysely';
 import { isoAt } from '../clock';
 import { exclusiveJob } from '../db/database';
 import { type FulfillDeps, fulfill } from './fulfill';
+import { type HeldOrder, listHeld, type UnverifiedReport, unverifiedGrants } from './review';
 import { mapLimit } from './sync';
 
 export interface ReconcileOptions {
@@ -28,8 +32,8 @@ export interface StuckOrder {
   sku: string;
   firstSeenAt: string;
   lastOutcome: string;
-  /** Why it is listed: still retryable after the alert threshold, or NOT_PAID after once looking paid. */
-  reason: 'paid_ungranted' | 'failed_after_paid';
+  /** Why it is listed: still retryable (Toss down, payment in progress) after the alert threshold. */
+  reason: 'paid_ungranted';
 }
 
 export interface ReconcileReport {
@@ -39,6 +43,10 @@ export interface ReconcileReport {
   granted: string[];
   /** Possibly paid, still not granted, older than the alert threshold: look at these. */
   stuck: StuckOrder[];
+  /** HELD orders still waiting for an operator after this run's re-check (`ops approve` / `ops deny`). */
+  held: HeldOrder[];
+  /** Grants of the lookback window whose SKU Toss did not state, per SKU: audit against the console's settlement. */
+  unverified: UnverifiedReport;
   /** PostgreSQL: another instance was running the job, so this run did nothing (set only then). */
   skipped?: true;
 }
@@ -52,7 +60,16 @@ export async function reconcile(deps: FulfillDeps, options: ReconcileOptions): P
   const run = await exclusiveJob(deps.database, 'ait-iap:reconcile', () => reconcileNow(deps, options));
   if (run.ran) return run.result;
   deps.log.info('reconcile.skipped', { reason: 'another instance is running it' });
-  return { rechecked: 0, revoked: [], retried: 0, granted: [], stuck: [], skipped: true };
+  return {
+    rechecked: 0,
+    revoked: [],
+    retried: 0,
+    granted: [],
+    stuck: [],
+    held: [],
+    unverified: { since: null, count: 0, saleTotal: 0, bySku: [] },
+    skipped: true,
+  };
 }
 
 async function reconcileNow(deps: FulfillDeps, options: ReconcileOptions): Promise<ReconcileReport> {
@@ -60,7 +77,15 @@ async function reconcileNow(deps: FulfillDeps, options: ReconcileOptions): Promi
   const now = deps.clock.now();
   const since = isoAt(now - options.lookbackDays * 86_400_000);
   const limit = options.limit ?? 200;
-  const report: ReconcileReport = { rechecked: 0, revoked: [], retried: 0, granted: [], stuck: [] };
+  const report: ReconcileReport = {
+    rechecked: 0,
+    revoked: [],
+    retried: 0,
+    granted: [],
+    stuck: [],
+    held: [],
+    unverified: { since, count: 0, saleTotal: 0, bySku: [] },
+  };
 
   // 1. Recent grants: refunded since? The least recently checked first, so every grant gets its turn.
   const granted = await db
@@ -160,41 +185,42 @@ async function reconcileNow(deps: FulfillDeps, options: ReconcileOptions): Promi
     }
   });
 
-  // 4. Once looked paid, now NOT_PAID, never granted: report, never drop silently (the user may have paid).
-  const once = await db
-    .selectFrom('fulfillment_attempts as a')
-    .leftJoin('orders as o', 'o.order_id', 'a.order_id')
-    .select(['a.order_id', 'a.user_id', (eb) => eb.fn.min('a.created_at').as('first_seen_at')])
-    .where('a.created_at', '>=', since)
-    .where((eb) =>
-      eb.or([eb('a.retryable', '=', 1), eb('a.toss_status', 'in', ['PAYMENT_COMPLETED', 'PURCHASED'])]),
-    )
-    .where((eb) => eb.or([eb('o.order_id', 'is', null), eb('o.state', 'not in', ['GRANTED', 'REVOKED'])]))
-    .groupBy(['a.order_id', 'a.user_id'])
-    .orderBy('first_seen_at')
+  // 4. HELD orders: ask Toss again (the least recently checked first). Paid now → granted normally; refunded →
+  // refused, nothing to revoke; otherwise still held. Whatever the outcome, they move to the back of the queue.
+  const heldRows = await db
+    .selectFrom('orders')
+    .innerJoin('users', 'users.id', 'orders.user_id')
+    .select(['orders.order_id', 'orders.sku', 'orders.user_id', 'users.user_key'])
+    .where('orders.state', '=', 'HELD')
+    .orderBy(sql`coalesce(orders.checked_at, orders.created_at)`)
+    .orderBy('orders.order_id')
     .limit(limit)
     .execute();
-  const failedAfterPaid: StuckOrder[] = [];
-  for (const candidate of once) {
-    const last = await db
-      .selectFrom('fulfillment_attempts')
-      .select(['sku', 'outcome'])
-      .where('order_id', '=', candidate.order_id)
-      .where('user_id', '=', candidate.user_id)
-      .orderBy('created_at', 'desc')
-      .orderBy('id', 'desc')
-      .executeTakeFirst();
-    if (last?.outcome !== 'NOT_PAID') continue;
-    failedAfterPaid.push({
-      orderId: candidate.order_id,
-      userId: candidate.user_id,
-      sku: last.sku,
-      firstSeenAt: String(candidate.first_seen_at),
-      lastOutcome: last.outcome,
-      reason: 'failed_after_paid',
-    });
+  const heldChecks = await mapLimit(heldRows, 4, (row) =>
+    fulfill(deps, {
+      user: { userId: row.user_id, userKey: row.user_key },
+      orderId: row.order_id,
+      sku: row.sku,
+      source: 'reconcile',
+    }),
+  );
+  if (heldRows.length > 0) {
+    await db
+      .updateTable('orders')
+      .set({ checked_at: isoAt(deps.clock.now()) })
+      .where(
+        'order_id',
+        'in',
+        heldRows.map((row) => row.order_id),
+      )
+      .execute();
   }
-  report.stuck.push(...failedAfterPaid);
+  for (const result of heldChecks)
+    if (result.effect === 'granted') report.granted.push(result.output.orderId);
+  report.held = await listHeld(deps, limit);
+
+  // 5. What was granted on the client's word about the SKU, for the settlement audit.
+  report.unverified = await unverifiedGrants(deps, { since });
 
   // Housekeeping: sessions that ended before the lookback window are of no use to anyone.
   await db.deleteFrom('sessions').where('expires_at', '<', since).execute();
@@ -205,14 +231,17 @@ async function reconcileNow(deps: FulfillDeps, options: ReconcileOptions): Promi
     retried: report.retried,
     granted: report.granted.length,
     stuck: report.stuck.length,
+    held: report.held.length,
+    unverifiedGrants: report.unverified.count,
+    unverifiedSaleTotal: report.unverified.saleTotal,
   });
-  for (const stuck of report.stuck) {
-    deps.log.warn(
-      stuck.reason === 'failed_after_paid' ? 'reconcile.failed_after_paid' : 'reconcile.paid_ungranted',
-      {
-        ...stuck,
-      },
-    );
+  for (const stuck of report.stuck) deps.log.warn('reconcile.paid_ungranted', { ...stuck });
+  if (report.held.length > 0) {
+    deps.log.warn('reconcile.held', {
+      count: report.held.length,
+      oldestHeldAt: report.held[0]?.heldAt ?? null,
+      orderIds: report.held.slice(0, 50).map((held) => held.orderId),
+    });
   }
   return report;
 }

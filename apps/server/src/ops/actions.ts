@@ -1,7 +1,9 @@
 /**
  * What customer support can do, as functions (the CLI in cli.ts is a thin shell over these): look up a user's
- * orders and grants, re-grant or revoke an order with a reason (written to `audit_log` in the same transaction as
- * the effect). Re-granting needs an order already bound to its user (Toss-verified); for an order that never got
+ * orders and grants; review HELD orders and approve (a grant THROUGH `fulfill`, audited in its transaction) or deny
+ * them; re-grant or revoke an order with a reason (written to `audit_log` in the same transaction as the effect);
+ * list claims of other users' orders and the grants made on a SKU Toss did not state (to audit against the console's
+ * settlement). Re-granting needs an order already bound to its user (Toss-verified); for an order that never got
  * that far, re-check it (`recheck --apply`), which goes through `fulfill` and Toss.
  */
 import { randomUUID } from 'node:crypto';
@@ -9,8 +11,11 @@ import { findProduct } from '../catalog/products';
 import { isoAt } from '../clock';
 import { type AppDatabase, forUpdate, lockLedgerRows, writeTransaction } from '../db/database';
 import type { Tx } from '../db/schema';
-import { type FulfillDeps, REGRANT_KNOWN_REFUNDED } from '../fulfillment/fulfill';
+import { type FulfillDeps, fulfill, REGRANT_KNOWN_REFUNDED } from '../fulfillment/fulfill';
 import { applyGrant, revokeGrant } from '../fulfillment/grants';
+
+export { listConflicts, listHeld, unverifiedGrants } from '../fulfillment/review';
+
 import { hashUserKey } from '../log';
 
 export type OpsDeps = Pick<FulfillDeps, 'database' | 'clock' | 'log'>;
@@ -148,6 +153,7 @@ export async function operatorRegrant(
     if (!order)
       return { ok: false, error: 'order not in the ledger (never verified by Toss): use `recheck --apply`' };
     if (order.state === 'GRANTED') return { ok: false, error: 'order is already granted' };
+    if (order.state === 'HELD') return { ok: false, error: 'order is HELD: use `approve` or `deny`' };
     const product = await findProduct(trx, order.sku);
     if (!product) return { ok: false, error: `unknown sku ${order.sku}` };
     const auditId = await audit(trx, {
@@ -240,6 +246,78 @@ export async function operatorRevoke(
       .where('state', '=', 'GRANTED')
       .execute();
     return { ok: true, auditId, from: 'GRANTED', to: 'REVOKED' };
+  });
+  logOperatorChange(deps, input.orderId, result);
+  return result;
+}
+
+/**
+ * Grant a HELD order on an operator's word — through `fulfill` (source `operator`), so it is the same exactly-once
+ * grant as any other: Toss is asked first (a refunded order is not granted, it leaves the review list; Toss down →
+ * try again later), and the `approve` audit row is written in the grant's transaction. A second approve grants nothing.
+ */
+export async function operatorApprove(
+  deps: FulfillDeps,
+  input: { orderId: string; reason: string; operator: string },
+): Promise<OpsResult> {
+  if (!input.reason.trim()) return { ok: false, error: 'a reason is required' };
+  const db = deps.database.db;
+  const order = await db
+    .selectFrom('orders')
+    .selectAll()
+    .where('order_id', '=', input.orderId)
+    .executeTakeFirst();
+  if (!order) return { ok: false, error: 'order not in the ledger' };
+  if (order.state !== 'HELD') return { ok: false, error: `order is ${order.state}, not HELD` };
+  const user = await db
+    .selectFrom('users')
+    .selectAll()
+    .where('id', '=', order.user_id)
+    .executeTakeFirstOrThrow();
+  const result = await fulfill(deps, {
+    user: { userId: user.id, userKey: user.user_key },
+    orderId: order.order_id,
+    sku: order.sku,
+    source: 'operator',
+    approval: { operator: input.operator, reason: input.reason },
+  });
+  if (result.effect === 'granted' && result.auditId) {
+    return { ok: true, auditId: result.auditId, from: 'HELD', to: 'GRANTED' };
+  }
+  const { reason, retryable } = result.output;
+  return {
+    ok: false,
+    error: `not granted: ${reason}${retryable ? ' (Toss could not confirm now; try again later)' : ''}`,
+  };
+}
+
+/** Refuse a HELD order for good (state REFUSED): later claims answer NOT_PAID and never grant. */
+export async function operatorDeny(
+  deps: OpsDeps,
+  input: { orderId: string; reason: string; operator: string },
+): Promise<OpsResult> {
+  if (!input.reason.trim()) return { ok: false, error: 'a reason is required' };
+  const now = deps.clock.now();
+  const result = await writeTransaction(deps.database, async (trx): Promise<OpsResult> => {
+    const order = await lockedOrder(deps.database, trx, input.orderId);
+    if (!order) return { ok: false, error: 'order not in the ledger' };
+    if (order.state !== 'HELD') return { ok: false, error: `order is ${order.state}, not HELD` };
+    const auditId = await audit(trx, {
+      operator: input.operator,
+      action: 'deny',
+      orderId: order.order_id,
+      userId: order.user_id,
+      reason: input.reason,
+      detail: `from HELD; hold_reason ${order.hold_reason ?? 'none'}; toss_status ${order.toss_status ?? 'unknown'}`,
+      now,
+    });
+    await trx
+      .updateTable('orders')
+      .set({ state: 'REFUSED', last_reason: 'NOT_PAID', updated_at: isoAt(now) })
+      .where('order_id', '=', order.order_id)
+      .where('state', '=', 'HELD')
+      .execute();
+    return { ok: true, auditId, from: 'HELD', to: 'REFUSED' };
   });
   logOperatorChange(deps, input.orderId, result);
   return result;

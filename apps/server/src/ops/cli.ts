@@ -2,6 +2,11 @@
  * Customer-support CLI (`pnpm --filter @ait-iap/server ops <command>`). Uses the same DATABASE_PATH and Toss
  * settings as the server; safe to run while the server runs (SQLite WAL + write transactions that wait their turn).
  *
+ *   review                                        HELD orders waiting for an operator (JSON array, oldest first)
+ *   approve <orderId> --reason "..." [--operator name]   grant a HELD order (through fulfill, audited, once)
+ *   deny <orderId> --reason "..." [--operator name]      refuse a HELD order for good (later claims: NOT_PAID)
+ *   conflicts                                     recent claims of orders bound to another user
+ *   unverified [--since <iso>] [--orders]         grants whose SKU Toss did not state, per SKU (count, sale total)
  *   user <userId|userKey>                         a user's orders, wallet ledger, entitlements, recent attempts
  *   order <orderId>                               one order: ledger row, attempts, effects, audit trail
  *   recheck <orderId> [--user <userId>] [--apply] ask Toss for the status now; --apply runs fulfill with it
@@ -15,13 +20,28 @@ import { decideGrant } from '@ait-iap/iap-contract';
 import { systemClock } from '../clock';
 import { loadConfig } from '../config';
 import { databaseOptions, openDatabase } from '../db/database';
-import { fulfill } from '../fulfillment/fulfill';
+import { fulfill, seenPaid } from '../fulfillment/fulfill';
 import { reconcile } from '../fulfillment/reconcile';
 import { configureLogHashSecret, createLogger } from '../log';
 import { createTossClient, TossError } from '../toss/client';
-import { describeOrder, describeUser, operatorRegrant, operatorRevoke } from './actions';
+import {
+  describeOrder,
+  describeUser,
+  listConflicts,
+  listHeld,
+  operatorApprove,
+  operatorDeny,
+  operatorRegrant,
+  operatorRevoke,
+  unverifiedGrants,
+} from './actions';
 
-const usage = `usage: ops <user|order|recheck|regrant|revoke|reconcile> ...
+const usage = `usage: ops <review|approve|deny|conflicts|unverified|user|order|recheck|regrant|revoke|reconcile> ...
+  review
+  approve <orderId> --reason "..." [--operator name]
+  deny <orderId> --reason "..." [--operator name]
+  conflicts
+  unverified [--since <iso date>] [--orders]
   user <userId|userKey>
   order <orderId>
   recheck <orderId> [--user <userId>] [--apply]
@@ -40,6 +60,8 @@ async function run(argv: string[]): Promise<number> {
       operator: { type: 'string' },
       user: { type: 'string' },
       apply: { type: 'boolean', default: false },
+      since: { type: 'string' },
+      orders: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -70,6 +92,18 @@ async function run(argv: string[]): Promise<number> {
   const operator = values.operator ?? process.env.USER ?? userInfo().username;
   try {
     switch (command) {
+      case 'review': {
+        print(await listHeld(deps));
+        return 0;
+      }
+      case 'conflicts': {
+        print(await listConflicts(deps));
+        return 0;
+      }
+      case 'unverified': {
+        print(await unverifiedGrants(deps, { since: values.since ?? null, orders: values.orders }));
+        return 0;
+      }
       case 'user': {
         if (!target) break;
         const found = await describeUser(deps, target);
@@ -108,7 +142,9 @@ async function run(argv: string[]): Promise<number> {
             orderId: target,
             userId,
             toss: status,
-            decision: decideGrant(status.status),
+            decision: decideGrant(status.status, {
+              seenPaid: await seenPaid(database.db, target, userId),
+            }),
             ledger: order?.state ?? null,
           });
         } catch (error) {
@@ -129,6 +165,8 @@ async function run(argv: string[]): Promise<number> {
         }
         return 0;
       }
+      case 'approve':
+      case 'deny':
       case 'regrant':
       case 'revoke': {
         if (!target) break;
@@ -137,15 +175,20 @@ async function run(argv: string[]): Promise<number> {
           return 1;
         }
         const input = { orderId: target, reason: values.reason, operator };
-        const result =
-          command === 'regrant' ? await operatorRegrant(deps, input) : await operatorRevoke(deps, input);
+        const action = {
+          approve: operatorApprove,
+          deny: operatorDeny,
+          regrant: operatorRegrant,
+          revoke: operatorRevoke,
+        }[command];
+        const result = await action(deps, input);
         print(result);
         return result.ok ? 0 : 1;
       }
       case 'reconcile': {
         const report = await reconcile(deps, config.reconcile);
         print(report);
-        return report.stuck.length > 0 ? 2 : 0;
+        return report.stuck.length > 0 || report.held.length > 0 ? 2 : 0;
       }
     }
     console.error(usage);

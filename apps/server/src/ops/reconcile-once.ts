@@ -1,6 +1,7 @@
 /**
  * Run the reconcile job once and print its report as JSON (`pnpm --filter @ait-iap/server reconcile`).
- * Exit code 0 when nothing is stuck, 2 when paid-but-ungranted orders older than the threshold remain.
+ * Exit code 0 when nothing needs an operator; 2 when paid-but-ungranted orders older than the threshold remain, or
+ * HELD orders wait for a decision (`ops review`).
  */
 import { loadConfig } from '../config';
 import { reconcile } from '../fulfillment/reconcile';
@@ -11,7 +12,7 @@ const server = await createServer(config);
 try {
   const report = await reconcile(server.deps, config.reconcile);
   console.log(JSON.stringify(report, null, 2));
-  process.exitCode = report.stuck.length > 0 ? 2 : 0;
+  process.exitCode = report.stuck.length > 0 || report.held.length > 0 ? 2 : 0;
 } finally {
   await server.close();
 }
