@@ -53,10 +53,10 @@ export function setVisibility(state: 'visible' | 'hidden') {
 
 /**
  * The fulfillment server as the page reaches it, with a switch: `down()` makes every request fail on the way (the
- * server is unreachable), `up()` restores it. Records the iap.fulfill requests (their orderIds) that reached it.
+ * server is unreachable), `downWhile(condition)` while the condition holds, `up()` restores it. Records the iap.fulfill requests (their orderIds) that reached it.
  */
 export function serverLink(options: { tag?: () => string } = {}) {
-  let reachable = true;
+  let unreachable: () => boolean = () => false;
   const fulfilled: string[] = [];
   const refused: string[] = [];
   /** Every iap.fulfill request, reached or not, with the caller's tag at the time it was sent. */
@@ -65,6 +65,7 @@ export function serverLink(options: { tag?: () => string } = {}) {
     const url = String(input instanceof Request ? input.url : input);
     const isFulfill = url.includes('iap.fulfill');
     const orderId = isFulfill ? orderIdOf(init?.body) : null;
+    const reachable = !unreachable();
     if (orderId) requests.push({ orderId, reached: reachable, tag: options.tag?.() ?? '' });
     if (!reachable) {
       if (orderId) refused.push(orderId);
@@ -76,10 +77,14 @@ export function serverLink(options: { tag?: () => string } = {}) {
   return {
     fetch,
     down: () => {
-      reachable = false;
+      unreachable = () => true;
+    },
+    /** Unreachable for as long as `condition()` holds (checked per request). */
+    downWhile: (condition: () => boolean) => {
+      unreachable = condition;
     },
     up: () => {
-      reachable = true;
+      unreachable = () => false;
     },
     /** orderIds of iap.fulfill requests that reached the server, in order. */
     fulfilled,

@@ -7,6 +7,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { defaultStatusReading, type StatusReading } from '@ait-iap/iap-contract';
 import { startTossMock, type TossMock } from '@ait-iap/toss-mock';
 import type { TossMockHost } from '@ait-iap/toss-mock/host';
 import { loadConfig } from '../../server/src/config';
@@ -76,6 +77,14 @@ export async function startStack(): Promise<Stack> {
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Which reading of "what status does a paid order have" the mock uses (`grant-failed` is its default). */
+export function setStatusReading(
+  stack: Stack,
+  reading: StatusReading = defaultStatusReading,
+): Promise<unknown> {
+  return stack.control('POST', '/__mock/status-reading', { reading });
 }
 
 /** Install the mock host into happy-dom's window. Must run before anything imports the SDK. */

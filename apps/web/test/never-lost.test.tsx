@@ -10,7 +10,7 @@ import { cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test, vi } from 'vitest';
 import { type KeyValueStore, OUTBOX_KEY } from '../src/iap/outbox';
 import { balance, memoryStore, renderApp, serverLink, setVisibility } from './app';
-import { installHost, type Stack, sent, startStack } from './harness';
+import { installHost, type Stack, sent, setStatusReading, startStack } from './harness';
 
 let stack: Stack;
 let host: TossMockHost;
@@ -32,6 +32,7 @@ beforeEach(async () => {
   await host.switchUser();
   await stack.control('DELETE', '/__mock/next-purchase');
   await stack.control('DELETE', '/__mock/faults');
+  await setStatusReading(stack); // grant-failed, the mock's (and Toss staff's) default
   setVisibility('visible');
 });
 
@@ -87,7 +88,8 @@ describe('the grant callback fights for the paid reading', () => {
     expect(link.requests.filter((r) => r.orderId === orderId && r.tag === 'during')).toHaveLength(1);
   });
 
-  test('the server unreachable for the whole window: Toss hears "not granted" in time, the device keeps the order, and it is granted once the server is back', async () => {
+  test('the server unreachable for the whole window: Toss hears "not granted" in time, the device keeps the order, and (still reading paid) it is granted once the server is back', async () => {
+    await setStatusReading(stack, 'payment-completed');
     const link = serverLink();
     const device = memoryStore();
     await renderApp(stack, { fetch: link.fetch, store: device.store, grantWindowMs: 1_500 });
@@ -188,6 +190,7 @@ describe('the outbox', () => {
   });
 
   test('a device storage that fails does not stop a purchase, nor the recovery of a failed one', async () => {
+    await setStatusReading(stack, 'payment-completed');
     vi.spyOn(console, 'warn').mockImplementation(() => {});
     const broken: KeyValueStore = {
       getItem: () => Promise.reject(new Error('storage unavailable')),
