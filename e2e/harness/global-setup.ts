@@ -30,6 +30,8 @@ const viteCli = path.join(webDir, 'node_modules', 'vite', 'bin', 'vite.js');
 
 /** The grant deadline the mock host enforces in e2e (Toss: 30 s). Short so a stuck grant fails fast. */
 const grantDeadlineMs = 12_000;
+/** The app answers the grant within this (production: 25 s of Toss's 30 s), so it beats the mock's deadline too. */
+const grantWindowMs = 9_000;
 
 export default async function globalSetup(config: FullConfig): Promise<() => Promise<void>> {
   const started = Date.now();
@@ -98,6 +100,7 @@ export default async function globalSetup(config: FullConfig): Promise<() => Pro
           VITE_TOSS_MOCK: '1',
           VITE_API_URL: serverUrl,
           VITE_TOSS_MOCK_CONTROL_URL: controlUrl,
+          VITE_GRANT_WINDOW_MS: String(grantWindowMs),
         },
       },
     );
@@ -163,7 +166,7 @@ export default async function globalSetup(config: FullConfig): Promise<() => Pro
     throw error;
   }
 
-  writeHarnessEnv({ webUrl, serverUrl, controlUrl, partnerUrl, databasePath, logDir });
+  writeHarnessEnv({ webUrl, serverUrl, controlUrl, partnerUrl, databasePath, certDir, logDir });
   console.log(
     `[e2e] harness up in ${((Date.now() - started) / 1000).toFixed(1)} s: web ${webUrl}, server ${serverUrl}, mock control ${controlUrl}`,
   );
