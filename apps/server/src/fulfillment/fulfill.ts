@@ -340,9 +340,11 @@ export async function fulfill(deps: FulfillDeps, request: FulfillRequest): Promi
 
   // decision === 'grant' (paid, or FAILED after a paid reading) or 'hold' (FAILED, never seen paid). Toss answered
   // under this user's userKey, so the order is theirs either way.
-  const verifiedSku = verified.sku === undefined ? null : await canonicalSku(db, verified.sku, user.environment);
+  const verifiedSku =
+    verified.sku === undefined ? null : await canonicalSku(db, verified.sku, user.environment);
   const approved = approval !== undefined && existing?.state === 'HELD';
-  const approvedSku = approved && approval.sku ? await canonicalSku(db, approval.sku, user.environment) : null;
+  const approvedSku =
+    approved && approval.sku ? await canonicalSku(db, approval.sku, user.environment) : null;
   const orderSku = approvedSku ?? existing?.sku ?? verifiedSku ?? clientSku;
   if (verifiedSku !== null && verifiedSku !== (approvedSku ?? clientSku)) {
     return finish('SKU_MISMATCH', { sku: clientSku, tossStatus, detail: `Toss says ${verifiedSku}` });
