@@ -4,11 +4,11 @@
 // this script sums them. A package whose suite crashed before reporting counts as a failure, never as a pass.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureCurrentNode } from './lib/node-runtime.mjs';
+import { freePort } from './lib/processes.mjs';
 import { ensureSystemPackages } from './lib/system.mjs';
 
 await ensureCurrentNode();
@@ -26,17 +26,6 @@ function run(label, command, args, extraEnv = {}) {
   console.log(`\n▶ ${label}: ${command} ${args.join(' ')}`);
   const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', env: { ...env, ...extraEnv } });
   return result.status === 0;
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** `ait build` of the release mini-app (no mock compiled in) must produce the `.ait` bundle the console deploys. */

@@ -75,7 +75,7 @@ export function mockControl(client: JsonClient, controlUrl: string) {
       rate?: number;
       ms?: number;
     }) => call<unknown>('POST', '/__mock/faults', fault),
-    clearFaults: () => call<unknown>('DELETE', '/__mock/faults'),
+    clearFaults: () => call<unknown>('DELETE', '/__mock/faults', {}),
     state: () => call<unknown>('GET', '/__mock/state'),
   };
 }

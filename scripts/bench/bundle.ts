@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { repoRoot } from './proc';
+import { repoRoot } from '../lib/processes.mjs';
 
 export const webDir = path.join(repoRoot, 'apps/web');
 export const baselineDir = path.join(repoRoot, 'scripts/bench/bundle-baseline');

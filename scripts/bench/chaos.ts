@@ -9,10 +9,10 @@
  *  - wallet balances equal their ledgers.
  */
 import path from 'node:path';
+import { freePort, sleep } from '../lib/processes.mjs';
 import { type MockControl, mockControl, serverApi } from './api';
 import { createJsonClient, runPool } from './http';
 import { checkLedger, type LedgerReport } from './ledger-check';
-import { freePort, sleep } from './proc';
 import { type RunningServer, startMainServer, startMock } from './targets';
 
 export interface ChaosOptions {
@@ -142,7 +142,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     const gap = options.durationMs / (options.kills + 1);
     for (let k = 0; k < options.kills; k++) {
       await sleep(gap * (0.6 + Math.random() * 0.8));
-      await server.child.kill('SIGKILL');
+      await server.child.stop('SIGKILL');
       kills += 1;
       await sleep(100 + Math.random() * 300);
       server = await startMainServer(mock, databasePath, chaosServerEnv, port);
@@ -172,7 +172,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       await attempt(orders[j]!, false);
     });
 
-    await server.child.kill('SIGTERM');
+    await server.child.stop('SIGTERM');
     const state = (await ctl.state()) as { orders: { orderId: string; userKey: number; payment: string }[] };
     const ourKeys = new Set(users.map((u) => u.userKey));
     const paid = state.orders
@@ -199,7 +199,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   } finally {
     client.close();
     control.close();
-    await server?.child.kill('SIGKILL');
-    await mock.child.kill();
+    await server?.child.stop('SIGKILL');
+    await mock.child.stop();
   }
 }

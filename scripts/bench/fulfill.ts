@@ -9,10 +9,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
+import { sleep } from '../lib/processes.mjs';
 import { mockControl, serverApi } from './api';
 import { createJsonClient, type LoadResult, runLoad, runPool } from './http';
 import { checkLedger, type LedgerReport } from './ledger-check';
-import { readCpuMs, readRss, sleep } from './proc';
+import { readCpuMs, readRss } from './proc';
 import { type RunningServer, startBaseline, startInprocServer, startMainServer, startMock } from './targets';
 
 export interface FulfillOptions {
@@ -133,7 +134,7 @@ export async function runBaseline(options: FulfillOptions): Promise<TargetResult
     return { label: 'baseline: bare node:http + SQLite', ...result, ledger: null, balanceOk: null };
   } finally {
     client.close();
-    await server.child.kill();
+    await server.child.stop();
   }
 }
 
@@ -162,14 +163,14 @@ async function runServerTarget(
     });
     let coins = 0;
     for (const token of tokens) coins += (await api.inventory(token)).balances.COIN ?? 0;
-    await server.child.kill();
+    await server.child.stop();
     const ledger = checkLedger(server.databasePath, orderIds);
     // What the users see (me.inventory) must be what the ledger's GRANTED orders credit.
     const balanceOk = coins === ledger.grantedOrders * coinPerOrder;
     return { label, ...result, ledger, balanceOk };
   } finally {
     client.close();
-    await server.child.kill();
+    await server.child.stop();
   }
 }
 
@@ -210,6 +211,6 @@ export async function runMockTarget(options: FulfillOptions): Promise<TargetResu
     );
   } finally {
     control.close();
-    await mock.child.kill();
+    await mock.child.stop();
   }
 }

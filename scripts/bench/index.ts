@@ -8,11 +8,12 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { repoRoot } from '../lib/processes.mjs';
 import { type Phase, parseArgs } from './args';
 import { buildBaseline, buildWeb } from './bundle';
 import { runChaos } from './chaos';
 import { runBaseline, runInproc, runMockTarget } from './fulfill';
-import { repoRoot, setLogDir } from './proc';
+import { setLogDir } from './proc';
 import { summarizeProfile } from './profile';
 import { type BenchResults, invariantViolations, markdown, summary, targets } from './report';
 import { round } from './stats';

@@ -7,7 +7,7 @@
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { repoRoot } from './proc';
+import { repoRoot } from '../lib/processes.mjs';
 
 type Sqlite = {
   prepare(source: string): { all(...args: unknown[]): unknown[]; get(...args: unknown[]): unknown };

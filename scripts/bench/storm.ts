@@ -89,7 +89,7 @@ export async function runStorm(options: StormOptions): Promise<StormResult> {
     const elapsedMs = Date.now() - started;
     let coins = 0;
     for (const token of tokens) coins += (await api.inventory(token)).balances.COIN ?? 0;
-    await server.child.kill();
+    await server.child.stop();
     const ledger = checkLedger(
       databasePath,
       orders.map((o) => o.orderId),
@@ -111,7 +111,7 @@ export async function runStorm(options: StormOptions): Promise<StormResult> {
   } finally {
     client.close();
     control.close();
-    await server?.child.kill('SIGKILL');
-    await mock.child.kill();
+    await server?.child.stop('SIGKILL');
+    await mock.child.stop();
   }
 }

@@ -9,7 +9,9 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { type Child, freePort, repoRoot, sleep, startNode, waitHealthy } from './proc';
+import { type Child, freePort, repoRoot, sleep, startNode, waitUntil } from '../lib/processes.mjs';
+import { startServer } from '../lib/stack.mjs';
+import { childOptions } from './proc';
 
 const benchDir = 'scripts/bench';
 
@@ -38,26 +40,23 @@ export interface RunningServer {
   env: Record<string, string>;
 }
 
+/** Start a server entry on PORT (a free one unless given) until it answers /healthz; up to 3 tries. */
 async function startWithRetry(
   name: string,
   entry: string,
   env: Record<string, string>,
-  healthPath: string,
   port?: number,
-  nodeArgs: string[] = [],
 ): Promise<RunningServer> {
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
     const chosen = port ?? (await freePort());
     const fullEnv = { ...env, PORT: String(chosen) };
-    const child = startNode(name, entry, fullEnv, { nodeArgs });
-    const url = `http://127.0.0.1:${chosen}`;
     try {
-      await waitHealthy(child, `${url}${healthPath}`, 60_000);
+      const child = await startServer(fullEnv, { ...childOptions(name, fullEnv), entry });
+      const url = `http://127.0.0.1:${chosen}`;
       return { child, url, port: chosen, databasePath: env.DATABASE_PATH ?? '', env: fullEnv };
     } catch (error) {
       lastError = error;
-      await child.kill('SIGKILL');
       if (port !== undefined) await sleep(200); // the same port: give the OS a moment
     }
   }
@@ -78,27 +77,20 @@ export function serverSqliteSynchronous(): string {
 }
 
 export function startBaseline(databasePath: string): Promise<RunningServer> {
-  return startWithRetry(
-    'baseline',
-    `${benchDir}/baseline-server.ts`,
-    { DATABASE_PATH: databasePath, BENCH_SQLITE_SYNCHRONOUS: serverSqliteSynchronous() },
-    '/healthz',
-  );
+  return startWithRetry('baseline', `${benchDir}/baseline-server.ts`, {
+    DATABASE_PATH: databasePath,
+    BENCH_SQLITE_SYNCHRONOUS: serverSqliteSynchronous(),
+  });
 }
 
 /** `cpuProfilePath`: SIGUSR2 toggles the CPU profiler, writing there (see server-inproc.ts). */
 export function startInprocServer(databasePath: string, cpuProfilePath?: string): Promise<RunningServer> {
-  return startWithRetry(
-    'server(in-process partner)',
-    `${benchDir}/server-inproc.ts`,
-    {
-      ...benchServerEnv,
-      ...sqliteAt(databasePath),
-      TOSS_API_BASE_URL: 'https://partner.bench.invalid',
-      ...(cpuProfilePath ? { BENCH_CPU_PROFILE: cpuProfilePath } : {}),
-    },
-    '/healthz',
-  );
+  return startWithRetry('server(in-process partner)', `${benchDir}/server-inproc.ts`, {
+    ...benchServerEnv,
+    ...sqliteAt(databasePath),
+    TOSS_API_BASE_URL: 'https://partner.bench.invalid',
+    ...(cpuProfilePath ? { BENCH_CPU_PROFILE: cpuProfilePath } : {}),
+  });
 }
 
 export interface RunningMock {
@@ -109,19 +101,11 @@ export interface RunningMock {
 }
 
 export async function startMock(certDir: string): Promise<RunningMock> {
-  const child = startNode('toss-mock', `${benchDir}/mock-entry.ts`, { BENCH_CERT_DIR: certDir });
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    const ready = child.grep(/"event":"mock\.ready"/)[0];
-    if (ready) {
-      const info = JSON.parse(ready) as Omit<RunningMock, 'child'>;
-      return { child, ...info };
-    }
-    if (child.process.exitCode !== null) break;
-    await sleep(50);
-  }
-  await child.kill('SIGKILL');
-  throw new Error(`toss-mock did not start:\n${child.tail()}`);
+  const env = { BENCH_CERT_DIR: certDir };
+  const child = startNode('toss-mock', `${benchDir}/mock-entry.ts`, childOptions('toss-mock', env));
+  const ready = () => child.grep(/"event":"mock\.ready"/)[0];
+  await waitUntil(child, 'mock.ready', { probe: () => ready() !== undefined });
+  return { child, ...(JSON.parse(ready()!) as Omit<RunningMock, 'child'>) };
 }
 
 /** The server's real entry point against toss-mock (mTLS). `port` reuses a port across restarts (chaos). */
@@ -147,7 +131,6 @@ export function startMainServer(
       TOSS_MTLS_CA: mock.certs.caPath,
       ...extraEnv,
     },
-    '/healthz',
     port,
   );
 }

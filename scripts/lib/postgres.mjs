@@ -6,9 +6,9 @@
 // apps/server/test/postgres-setup.ts (vitest globalSetup); PG_TEST_URL skips all this (e.g. a CI service container).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from './processes.mjs';
 
 export const postgresInstallHint =
   'PostgreSQL not found (no /usr/lib/postgresql/*/bin/initdb). Install it: `sudo apt-get install -y postgresql` ' +
@@ -29,18 +29,6 @@ export function findPostgresBin(env = process.env) {
     if (existsSync(path.join(bin, 'initdb')) && existsSync(path.join(bin, 'pg_ctl'))) return bin;
   }
   return undefined;
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 const isRoot = () => typeof process.getuid === 'function' && process.getuid() === 0;

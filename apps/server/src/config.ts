@@ -4,10 +4,11 @@
  * Customization point: add your own settings here (and to `.env.example`).
  */
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { logLevels } from './log';
+import { logFormats, logLevels } from './log';
 
 /** The repository root (apps/server/src → ../../..), used for the default paths. */
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -26,10 +27,26 @@ const intFrom = (name: string, fallback: number, min = 0) =>
       return parsed;
     });
 
+const booleanFlag = (name: string) =>
+  z
+    .enum(['true', 'false'], { error: `${name} must be true or false` })
+    .optional()
+    .default('false')
+    .transform((value) => value === 'true');
+
+export const tossEnvironments = ['production', 'sandbox'] as const;
+export type TossEnvironment = (typeof tossEnvironments)[number];
+
 const EnvSchema = z.object({
+  NODE_ENV: z.string().optional(),
   PORT: intFrom('PORT', 3000),
   HOST: z.string().optional().default('0.0.0.0'),
-  TRUST_PROXY: z.string().optional().default('false'),
+  TRUST_PROXY_HOPS: intFrom('TRUST_PROXY_HOPS', 0, 0),
+  TRUST_PROXY_SUBNETS: z.string().optional(),
+  TOSS_ENVIRONMENT: z
+    .enum(tossEnvironments, { error: 'TOSS_ENVIRONMENT must be production or sandbox' })
+    .optional(),
+  ALLOW_SANDBOX_IN_PRODUCTION: booleanFlag('ALLOW_SANDBOX_IN_PRODUCTION'),
   DATABASE_PATH: z.string().optional(),
   DATABASE_URL: z.string().optional(),
   DATABASE_POOL_SIZE: intFrom('DATABASE_POOL_SIZE', 10, 2),
@@ -61,10 +78,31 @@ const EnvSchema = z.object({
   RECONCILE_ALERT_AFTER_SECONDS: intFrom('RECONCILE_ALERT_AFTER_SECONDS', 600, 0),
   RECONCILE_BATCH_SIZE: intFrom('RECONCILE_BATCH_SIZE', 200, 1),
   RATE_LIMIT_LOGIN_PER_MINUTE: intFrom('RATE_LIMIT_LOGIN_PER_MINUTE', 20, 1),
+  RATE_LIMIT_LOGIN_GLOBAL_PER_MINUTE: intFrom('RATE_LIMIT_LOGIN_GLOBAL_PER_MINUTE', 1_200, 1),
+  RATE_LIMIT_PUBLIC_PER_MINUTE: intFrom('RATE_LIMIT_PUBLIC_PER_MINUTE', 300, 1),
   RATE_LIMIT_FULFILL_PER_MINUTE: intFrom('RATE_LIMIT_FULFILL_PER_MINUTE', 120, 1),
   BODY_LIMIT_BYTES: intFrom('BODY_LIMIT_BYTES', 100_000, 1_024),
+  URL_LIMIT_BYTES: intFrom('URL_LIMIT_BYTES', 8_192, 256),
   SHUTDOWN_GRACE_MS: intFrom('SHUTDOWN_GRACE_MS', 10_000, 0),
+  SHUTDOWN_DRAIN_MS: intFrom('SHUTDOWN_DRAIN_MS', 0, 0),
+  METRICS_PORT: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value.trim() === '') return null;
+      const parsed = Number(value);
+      if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65_535) {
+        ctx.addIssue({ code: 'custom', message: `METRICS_PORT must be a port 0–65535 (got "${value}")` });
+        return z.NEVER;
+      }
+      return parsed;
+    }),
+  METRICS_HOST: z.string().optional().default('127.0.0.1'),
   LOG_LEVEL: z.enum(logLevels).optional().default('info'),
+  LOG_FORMAT: z
+    .enum(['auto', ...logFormats], { error: 'LOG_FORMAT must be auto, json or pretty' })
+    .optional()
+    .default('auto'),
   LOG_HASH_SECRET: z.string().optional(),
 });
 
@@ -80,8 +118,16 @@ export interface MtlsConfig {
 export interface Config {
   port: number;
   host: string;
-  /** Express `trust proxy`: false, true, a hop count, or a list of proxy addresses (for per-IP rate limits). */
-  trustProxy: boolean | number | string;
+  /**
+   * Express `trust proxy`: how many proxy hops in front of this server append to X-Forwarded-For (0 = none: the
+   * socket's peer is the client), or the addresses/subnets of the proxies. Never `true` (that would trust a client's
+   * own X-Forwarded-For and let it pick the key of the per-client rate limits).
+   */
+  trustProxy: number | string[];
+  /** TOSS_ENVIRONMENT: `production` refuses SANDBOX logins and sandbox SKU aliases unless `allowSandbox`. */
+  environment: TossEnvironment;
+  /** ALLOW_SANDBOX_IN_PRODUCTION (only meaningful with environment = production). */
+  allowSandbox: boolean;
   /** SQLite file (used unless `databaseUrl` is set). */
   databasePath: string;
   /** PostgreSQL `postgres://…` URL from DATABASE_URL, or null for SQLite. */
@@ -102,10 +148,22 @@ export interface Config {
   };
   corsOrigins: string[];
   reconcile: { intervalSeconds: number; lookbackDays: number; alertAfterSeconds: number; limit: number };
-  rateLimits: { loginPerMinute: number; fulfillPerMinute: number };
+  rateLimits: {
+    loginPerMinute: number;
+    loginGlobalPerMinute: number;
+    publicPerMinute: number;
+    fulfillPerMinute: number;
+  };
   bodyLimitBytes: number;
+  /** Longest request target (path + query) accepted, in bytes; longer → 414. */
+  urlLimitBytes: number;
   shutdownGraceMs: number;
+  /** On SIGTERM: how long `/readyz` answers 503 (while still serving) before the listener closes. */
+  shutdownDrainMs: number;
+  /** `/metrics` (Prometheus) on its own listener at `host:port`; null = no metrics endpoint. */
+  metrics: { host: string; port: number } | null;
   logLevel: (typeof logLevels)[number];
+  logFormat: 'auto' | (typeof logFormats)[number];
   /** HMAC key for user-key tags in logs; null = a random per-process secret. */
   logHashSecret: string | null;
 }
@@ -135,11 +193,28 @@ function readPem(
   }
 }
 
-function parseTrustProxy(value: string): boolean | number | string {
-  if (value === 'true') return true;
-  if (value === 'false') return false;
-  if (/^\d+$/.test(value)) return Number(value);
-  return value;
+const proxyNames = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** `10.0.0.0/8, 192.168.1.10, loopback` → the list, or problems for entries Express would not understand. */
+function parseProxySubnets(value: string, problems: string[]): string[] {
+  const entries = value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry.length > 0);
+  for (const entry of entries) {
+    if (proxyNames.has(entry)) continue;
+    const [address = '', prefix, ...extra] = entry.split('/');
+    const family = isIP(address);
+    const maxPrefix = family === 6 ? 128 : 32;
+    const prefixOk =
+      prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= maxPrefix && extra.length === 0);
+    if (family === 0 || !prefixOk) {
+      problems.push(
+        `TRUST_PROXY_SUBNETS: "${entry}" is not an IP address, a subnet (10.0.0.0/8) or loopback/linklocal/uniquelocal`,
+      );
+    }
+  }
+  return entries;
 }
 
 /** Parse the environment once. Throws `ConfigError` listing every problem. */
@@ -156,6 +231,26 @@ export function loadConfig(rawEnv: Record<string, string | undefined> = process.
   }
   const e = parsed.data;
   const problems: string[] = [];
+  // TRUST_PROXY (true/false/…) was replaced by an explicit hop count or subnet list: refuse it rather than guess.
+  if (env.TRUST_PROXY !== undefined) {
+    problems.push(
+      `TRUST_PROXY was replaced: set TRUST_PROXY_HOPS to the number of proxies in front of the server (1 behind one load balancer) or TRUST_PROXY_SUBNETS to their addresses. ${
+        env.TRUST_PROXY.trim() === 'true'
+          ? '"true" is refused: it trusts whatever X-Forwarded-For a client sends, so any client could pick its own rate-limit key.'
+          : ''
+      }`.trim(),
+    );
+  }
+  const trustProxySubnets = e.TRUST_PROXY_SUBNETS ? parseProxySubnets(e.TRUST_PROXY_SUBNETS, problems) : [];
+  if (trustProxySubnets.length > 0 && e.TRUST_PROXY_HOPS > 0) {
+    problems.push('TRUST_PROXY_HOPS and TRUST_PROXY_SUBNETS: set one of them, not both');
+  }
+  const nodeEnvProduction = e.NODE_ENV === 'production';
+  if (nodeEnvProduction && e.TOSS_ENVIRONMENT === undefined) {
+    problems.push(
+      'TOSS_ENVIRONMENT: required when NODE_ENV=production (production for the live Toss app, sandbox for a test deployment)',
+    );
+  }
   const cert = readPem(env, 'TOSS_MTLS_CERT', 'TOSS_MTLS_CERT_PEM', problems);
   const key = readPem(env, 'TOSS_MTLS_KEY', 'TOSS_MTLS_KEY_PEM', problems);
   const ca = readPem(env, 'TOSS_MTLS_CA', 'TOSS_MTLS_CA_PEM', problems);
@@ -192,7 +287,9 @@ export function loadConfig(rawEnv: Record<string, string | undefined> = process.
   return {
     port: e.PORT,
     host: e.HOST,
-    trustProxy: parseTrustProxy(e.TRUST_PROXY),
+    trustProxy: trustProxySubnets.length > 0 ? trustProxySubnets : e.TRUST_PROXY_HOPS,
+    environment: e.TOSS_ENVIRONMENT ?? 'sandbox',
+    allowSandbox: e.ALLOW_SANDBOX_IN_PRODUCTION,
     databasePath: path.resolve(sqlitePath || path.join(repoRoot, '.dev', 'app.db')),
     databaseUrl: postgres ? databaseUrl : null,
     databasePoolSize: e.DATABASE_POOL_SIZE,
@@ -215,11 +312,17 @@ export function loadConfig(rawEnv: Record<string, string | undefined> = process.
     },
     rateLimits: {
       loginPerMinute: e.RATE_LIMIT_LOGIN_PER_MINUTE,
+      loginGlobalPerMinute: e.RATE_LIMIT_LOGIN_GLOBAL_PER_MINUTE,
+      publicPerMinute: e.RATE_LIMIT_PUBLIC_PER_MINUTE,
       fulfillPerMinute: e.RATE_LIMIT_FULFILL_PER_MINUTE,
     },
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    urlLimitBytes: e.URL_LIMIT_BYTES,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,
+    metrics: e.METRICS_PORT === null ? null : { host: e.METRICS_HOST, port: e.METRICS_PORT },
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
     logHashSecret: e.LOG_HASH_SECRET?.trim() ? e.LOG_HASH_SECRET : null,
   };
 }

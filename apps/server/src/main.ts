@@ -1,6 +1,9 @@
 /**
- * The server process: read config, build the server, listen on PORT, run the reconcile job every
- * RECONCILE_INTERVAL_SECONDS, and shut down gracefully on SIGTERM/SIGINT. You probably don't need to edit this file.
+ * The server process: read config, build the server, listen on PORT (and METRICS_PORT), run the reconcile job every
+ * RECONCILE_INTERVAL_SECONDS, and shut down gracefully on SIGTERM/SIGINT: `/readyz` turns 503 at once (draining,
+ * SHUTDOWN_DRAIN_MS, still serving), then the listener closes and in-flight grants finish.
+ * Runs as TypeScript in development (`tsx`) and as the bundle `dist/main.js` in production (`pnpm build`).
+ * You probably don't need to edit this file.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -8,11 +11,10 @@ import { fileURLToPath } from 'node:url';
 import { parseEnv } from 'node:util';
 import { ConfigError, loadConfig } from './config';
 import { describePostgresUrl } from './db/database';
-import { reconcile } from './fulfillment/reconcile';
 import { createServer } from './server';
 
 async function main() {
-  // apps/server/.env, if present (values already in the environment win).
+  // apps/server/.env, if present (values already in the environment win). src/ and dist/ are both one level down.
   const envFile = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../.env');
   if (existsSync(envFile)) {
     for (const [key, value] of Object.entries(parseEnv(readFileSync(envFile, 'utf8'))))
@@ -29,11 +31,13 @@ async function main() {
     throw error;
   }
   const server = await createServer(config);
-  const { url, port } = await server.listen(config.port, config.host);
+  const { url, port, metricsUrl } = await server.listen(config.port, config.host);
   const { log } = server.deps;
   log.info('server.listening', {
     url,
     port,
+    metrics: metricsUrl,
+    environment: config.environment,
     database: config.databaseUrl
       ? `postgres (${describePostgresUrl(config.databaseUrl)})`
       : config.databasePath,
@@ -45,8 +49,9 @@ async function main() {
   if (config.reconcile.intervalSeconds > 0) {
     timer = setInterval(() => {
       if (running) return; // never overlap runs
-      running = reconcile(server.deps, config.reconcile)
-        .catch((error: unknown) => log.error('reconcile.failed', { message: (error as Error)?.message }))
+      running = server
+        .reconcileOnce()
+        .catch((error: unknown) => log.error('reconcile.failed', { err: error }))
         .finally(() => {
           running = null;
         });
@@ -58,6 +63,7 @@ async function main() {
     if (stopping) return;
     stopping = true;
     log.info('server.stopping', { signal });
+    server.drain();
     if (timer) clearInterval(timer);
     await running;
     await server.close();
@@ -68,6 +74,6 @@ async function main() {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
+  console.error(error);
   process.exit(1);
 });

@@ -1,22 +1,30 @@
 /**
- * `createServer(config)`: the whole server as a value — Express with security headers, CORS allow-list, body limit,
- * `GET /healthz`, tRPC at `/trpc` (no transformer), and graceful `close()` (stop accepting, let in-flight grants
- * finish, close the database). Opens + migrates the database and syncs the catalog file on start.
- * Tests build it in-process (port 0) with an injected clock / Toss transport. You probably don't need to edit this.
+ * `createServer(config)`: the whole server as a value — Express with request ids, security headers, CORS allow-list,
+ * URL and body limits, `GET /healthz` (liveness) and `GET /readyz` (readiness), tRPC at `/trpc` (no transformer, no
+ * batching), Prometheus metrics on an internal listener (METRICS_PORT), and a graceful `close()` (readiness goes to
+ * 503 for SHUTDOWN_DRAIN_MS, then stop accepting, let in-flight grants finish, close the database). Opens + migrates
+ * the database and syncs the catalog file on start. Tests build it in-process (port 0) with an injected clock / Toss
+ * transport. You probably don't need to edit this.
  */
-import type { Server } from 'node:http';
+import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createExpressMiddleware } from '@trpc/server/adapters/express';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { sql } from 'kysely';
 import { loadCatalogFile, syncCatalog } from './catalog/sync';
 import { type Clock, systemClock } from './clock';
 import type { Config } from './config';
+import type { AppDeps, Context } from './context';
 import { type AppDatabase, databaseOptions, openDatabase } from './db/database';
+import { type ReconcileReport, reconcile } from './fulfillment/reconcile';
+import { checkReadiness } from './http/health';
 import { createRateLimiter } from './http/rate-limit';
-import { configureLogHashSecret, createLogger, type Logger } from './log';
+import { requestId } from './http/request-id';
+import { configureLogHashSecret, createLogger, type Logger, resolveLogFormat } from './log';
+import { createMetrics, instrumentTossClient } from './metrics';
 import { appRouter } from './router';
 import { createTossClient, type TossClient, type Transport } from './toss/client';
-import { type AppDeps, bearerFrom, type Context } from './trpc';
+import { bearerFrom } from './trpc';
 
 export interface ServerOverrides {
   clock?: Clock;
@@ -34,12 +42,25 @@ export interface ServerOverrides {
 export interface AppServer {
   app: express.Express;
   deps: AppDeps;
-  /** Start listening (port 0 = a free port). */
-  listen(port?: number, host?: string): Promise<{ port: number; url: string }>;
+  /** Start listening (port 0 = a free port), and the metrics listener when METRICS_PORT is set. */
+  listen(port?: number, host?: string): Promise<{ port: number; url: string; metricsUrl: string | null }>;
   /** Requests being handled right now. */
   inflight(): number;
-  /** Graceful: stop accepting, wait for in-flight requests (up to SHUTDOWN_GRACE_MS), close the database. */
+  /** Run the reconcile job once (what main.ts's timer calls); its findings go to the metrics. */
+  reconcileOnce(): Promise<ReconcileReport>;
+  /** Start draining: `/readyz` answers 503 from now on; requests are still served. `close()` does this first. */
+  drain(): void;
+  /**
+   * Graceful: drain (readiness 503 for SHUTDOWN_DRAIN_MS), stop accepting, wait for in-flight requests (up to
+   * SHUTDOWN_GRACE_MS), close the database.
+   */
   close(): Promise<void>;
+}
+
+/** An error answered outside tRPC, in tRPC's shape (`error.data.appCode`), so clients read every error one way. */
+function httpError(httpStatus: number, message: string) {
+  const appCode = httpStatus >= 500 ? 'INTERNAL' : 'BAD_REQUEST';
+  return { error: { message, data: { appCode, httpStatus } } };
 }
 
 function securityHeaders(_req: Request, res: Response, next: NextFunction) {
@@ -91,7 +112,13 @@ function cors(allowed: readonly string[]) {
 
 export async function createServer(config: Config, overrides: ServerOverrides = {}): Promise<AppServer> {
   const clock = overrides.clock ?? systemClock;
-  const log = overrides.log ?? createLogger({ level: config.logLevel, clock });
+  const log =
+    overrides.log ??
+    createLogger({
+      level: config.logLevel,
+      clock,
+      format: resolveLogFormat(config.logFormat, Boolean(process.stdout.isTTY)),
+    });
   configureLogHashSecret(config.logHashSecret, log);
   const database = overrides.database ?? (await openDatabase(databaseOptions(config)));
   try {
@@ -110,21 +137,40 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     await database.close();
     throw error;
   }
+  const metrics = createMetrics({
+    enabled: config.metrics !== null,
+    log,
+    heldOrders: async () => {
+      const row = await database.db
+        .selectFrom('orders')
+        .select(sql<number>`count(*)`.as('n'))
+        .where('state', '=', 'HELD')
+        .executeTakeFirst();
+      return Number(row?.n ?? 0);
+    },
+  });
   const mtls = config.toss.mtls;
-  const toss =
+  const toss = instrumentTossClient(
     overrides.toss ??
-    createTossClient({
-      baseUrl: config.toss.baseUrl,
-      ...(mtls ? { cert: mtls.cert, key: mtls.key, ...(mtls.ca ? { ca: mtls.ca } : {}) } : {}),
-      ...(overrides.tossTransport ? { transport: overrides.tossTransport } : {}),
-      clock,
-      timeoutMs: config.toss.timeoutMs,
-      retries: config.toss.retries,
-      totalTimeoutMs: config.toss.totalTimeoutMs,
-    });
+      createTossClient({
+        baseUrl: config.toss.baseUrl,
+        ...(mtls ? { cert: mtls.cert, key: mtls.key, ...(mtls.ca ? { ca: mtls.ca } : {}) } : {}),
+        ...(overrides.tossTransport ? { transport: overrides.tossTransport } : {}),
+        clock,
+        timeoutMs: config.toss.timeoutMs,
+        retries: config.toss.retries,
+        totalTimeoutMs: config.toss.totalTimeoutMs,
+      }),
+    metrics,
+  );
   if (!mtls && !overrides.toss && !overrides.tossTransport) {
     log.warn('toss.not_configured', {
       message: 'TOSS_MTLS_CERT/TOSS_MTLS_KEY not set: login and fulfillment will fail',
+    });
+  }
+  if (config.environment === 'production' && config.allowSandbox) {
+    log.warn('toss.sandbox_allowed_in_production', {
+      message: 'ALLOW_SANDBOX_IN_PRODUCTION=true: sandbox-app logins and their SKU aliases are accepted',
     });
   }
   const deps: AppDeps = {
@@ -133,26 +179,41 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     toss,
     clock,
     log,
+    metrics,
     limits: {
       login: createRateLimiter({ perMinute: config.rateLimits.loginPerMinute, clock }),
+      loginGlobal: createRateLimiter({ perMinute: config.rateLimits.loginGlobalPerMinute, clock }),
+      publicRead: createRateLimiter({ perMinute: config.rateLimits.publicPerMinute, clock }),
       fulfill: createRateLimiter({ perMinute: config.rateLimits.fulfillPerMinute, clock }),
     },
   };
 
   let inflight = 0;
   let closing = false;
+  let drainingSince: number | null = null;
   const idleWaiters: Array<() => void> = [];
   const app = express();
   app.disable('x-powered-by');
+  // A hop count or the proxies' subnets, never `true` (config refuses it): the client's address is what the
+  // trusted proxies saw, however many X-Forwarded-For entries the client itself sends.
   app.set('trust proxy', config.trustProxy);
-  app.use((_req, res, next) => {
+  app.use(requestId());
+  app.use((req, res, next) => {
     inflight += 1;
+    const started = performance.now();
     if (closing) res.setHeader('Connection', 'close');
     let done = false;
     const finish = () => {
       if (done) return;
       done = true;
       inflight -= 1;
+      log.debug('http.request', {
+        requestId: res.locals.requestId,
+        method: req.method,
+        path: req.path,
+        status: res.statusCode,
+        ms: Math.round(performance.now() - started),
+      });
       if (inflight === 0) for (const resolve of idleWaiters.splice(0)) resolve();
     };
     res.on('finish', finish);
@@ -161,8 +222,20 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   });
   app.use(securityHeaders);
   app.use(cors(config.corsOrigins));
+  app.use((req, res, next) => {
+    if (Buffer.byteLength(req.originalUrl) <= config.urlLimitBytes) return next();
+    res.status(414).json(httpError(414, `URL longer than ${config.urlLimitBytes} bytes`));
+  });
   app.get('/healthz', (_req, res) => {
     res.status(200).json({ ok: true });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const readiness =
+      drainingSince !== null
+        ? ({ ok: false, reason: 'draining' } as const)
+        : await checkReadiness(database, 2_000);
+    if (!readiness.ok && readiness.reason !== 'draining') log.warn('server.not_ready', { ...readiness });
+    res.status(readiness.ok ? 200 : 503).json(readiness);
   });
   app.use(
     '/trpc',
@@ -170,50 +243,99 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       router: appRouter,
       maxBodySize: config.bodyLimitBytes,
       allowMethodOverride: true,
-      createContext: ({ req }): Context => ({
+      // One procedure per request (the mini-app's client uses httpLink): a batch is refused before any of its
+      // calls is looked at, so `/trpc/a,a,a,…?batch=1` costs one small 400 however long it is.
+      allowBatching: false,
+      maxBatchSize: 1,
+      createContext: ({ req, res }): Context => ({
         deps,
         bearerToken: bearerFrom(req.headers.authorization),
         ip: req.ip ?? req.socket.remoteAddress ?? 'unknown',
+        requestId: String(res.locals.requestId),
       }),
       onError: ({ error, path }) => {
         if (error.code === 'INTERNAL_SERVER_ERROR') {
-          log.error('trpc.internal_error', {
-            path: path ?? null,
-            message: error.message,
-            cause: error.cause ?? null,
-          });
+          log.error('trpc.internal_error', { path: path ?? null, err: error });
         }
       },
     }),
   );
   app.use((_req, res) => {
-    res.status(404).json({ error: { appCode: 'BAD_REQUEST', message: 'Not found' } });
+    res.status(404).json(httpError(404, 'Not found'));
   });
   app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    log.error('http.error', { message: (error as Error)?.message ?? String(error) });
-    if (!res.headersSent) res.status(500).json({ error: { appCode: 'INTERNAL', message: 'Internal error' } });
+    log.error('http.error', { err: error instanceof Error ? error : new Error(String(error)) });
+    if (!res.headersSent) res.status(500).json(httpError(500, 'Internal error'));
   });
+
+  const metricsServer = config.metrics
+    ? createHttpServer((req, res) => {
+        if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
+          res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+          return;
+        }
+        metrics.render().then(
+          ({ contentType, body }) => res.writeHead(200, { 'content-type': contentType }).end(body),
+          (error: unknown) => {
+            log.error('metrics.render_failed', { err: error });
+            res.writeHead(500, { 'content-type': 'text/plain' }).end('metrics failed\n');
+          },
+        );
+      })
+    : null;
+
+  const listenOn = (target: Server, port: number, host: string) =>
+    new Promise<{ port: number; url: string }>((resolve, reject) => {
+      target.once('error', reject);
+      target.listen(port, host, () => {
+        target.off('error', reject);
+        const address = target.address() as AddressInfo;
+        const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+        resolve({ port: address.port, url: `http://${shownHost}:${address.port}` });
+      });
+    });
 
   let server: Server | null = null;
   let closed: Promise<void> | null = null;
+  const drain = () => {
+    drainingSince ??= performance.now();
+  };
   return {
     app,
     deps,
     inflight: () => inflight,
-    listen(port = config.port, host = config.host) {
-      return new Promise((resolve, reject) => {
-        const listening = app.listen(port, host, (error?: Error) => {
-          if (error) return reject(error);
-          const address = listening.address() as AddressInfo;
-          const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
-          resolve({ port: address.port, url: `http://${shownHost}:${address.port}` });
-        });
-        listening.on('error', reject);
-        server = listening;
-      });
+    async listen(port = config.port, host = config.host) {
+      server = createHttpServer(app);
+      const main = await listenOn(server, port, host);
+      let metricsUrl: string | null = null;
+      if (metricsServer && config.metrics) {
+        metricsUrl = `${(await listenOn(metricsServer, config.metrics.port, config.metrics.host)).url}/metrics`;
+        log.info('metrics.listening', { url: metricsUrl });
+      }
+      return { ...main, metricsUrl };
     },
+    async reconcileOnce() {
+      try {
+        const report = await reconcile(deps, config.reconcile);
+        metrics.reconcileRun(report);
+        return report;
+      } catch (error) {
+        metrics.reconcileRun('failed');
+        throw error;
+      }
+    },
+    drain,
     close() {
       closed ??= (async () => {
+        drain();
+        if (server) {
+          const waited = performance.now() - (drainingSince ?? 0);
+          const left = config.shutdownDrainMs - waited;
+          if (left > 0) {
+            log.info('server.draining', { ms: Math.round(left) });
+            await new Promise<void>((resolve) => setTimeout(resolve, left));
+          }
+        }
         closing = true;
         const stopped = server
           ? new Promise<void>((resolve) => (server as Server).close(() => resolve()))
@@ -227,6 +349,10 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
         }
         server?.closeAllConnections();
         await stopped;
+        if (metricsServer?.listening) {
+          await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
+          metricsServer.closeAllConnections();
+        }
         toss.close();
         await database.close();
         log.info('server.closed', {});

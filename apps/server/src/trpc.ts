@@ -1,39 +1,23 @@
 /**
- * tRPC setup: the context, the error shape (`data.appCode`), and the procedure builders (public, authed,
- * rate-limited). YOU PROBABLY DON'T NEED TO EDIT THIS FILE, unless you add a new kind of middleware.
+ * tRPC setup: the error shape (`data.appCode`) and the procedure builders (public, authed, rate-limited).
+ * YOU PROBABLY DON'T NEED TO EDIT THIS FILE, unless you add a new kind of middleware.
  *
- * 1. Context: what every procedure can use (`ctx.deps`, the bearer token, the caller's IP).
+ * 1. Context: what every procedure can use (`ctx.deps`, the bearer token, the client's address, the request id).
+ *    The types live in `context.ts` (shared with `auth/sessions.ts` without an import cycle).
  * 2. Init: no transformer (plain JSON, so curl works), errors carry `data.appCode`.
- * 3. Procedures: `publicProcedure`, `authedProcedure` (a valid session → `ctx.session`), `rateLimited(...)`.
+ * 3. Procedures: `publicProcedure`, `authedProcedure` (a valid session → `ctx.session`), `rateLimited(...)`,
+ *    `globallyLimited(...)`. Every call is counted in the metrics (`observe`).
  */
 import { initTRPC } from '@trpc/server';
-import { resolveSession, type SessionUser } from './auth/sessions';
-import type { Clock } from './clock';
-import type { Config } from './config';
-import type { AppDatabase } from './db/database';
+import { resolveSession } from './auth/sessions';
+import type { AppDeps, AuthedContext, Context } from './context';
 import { AppError, appCodeForTrpcCode } from './errors';
 import type { RateLimiter } from './http/rate-limit';
-import type { Logger } from './log';
-import type { TossClient } from './toss/client';
+import { addLogFields } from './log';
 
 // 1. Context ---------------------------------------------------------------------------------------------------
 
-/** Everything the procedures need, built once by `createServer` (tests build it with fakes for clock/transport). */
-export interface AppDeps {
-  config: Config;
-  database: AppDatabase;
-  toss: TossClient;
-  clock: Clock;
-  log: Logger;
-  limits: { login: RateLimiter; fulfill: RateLimiter };
-}
-
-export interface Context {
-  deps: AppDeps;
-  /** The raw bearer token from `Authorization`, if any. */
-  bearerToken: string | null;
-  ip: string;
-}
+export type { AppDeps, AuthedContext, Context } from './context';
 
 export function bearerFrom(header: string | undefined): string | null {
   if (!header) return null;
@@ -61,10 +45,33 @@ export const middleware = t.middleware;
 
 // 3. Procedures ------------------------------------------------------------------------------------------------
 
-export const publicProcedure = t.procedure;
+/** The procedure whose answers are counted by reason (`ait_iap_fulfill_outcomes_total`). */
+const fulfillPath = 'iap.fulfill';
 
-/** Requires `Authorization: Bearer <token>` of a live session; adds `ctx.session`. */
-export const authedProcedure = t.procedure.use(async ({ ctx, next }) => {
+/** Counts every call by procedure and outcome, and `iap.fulfill` answers by reason. */
+const observe = t.middleware(async ({ ctx, path, next }) => {
+  const result = await next();
+  const { metrics } = ctx.deps;
+  if (result.ok) {
+    metrics.call(path, 'ok');
+    const data = result.data as { reason?: unknown; granted?: unknown } | undefined;
+    if (path === fulfillPath && typeof data?.reason === 'string') {
+      metrics.fulfillOutcome(data.reason, data.granted === true);
+    }
+  } else {
+    const { error } = result;
+    metrics.call(path, error instanceof AppError ? error.appCode : appCodeForTrpcCode(error.code));
+  }
+  return result;
+});
+
+export const publicProcedure = t.procedure.use(observe);
+
+/**
+ * Requires `Authorization: Bearer <token>` of a live session; adds `ctx.session`. The rest of the call runs with the
+ * session's environment in scope (sandbox SKU aliases apply only to sandbox sessions) and its user id on log lines.
+ */
+export const authedProcedure = publicProcedure.use(async ({ ctx, next }) => {
   if (!ctx.bearerToken) throw new AppError('UNAUTHORIZED', 'Missing bearer token');
   const result = await resolveSession(ctx.deps, ctx.bearerToken);
   if (!result.ok)
@@ -72,12 +79,12 @@ export const authedProcedure = t.procedure.use(async ({ ctx, next }) => {
       result.code,
       result.code === 'SESSION_EXPIRED' ? 'Session expired' : 'Invalid session',
     );
-  return next({ ctx: { ...ctx, session: result.session } });
+  addLogFields({ userId: result.session.userId });
+  const session = result.session;
+  return next({ ctx: { ...ctx, session } });
 });
 
-export type AuthedContext = Context & { session: SessionUser };
-
-/** The rate-limit key: the session user (authed) or the IP (public). */
+/** The rate-limit key: the session user (authed) or the client's address (public). */
 function limitKey(ctx: Context): string {
   const session = (ctx as Partial<AuthedContext>).session;
   return session ? `user:${session.userId}` : `ip:${ctx.ip}`;
@@ -93,10 +100,35 @@ export function takeUpTo(ctx: Context, limiter: RateLimiter, max: number): numbe
   return limiter.takeUpTo(limitKey(ctx), max);
 }
 
-/** Takes a token from `limiter` keyed by the session user (authed) or the IP (public). */
+/**
+ * Takes a token from `limiter` keyed by the session user (authed) or the client's address (public). Put it AFTER
+ * `.input(...)`, so malformed calls are refused by validation without spending the caller's tokens.
+ */
 export function rateLimited(pick: (limits: AppDeps['limits']) => RateLimiter) {
   return t.middleware(({ ctx, next }) => {
     takeOrRefuse(ctx, pick(ctx.deps.limits));
+    return next();
+  });
+}
+
+/**
+ * One bucket shared by every caller: the last line behind a per-client `rateLimited` (put it after that one, so a
+ * client already over its own limit does not spend the shared tokens). Logs `rate_limit.global` at most once a minute.
+ */
+export function globallyLimited(pick: (limits: AppDeps['limits']) => RateLimiter, name: string) {
+  let lastWarnedAt = Number.NEGATIVE_INFINITY;
+  return t.middleware(({ ctx, next }) => {
+    if (!pick(ctx.deps.limits).take('global')) {
+      const now = ctx.deps.clock.now();
+      if (now - lastWarnedAt >= 60_000) {
+        lastWarnedAt = now;
+        ctx.deps.log.warn('rate_limit.global', {
+          limit: name,
+          message: 'the shared limit is spent: callers get 429',
+        });
+      }
+      throw new AppError('RATE_LIMITED', 'Too many requests');
+    }
     return next();
   });
 }

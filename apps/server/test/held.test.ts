@@ -323,6 +323,24 @@ describe('SKUs Toss does not state (the documented API)', () => {
     await operatorDeny(deps(), { orderId, operator: 'kim', reason: 'claimed a SKU it did not pay for' });
   });
 
+  test('an operator approves a held claim with the SKU the settlement shows (--sku): that SKU is granted, audited', async () => {
+    const user = await loginUser(server.api, mock.control);
+    const { orderId } = await mock.control.order(user.userKey, 'coin_100');
+    expect((await fulfill(user.token, orderId, 'coin_1200_event')).data?.reason).toBe('UNDER_REVIEW');
+    expect(
+      await operatorApprove(deps(), {
+        orderId,
+        sku: 'coin_100',
+        operator: 'kim',
+        reason: 'settlement: 1,050 KRW',
+      }),
+    ).toMatchObject({ ok: true, to: 'GRANTED' });
+    expect(await coins(user.token)).toBe(100);
+    expect(await orderRow(orderId)).toMatchObject({ state: 'GRANTED', sku: 'coin_100' });
+    expect((await auditRows(orderId))[0]?.detail).toContain('sku coin_1200_event -> coin_100');
+    expect((await fulfill(user.token, orderId, 'coin_100')).data?.reason).toBe('ALREADY_GRANTED');
+  });
+
   test('a SKU retired from the catalog is held, not granted', async () => {
     const user = await loginUser(server.api, mock.control);
     const { orderId } = await mock.control.order(user.userKey, 'coin_550');

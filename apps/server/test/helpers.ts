@@ -230,14 +230,16 @@ export function startServerProcess(
 export interface ServerHarness {
   server: AppServer;
   url: string;
+  /** `http://…/metrics` when the config has METRICS_PORT (0 = a free port), else null. */
+  metricsUrl: string | null;
   api: ReturnType<typeof apiClient>;
   close(): Promise<void>;
 }
 
 export async function startServer(config: Config, overrides: ServerOverrides = {}): Promise<ServerHarness> {
   const server = await createServer(config, overrides);
-  const { url } = await server.listen(0, '127.0.0.1');
-  return { server, url, api: apiClient(url), close: () => server.close() };
+  const { url, metricsUrl } = await server.listen(0, '127.0.0.1');
+  return { server, url, metricsUrl, api: apiClient(url), close: () => server.close() };
 }
 
 export interface TrpcReply<T = unknown> {

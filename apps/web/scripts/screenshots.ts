@@ -6,12 +6,12 @@
  */
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startTossMock } from '@ait-iap/toss-mock';
 import { build, preview } from 'vite';
+import { freePort } from '../../../scripts/lib/processes.mjs';
 import { loadConfig } from '../../server/src/config';
 import { createServer } from '../../server/src/server';
 
@@ -47,17 +47,6 @@ interface Browser {
 const { chromium } = require('@playwright/test') as {
   chromium: { launch(options: { executablePath: string; args: string[] }): Promise<Browser> };
 };
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createNetServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
 
 async function main() {
   const dir = await mkdtemp(join(tmpdir(), 'ait-iap-web-shots-'));

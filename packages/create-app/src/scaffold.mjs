@@ -2,17 +2,25 @@
 /**
  * Write a new project: check the target directory, copy every starter file through `transformFile`, keep the
  * executable bit (`.ci/run`), then optionally install dependencies, format (Biome) and make the first git commit.
+ * Every write stays inside the target directory, `--force` included: a symlink in the way (the target itself, a
+ * folder on the path or the file) is refused, never followed, and an existing file is replaced, not written through.
  * You probably don't need to edit this file.
  */
 import { spawnSync } from 'node:child_process';
 import {
-  chmodSync,
+  closeSync,
+  constants,
   existsSync,
+  fchmodSync,
+  lstatSync,
   mkdirSync,
+  openSync,
   readdirSync,
   readFileSync,
+  realpathSync,
   statSync,
-  writeFileSync,
+  unlinkSync,
+  writeSync,
 } from 'node:fs';
 import path from 'node:path';
 import { projectReadme, transformFile } from './transform.mjs';
@@ -35,7 +43,13 @@ export function isEmptyDir(dir) {
  * @returns {{ written: number }}
  */
 export function writeProject({ source, targetDir, names, force = false }) {
-  if (existsSync(targetDir) && !statSync(targetDir).isDirectory()) {
+  const target = lstatOrNull(targetDir);
+  if (target?.isSymbolicLink()) {
+    throw new ScaffoldError(
+      `${targetDir} is a symbolic link. Pass the directory it points to, if that is intended.`,
+    );
+  }
+  if (target && !target.isDirectory()) {
     throw new ScaffoldError(`${targetDir} exists and is not a directory.`);
   }
   if (!force && !isEmptyDir(targetDir)) {
@@ -44,21 +58,113 @@ export function writeProject({ source, targetDir, names, force = false }) {
         '(files with the same paths are overwritten; nothing else is deleted).',
     );
   }
+  const readme = source.files.some((file) => file.to === 'README.md') ? [] : ['README.md'];
+  const destinations = [...source.files.map((file) => file.to), ...readme];
+  // Check every destination before writing anything, so a refusal leaves the directory as it was.
+  if (target) {
+    const root = realpathSync(targetDir);
+    for (const relative of destinations) insideTarget(root, relative, { create: false });
+  }
+  mkdirSync(targetDir, { recursive: true });
+  const root = realpathSync(targetDir);
   for (const file of source.files) {
     const from = path.join(source.root, file.from);
-    const to = path.join(targetDir, file.to);
-    mkdirSync(path.dirname(to), { recursive: true });
-    writeFileSync(to, transformFile(file.to, readFileSync(from), names));
-    if (statSync(from).mode & 0o111) chmodSync(to, 0o755);
+    const executable = (statSync(from).mode & 0o111) !== 0;
+    writeInside(root, file.to, transformFile(file.to, readFileSync(from), names), executable);
   }
   // A starter without a README still gives the new project one (quick start and names).
-  if (!source.files.some((file) => file.to === 'README.md')) {
-    writeFileSync(path.join(targetDir, 'README.md'), projectReadme('', names));
-  }
+  if (readme.length > 0) writeInside(root, 'README.md', projectReadme('', names), false);
   return { written: source.files.length };
 }
 
 export class ScaffoldError extends Error {}
+
+/** @param {string} file */
+function lstatOrNull(file) {
+  try {
+    return lstatSync(file);
+  } catch (error) {
+    if (/** @type {NodeJS.ErrnoException} */ (error).code === 'ENOENT') return null;
+    throw error;
+  }
+}
+
+/**
+ * The absolute path of `relative` (`/`-separated) under `root` (a real path), refusing anything that would leave it:
+ * an absolute path, `.`/`..` segments, a symbolic link on the way or at the end, a file where a folder must be.
+ * With `create`, missing folders are made one at a time (never through a link).
+ * @param {string} root
+ * @param {string} relative
+ * @param {{ create: boolean }} options
+ */
+export function insideTarget(root, relative, { create }) {
+  const segments = relative.split('/');
+  if (
+    path.isAbsolute(relative) ||
+    relative.includes('\\') ||
+    segments.some((segment) => segment === '' || segment === '.' || segment === '..')
+  ) {
+    throw new ScaffoldError(`refusing to write ${relative}: the path must stay inside the target directory`);
+  }
+  let current = root;
+  for (const [index, segment] of segments.entries()) {
+    current = path.join(current, segment);
+    const last = index === segments.length - 1;
+    let stat = lstatOrNull(current);
+    if (stat?.isSymbolicLink()) {
+      throw new ScaffoldError(
+        `refusing to write through the symbolic link ${current} (it could point outside the target directory); ` +
+          'remove it and run again',
+      );
+    }
+    if (last) {
+      if (stat?.isDirectory()) throw new ScaffoldError(`refusing to write ${current}: it is a directory`);
+      break;
+    }
+    if (!stat && create) {
+      try {
+        mkdirSync(current);
+      } catch (error) {
+        if (/** @type {NodeJS.ErrnoException} */ (error).code !== 'EEXIST') throw error;
+      }
+      stat = lstatSync(current);
+      if (stat.isSymbolicLink())
+        throw new ScaffoldError(`refusing to write through the symbolic link ${current}`);
+    }
+    if (stat && !stat.isDirectory()) {
+      throw new ScaffoldError(`refusing to write ${relative}: ${current} is a file, not a directory`);
+    }
+    if (!stat) break; // (check only) nothing exists below: nothing there can point outside
+  }
+  const resolved = path.join(root, ...segments);
+  const back = path.relative(root, resolved);
+  if (back.startsWith('..') || path.isAbsolute(back)) {
+    throw new ScaffoldError(`refusing to write ${relative}: it resolves outside the target directory`);
+  }
+  return resolved;
+}
+
+/**
+ * Write `content` to `relative` under `root` as a NEW file: an existing file is unlinked first (so a hard link's
+ * other name is untouched), and the open fails rather than follow a link that appears in between.
+ * @param {string} root
+ * @param {string} relative
+ * @param {string | Buffer} content
+ * @param {boolean} executable
+ */
+function writeInside(root, relative, content, executable) {
+  const file = insideTarget(root, relative, { create: true });
+  if (lstatOrNull(file)) unlinkSync(file);
+  const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0);
+  const fd = openSync(file, flags, executable ? 0o755 : 0o644);
+  try {
+    const bytes = typeof content === 'string' ? Buffer.from(content) : content;
+    for (let offset = 0; offset < bytes.length; ) offset += writeSync(fd, bytes, offset);
+    if (executable) fchmodSync(fd, 0o755);
+  } finally {
+    closeSync(fd);
+  }
+}
 
 /**
  * @param {string} command

@@ -4,10 +4,9 @@
  * history paging, subscriptions, old Toss apps, the sandbox app and the device storage (`Storage`).
  */
 
-import type { AddressInfo } from 'node:net';
-import { createServer } from 'node:net';
 import { partnerPaths } from '@ait-iap/iap-contract';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { freePort } from '../../../scripts/lib/processes.mjs';
 import { DEVICE_STORAGE_PREFIX, installTossMockHost, type TossMockHost } from '../src/host/index';
 import type { TossMock } from '../src/index';
 import { callPartner, control, startTestMock } from './helpers';
@@ -112,10 +111,7 @@ describe('login and identity', () => {
 
 describe('the mock starts after the page', () => {
   it('creates the user on the first call once the control API answers', async () => {
-    const probe = createServer();
-    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-    const port = (probe.address() as AddressInfo).port;
-    await new Promise((resolve) => probe.close(resolve));
+    const port = await freePort();
     const late = install({ controlUrl: `http://127.0.0.1:${port}` });
     await expect(late.ready).rejects.toThrow();
     const second = await startTestMock({ controlPort: port });

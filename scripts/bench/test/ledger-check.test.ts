@@ -6,11 +6,11 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../apps/server/src/config';
 import { createServer } from '../../../apps/server/src/server';
+import { repoRoot } from '../../lib/processes.mjs';
 import { serverApi } from '../api';
 import { createFakePartnerTransport } from '../fake-partner';
 import { createJsonClient } from '../http';
 import { checkLedger } from '../ledger-check';
-import { repoRoot } from '../proc';
 
 type Sqlite = { prepare(sql: string): { run(...args: unknown[]): unknown }; close(): void };
 const BetterSqlite3 = createRequire(path.join(repoRoot, 'apps/server/package.json'))(

@@ -7,17 +7,27 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { AppErrorCode, LoginInput, LoginOutput } from '@ait-iap/iap-contract';
 import { isoAt } from '../clock';
+import type { Config, TossEnvironment } from '../config';
+import type { AppDeps, SessionUser } from '../context';
 import { writeTransaction } from '../db/database';
 import { AppError } from '../errors';
 import { hashUserKey } from '../log';
 import { TossError } from '../toss/client';
-import type { AppDeps } from '../trpc';
 
-export interface SessionUser {
-  sessionId: string;
-  userId: string;
-  /** The Toss userKey, for partner API calls. Never sent to the client, never logged in clear. */
-  userKey: string;
+export type { SessionUser } from '../context';
+
+/**
+ * The environment of a login: `sandbox` for the sandbox app (referrer SANDBOX) or any login on a server running
+ * TOSS_ENVIRONMENT=sandbox; `production` only for the live Toss app on a production server. A production server
+ * refuses SANDBOX logins (null) unless ALLOW_SANDBOX_IN_PRODUCTION=true.
+ */
+export function loginEnvironment(
+  config: Pick<Config, 'environment' | 'allowSandbox'>,
+  referrer: LoginInput['referrer'],
+): TossEnvironment | null {
+  if (config.environment === 'sandbox') return 'sandbox';
+  if (referrer !== 'SANDBOX') return 'production';
+  return config.allowSandbox ? 'sandbox' : null;
 }
 
 export function hashToken(token: string): string {
@@ -49,6 +59,7 @@ export async function upsertUser(
 export async function createSession(
   deps: Pick<AppDeps, 'database' | 'clock' | 'config'>,
   userId: string,
+  environment: TossEnvironment = deps.config.environment,
 ): Promise<{ token: string; expiresAt: string }> {
   const token = randomBytes(32).toString('base64url');
   const now = deps.clock.now();
@@ -62,12 +73,19 @@ export async function createSession(
       created_at: isoAt(now),
       expires_at: expiresAt,
       revoked_at: null,
+      environment,
     })
     .execute();
   return { token, expiresAt };
 }
 
 export async function login(deps: AppDeps, input: LoginInput): Promise<LoginOutput> {
+  const environment = loginEnvironment(deps.config, input.referrer);
+  if (environment === null) {
+    // Before Toss is asked: a production server never turns a sandbox app's code into a session.
+    deps.log.warn('auth.login_sandbox_refused', { referrer: input.referrer });
+    throw new AppError('LOGIN_FAILED', 'This server only accepts logins from the live Toss app');
+  }
   let userKey: string;
   try {
     const token = await deps.toss.generateToken({
@@ -88,8 +106,8 @@ export async function login(deps: AppDeps, input: LoginInput): Promise<LoginOutp
     throw new AppError('UPSTREAM_UNAVAILABLE', 'Toss login is unavailable, try again');
   }
   const userId = await upsertUser(deps, userKey);
-  const session = await createSession(deps, userId);
-  deps.log.info('auth.login', { userId, userKeyHash: hashUserKey(userKey) });
+  const session = await createSession(deps, userId, environment);
+  deps.log.info('auth.login', { userId, userKeyHash: hashUserKey(userKey), environment });
   return { token: session.token, expiresAt: session.expiresAt, user: { id: userId } };
 }
 
@@ -109,7 +127,7 @@ export type SessionLookup =
   | { ok: false; code: Extract<AppErrorCode, 'UNAUTHORIZED' | 'SESSION_EXPIRED'> };
 
 export async function resolveSession(
-  deps: Pick<AppDeps, 'database' | 'clock'>,
+  deps: Pick<AppDeps, 'database' | 'clock' | 'config'>,
   token: string,
 ): Promise<SessionLookup> {
   const row = await deps.database.db
@@ -119,6 +137,7 @@ export async function resolveSession(
       'sessions.id as sessionId',
       'sessions.expires_at',
       'sessions.revoked_at',
+      'sessions.environment',
       'users.id as userId',
       'users.user_key',
     ])
@@ -126,5 +145,14 @@ export async function resolveSession(
     .executeTakeFirst();
   if (!row || row.revoked_at !== null) return { ok: false, code: 'UNAUTHORIZED' };
   if (row.expires_at <= isoAt(deps.clock.now())) return { ok: false, code: 'SESSION_EXPIRED' };
-  return { ok: true, session: { sessionId: row.sessionId, userId: row.userId, userKey: row.user_key } };
+  return {
+    ok: true,
+    session: {
+      sessionId: row.sessionId,
+      userId: row.userId,
+      userKey: row.user_key,
+      // Sessions from before migration 005 have none: they were created under this server's environment.
+      environment: row.environment ?? deps.config.environment,
+    },
+  };
 }

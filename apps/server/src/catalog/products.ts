@@ -4,12 +4,24 @@
  */
 import { type CatalogListItem, type CatalogListOutput, formatKrw, Offer } from '@ait-iap/iap-contract';
 import { z } from 'zod';
+import type { TossEnvironment } from '../config';
 import type { ProductsTable, Tx } from '../db/schema';
 
 export type ProductRow = ProductsTable;
 
-/** A client may name a SKU by an alias (sandbox test products); this returns the catalog SKU it stands for. */
-export async function canonicalSku(db: Tx, sku: string): Promise<string> {
+/**
+ * A client may name a SKU by an alias: the sandbox app shows its own test products, mapped to catalog SKUs by the
+ * catalog's `sandboxSkuMap`. This returns the catalog SKU it stands for — but only for a sandbox session: a
+ * production session (the live Toss app on a TOSS_ENVIRONMENT=production server) never buys through an alias, so
+ * its SKU is taken as is. `environment` is the claiming session's; without one (reconcile, ops: SKUs from the ledger,
+ * already canonical) aliases still resolve.
+ */
+export async function canonicalSku(
+  db: Tx,
+  sku: string,
+  environment: TossEnvironment | undefined,
+): Promise<string> {
+  if (environment === 'production') return sku;
   const alias = await db.selectFrom('sku_aliases').select('sku').where('alias', '=', sku).executeTakeFirst();
   return alias?.sku ?? sku;
 }

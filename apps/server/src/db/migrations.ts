@@ -215,11 +215,28 @@ const m004: Migration = {
   },
 };
 
+/**
+ * Which Toss environment a session and an order belong to (`production` | `sandbox`, TOSS_ENVIRONMENT and the login's
+ * referrer), so test purchases made with the sandbox app are never mistaken for real money. Nullable: rows written
+ * before this migration (and orders recorded by code that does not pass it yet) have no environment.
+ */
+const m005: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable('sessions').addColumn('environment', 'text').execute();
+    await db.schema.alterTable('orders').addColumn('environment', 'text').execute();
+  },
+  async down(db: Kysely<unknown>) {
+    await db.schema.alterTable('orders').dropColumn('environment').execute();
+    await db.schema.alterTable('sessions').dropColumn('environment').execute();
+  },
+};
+
 export const migrations: Record<string, Migration> = {
   '001_initial': m001,
   '002_orders_checked_at': m002,
   '003_entitlements_toss_status': m003,
   '004_orders_hold': m004,
+  '005_sessions_orders_environment': m005,
 };
 
 class StaticMigrationProvider implements MigrationProvider {

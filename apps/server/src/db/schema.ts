@@ -22,6 +22,8 @@ export interface SessionsTable {
   created_at: string;
   expires_at: string;
   revoked_at: string | null;
+  /** `production` | `sandbox` (migration 005): where the login came from; null for sessions created before 005. */
+  environment: 'production' | 'sandbox' | null;
 }
 
 export interface ProductsTable {
@@ -78,6 +80,11 @@ export interface OrdersTable {
   hold_reason: HoldReason | null;
   /** The SKU's sale price (KRW) when the order was recorded: what the console's settlement should show for it. */
   sale_price: number | null;
+  /**
+   * `production` | `sandbox` (migration 005): the environment of the session that first recorded the order; null
+   * when unknown (orders from before 005, or first recorded by reconcile/an operator without a session).
+   */
+  environment: 'production' | 'sandbox' | null;
 }
 
 /**

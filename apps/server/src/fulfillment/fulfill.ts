@@ -34,6 +34,7 @@ import {
 } from '@ait-iap/iap-contract';
 import { canonicalSku, findProduct, type ProductRow } from '../catalog/products';
 import { isoAt } from '../clock';
+import type { TossEnvironment } from '../config';
 import { forUpdate, lockLedgerRows, writeTransaction } from '../db/database';
 import type { HoldReason, OrdersTable, Tx } from '../db/schema';
 import { hashUserKey } from '../log';
@@ -56,10 +57,19 @@ export type FulfillSource = 'client' | 'sync' | 'reconcile' | 'operator';
 export interface OperatorApproval {
   operator: string;
   reason: string;
+  /**
+   * Grant this SKU instead of the one claimed (the console's settlement shows what was bought, e.g. a tampered client
+   * claimed a dearer SKU). Refused if Toss states another SKU.
+   */
+  sku?: string;
 }
 
 export interface FulfillRequest {
-  user: { userId: string; userKey: string };
+  /**
+   * Whose claim this is. `environment` is the claiming session's (`sandbox` resolves the catalog's sandbox aliases and
+   * is recorded on a new order); reconcile and operators act without a session and leave it out.
+   */
+  user: { userId: string; userKey: string; environment?: TossEnvironment | undefined };
   orderId: string;
   sku: string;
   subscriptionId?: string | undefined;
@@ -131,7 +141,7 @@ export async function fulfill(deps: FulfillDeps, request: FulfillRequest): Promi
   const now = () => deps.clock.now();
 
   // 1. Ledger first.
-  const clientSku = await canonicalSku(db, request.sku);
+  const clientSku = await canonicalSku(db, request.sku, user.environment);
   const found = await db.selectFrom('orders').selectAll().where('order_id', '=', orderId).executeTakeFirst();
   // Another user's order: carry on as if this server had never seen it (see the header).
   const foreign = found !== undefined && found.user_id !== user.userId;
@@ -330,9 +340,13 @@ export async function fulfill(deps: FulfillDeps, request: FulfillRequest): Promi
 
   // decision === 'grant' (paid, or FAILED after a paid reading) or 'hold' (FAILED, never seen paid). Toss answered
   // under this user's userKey, so the order is theirs either way.
-  const verifiedSku = verified.sku === undefined ? null : await canonicalSku(db, verified.sku);
-  const orderSku = existing?.sku ?? verifiedSku ?? clientSku;
-  if (verifiedSku !== null && verifiedSku !== clientSku) {
+  const verifiedSku =
+    verified.sku === undefined ? null : await canonicalSku(db, verified.sku, user.environment);
+  const approved = approval !== undefined && existing?.state === 'HELD';
+  const approvedSku =
+    approved && approval.sku ? await canonicalSku(db, approval.sku, user.environment) : null;
+  const orderSku = approvedSku ?? existing?.sku ?? verifiedSku ?? clientSku;
+  if (verifiedSku !== null && verifiedSku !== (approvedSku ?? clientSku)) {
     return finish('SKU_MISMATCH', { sku: clientSku, tossStatus, detail: `Toss says ${verifiedSku}` });
   }
   if (existing?.state === 'GRANTED') {
@@ -342,7 +356,6 @@ export async function fulfill(deps: FulfillDeps, request: FulfillRequest): Promi
       return { output: answer(orderId, 'ALREADY_GRANTED', existing.sku), effect: 'none' };
     return finish('ALREADY_GRANTED', { sku: existing.sku, tossStatus, answerSku: existing.sku });
   }
-  const approved = approval !== undefined && existing?.state === 'HELD';
   if (verifiedSku === null && deps.config?.toss.requireVerifiedSku && !approved) {
     return finish('SKU_MISMATCH', {
       sku: clientSku,
@@ -385,7 +398,7 @@ export async function fulfill(deps: FulfillDeps, request: FulfillRequest): Promi
       let from: string | null = null;
       let auditId: string | undefined;
       if (row.user_id !== user.userId) reason = 'ORDER_CONFLICT';
-      else if (row.sku !== product.sku) reason = 'SKU_MISMATCH';
+      else if (row.sku !== product.sku && approvedSku === null) reason = 'SKU_MISMATCH';
       else if (row.state === 'GRANTED') reason = 'ALREADY_GRANTED';
       else if (row.state === 'REVOKED') reason = 'REVOKED';
       else if (row.state === 'REFUSED') reason = refusedReason(row);
@@ -402,7 +415,9 @@ export async function fulfill(deps: FulfillDeps, request: FulfillRequest): Promi
               order_id: orderId,
               user_id: user.userId,
               reason: approval.reason,
-              detail: `from ${row.state}; hold_reason ${row.hold_reason ?? 'none'}; toss_status ${tossStatus}`,
+              detail: `from ${row.state}; hold_reason ${row.hold_reason ?? 'none'}; toss_status ${tossStatus}${
+                row.sku === product.sku ? '' : `; sku ${row.sku} -> ${product.sku}`
+              }`,
               created_at: at,
             })
             .execute();
@@ -426,7 +441,10 @@ export async function fulfill(deps: FulfillDeps, request: FulfillRequest): Promi
             last_reason: 'GRANTED',
             toss_status: tossStatus,
             sku_verified: skuVerified,
-            sale_price: row.sale_price ?? product.sale_price,
+            // An approval may correct the SKU to what the settlement shows.
+            sku: product.sku,
+            product_type: product.type,
+            sale_price: row.sku === product.sku ? (row.sale_price ?? product.sale_price) : product.sale_price,
             granted_at: at,
             updated_at: at,
           })
@@ -501,6 +519,7 @@ export async function fulfill(deps: FulfillDeps, request: FulfillRequest): Promi
       checked_at: null,
       hold_reason: holdReason,
       sale_price: product.sale_price,
+      environment: user.environment ?? null,
     };
   }
 

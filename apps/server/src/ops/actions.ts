@@ -37,7 +37,14 @@ export async function describeUser(deps: OpsDeps, idOrUserKey: string) {
   const user = await findUser(deps, idOrUserKey);
   if (!user) return null;
   const db = deps.database.db;
-  const [orders, wallets, walletEntries, entitlements, attempts] = await Promise.all([
+  const [lastSession, orders, wallets, walletEntries, entitlements, attempts] = await Promise.all([
+    db
+      .selectFrom('sessions')
+      .select(['environment', 'created_at'])
+      .where('user_id', '=', user.id)
+      .orderBy('created_at', 'desc')
+      .limit(1)
+      .executeTakeFirst(),
     db
       .selectFrom('orders')
       .selectAll()
@@ -61,7 +68,13 @@ export async function describeUser(deps: OpsDeps, idOrUserKey: string) {
       .execute(),
   ]);
   return {
-    user: { id: user.id, userKeyHash: hashUserKey(user.user_key), createdAt: user.created_at },
+    user: {
+      id: user.id,
+      userKeyHash: hashUserKey(user.user_key),
+      createdAt: user.created_at,
+      // Each order shows the environment it was claimed in (`orders[].environment`, null = unknown).
+      lastLoginEnvironment: lastSession?.environment ?? null,
+    },
     orders,
     wallets,
     walletEntries,
@@ -255,10 +268,11 @@ export async function operatorRevoke(
  * Grant a HELD order on an operator's word — through `fulfill` (source `operator`), so it is the same exactly-once
  * grant as any other: Toss is asked first (a refunded order is not granted, it leaves the review list; Toss down →
  * try again later), and the `approve` audit row is written in the grant's transaction. A second approve grants nothing.
+ * `sku` grants the SKU the console's settlement shows instead of the one claimed (the audit row records the change).
  */
 export async function operatorApprove(
   deps: FulfillDeps,
-  input: { orderId: string; reason: string; operator: string },
+  input: { orderId: string; reason: string; operator: string; sku?: string | undefined },
 ): Promise<OpsResult> {
   if (!input.reason.trim()) return { ok: false, error: 'a reason is required' };
   const db = deps.database.db;
@@ -279,7 +293,7 @@ export async function operatorApprove(
     orderId: order.order_id,
     sku: order.sku,
     source: 'operator',
-    approval: { operator: input.operator, reason: input.reason },
+    approval: { operator: input.operator, reason: input.reason, ...(input.sku ? { sku: input.sku } : {}) },
   });
   if (result.effect === 'granted' && result.auditId) {
     return { ok: true, auditId: result.auditId, from: 'HELD', to: 'GRANTED' };

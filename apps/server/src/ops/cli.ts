@@ -3,7 +3,8 @@
  * settings as the server; safe to run while the server runs (SQLite WAL + write transactions that wait their turn).
  *
  *   review                                        HELD orders waiting for an operator (JSON array, oldest first)
- *   approve <orderId> --reason "..." [--operator name]   grant a HELD order (through fulfill, audited, once)
+ *   approve <orderId> --reason "..." [--operator name] [--sku <sku>]   grant a HELD order (through fulfill, audited,
+ *                                                 once); --sku: the SKU the settlement shows, if not the one claimed
  *   deny <orderId> --reason "..." [--operator name]      refuse a HELD order for good (later claims: NOT_PAID)
  *   conflicts                                     recent claims of orders bound to another user
  *   unverified [--since <iso>] [--orders]         grants whose SKU Toss did not state, per SKU (count, sale total)
@@ -38,7 +39,7 @@ import {
 
 const usage = `usage: ops <review|approve|deny|conflicts|unverified|user|order|recheck|regrant|revoke|reconcile> ...
   review
-  approve <orderId> --reason "..." [--operator name]
+  approve <orderId> --reason "..." [--operator name] [--sku <sku the settlement shows>]
   deny <orderId> --reason "..." [--operator name]
   conflicts
   unverified [--since <iso date>] [--orders]
@@ -61,6 +62,7 @@ async function run(argv: string[]): Promise<number> {
       user: { type: 'string' },
       apply: { type: 'boolean', default: false },
       since: { type: 'string' },
+      sku: { type: 'string' },
       orders: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -175,13 +177,13 @@ async function run(argv: string[]): Promise<number> {
           return 1;
         }
         const input = { orderId: target, reason: values.reason, operator };
-        const action = {
-          approve: operatorApprove,
-          deny: operatorDeny,
-          regrant: operatorRegrant,
-          revoke: operatorRevoke,
-        }[command];
-        const result = await action(deps, input);
+        const result =
+          command === 'approve'
+            ? await operatorApprove(deps, { ...input, sku: values.sku })
+            : await { deny: operatorDeny, regrant: operatorRegrant, revoke: operatorRevoke }[command](
+                deps,
+                input,
+              );
         print(result);
         return result.ok ? 0 : 1;
       }

@@ -1,13 +1,18 @@
-/** `auth.login` (Toss authorization code → our session) and `auth.logout`. Logic: src/auth/sessions.ts. */
+/**
+ * `auth.login` (Toss authorization code → our session) and `auth.logout`. Logic: src/auth/sessions.ts.
+ * Login order: validate the input (a malformed call costs no tokens), then the caller's own limit (per client
+ * address), then the limit shared by everyone (the last line), then Toss.
+ */
 import { LoginInput, LoginOutput } from '@ait-iap/iap-contract';
 import { z } from 'zod';
 import { login, logout } from '../auth/sessions';
-import { authedProcedure, publicProcedure, rateLimited, router } from '../trpc';
+import { authedProcedure, globallyLimited, publicProcedure, rateLimited, router } from '../trpc';
 
 export const authRouter = router({
   login: publicProcedure
-    .use(rateLimited((limits) => limits.login))
     .input(LoginInput)
+    .use(rateLimited((limits) => limits.login))
+    .use(globallyLimited((limits) => limits.loginGlobal, 'login'))
     .output(LoginOutput)
     .mutation(({ ctx, input }) => login(ctx.deps, input)),
   logout: authedProcedure

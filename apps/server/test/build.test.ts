@@ -1,0 +1,101 @@
+/**
+ * The production build: `pnpm build` bundles the server to dist/ and `pnpm start` runs `node dist/main.js` — plain
+ * Node, no TypeScript loader. Built once here, started on a free port against toss-mock and a fresh database, it
+ * answers /readyz, logs a user in (the bundled contract at work) and drains on SIGTERM.
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { apiClient, type MockHarness, startMock, tempDir, testDatabase } from './helpers';
+
+const serverDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const packageJson = (await import('../package.json', { with: { type: 'json' } })).default as {
+  scripts: Record<string, string>;
+};
+
+let tmp: Awaited<ReturnType<typeof tempDir>>;
+let mock: MockHarness;
+let child: ChildProcess | null = null;
+
+beforeAll(async () => {
+  tmp = await tempDir();
+  mock = await startMock(`${tmp.dir}/certs`);
+});
+afterAll(async () => {
+  if (child && child.exitCode === null) child.kill('SIGKILL');
+  await mock?.close();
+  await tmp?.remove();
+});
+
+test('pnpm build → node dist/main.js serves /readyz and logins, then drains on SIGTERM', {
+  timeout: 120_000,
+}, async () => {
+  await promisify(execFile)(process.execPath, ['scripts/build.mjs'], { cwd: serverDir });
+  for (const entry of ['main.js', 'ops.js', 'reconcile.js']) {
+    expect(existsSync(path.join(serverDir, 'dist', entry))).toBe(true);
+  }
+  // `start` is plain node on the bundle.
+  expect(packageJson.scripts.start).toBe('node --enable-source-maps dist/main.js');
+
+  const database = await testDatabase(tmp.dir, 'built');
+  const lines: Array<Record<string, unknown>> = [];
+  // No NODE_OPTIONS (vitest's loaders), no tsx: only what production has.
+  const started = spawn(process.execPath, ['--enable-source-maps', 'dist/main.js'], {
+    cwd: serverDir,
+    env: {
+      PATH: process.env.PATH,
+      NODE_ENV: 'production',
+      TOSS_ENVIRONMENT: 'sandbox',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      ...database.env,
+      TOSS_API_BASE_URL: mock.mock.partnerUrl,
+      TOSS_MTLS_CERT: mock.mock.certs.clientCertPath,
+      TOSS_MTLS_KEY: mock.mock.certs.clientKeyPath,
+      TOSS_MTLS_CA: mock.mock.certs.caPath,
+      RECONCILE_INTERVAL_SECONDS: '0',
+      SHUTDOWN_DRAIN_MS: '300',
+      LOG_LEVEL: 'info',
+      LOG_FORMAT: 'json',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child = started;
+  let stderr = '';
+  started.stderr?.on('data', (chunk) => {
+    stderr += String(chunk);
+  });
+  const exited = new Promise<number | null>((resolve) => started.on('exit', (code) => resolve(code)));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`built server did not start: ${stderr}`)), 30_000);
+    createInterface({ input: started.stdout as NodeJS.ReadableStream }).on('line', (line) => {
+      const record = JSON.parse(line) as Record<string, unknown>;
+      lines.push(record);
+      if (record.event === 'server.listening') {
+        clearTimeout(timer);
+        resolve(String(record.url));
+      }
+    });
+    started.on('exit', (code) => reject(new Error(`built server exited with ${code}: ${stderr}`)));
+  });
+
+  const ready = await fetch(`${url}/readyz`);
+  expect([ready.status, await ready.json()]).toEqual([200, { ok: true }]);
+  expect(ready.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  const { authorizationCode } = await mock.control.newUser();
+  const login = await apiClient(url).mutation<{ token: string }>('auth.login', {
+    authorizationCode,
+    referrer: 'DEFAULT',
+  });
+  expect(login.data?.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+
+  started.kill('SIGTERM');
+  expect(await exited).toBe(0);
+  expect(lines.map((l) => l.event)).toEqual(
+    expect.arrayContaining(['server.listening', 'auth.login', 'server.stopping', 'server.closed']),
+  );
+});
