@@ -43,6 +43,8 @@ export default async function globalSetup(config: FullConfig): Promise<() => Pro
     VITE_TOSS_MOCK: '1',
     VITE_GRANT_WINDOW_MS: String(grantWindowMs),
     HOST: '127.0.0.1',
+    // The mock host plays the live Toss app (logins with referrer DEFAULT); NODE_ENV=production requires saying so.
+    TOSS_ENVIRONMENT: 'production',
     // A PostgreSQL URL in the caller's environment would win over DATABASE_PATH: keep e2e on its own SQLite file.
     DATABASE_URL: undefined,
     // Fail fast on partner faults so a failed grant answers well inside the grant deadline.

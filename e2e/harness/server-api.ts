@@ -77,6 +77,7 @@ export async function ops(harness: HarnessEnv, args: string[]): Promise<unknown>
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     NODE_ENV: 'production',
+    TOSS_ENVIRONMENT: 'production',
     DATABASE_PATH: harness.databasePath,
     CATALOG_PATH: path.join(repoRoot, 'catalog', 'products.json'),
     TOSS_API_BASE_URL: harness.partnerUrl,
