@@ -8,6 +8,9 @@ import { expect, type Locator, type Page } from '@playwright/test';
 export type Tab = 'shop' | 'inventory' | 'history';
 
 export class App {
+  /** The Toss app version the mock host plays (null: its default, new enough for everything). */
+  private tossVersion: string | null = null;
+
   constructor(
     readonly page: Page,
     readonly webUrl: string,
@@ -16,8 +19,18 @@ export class App {
 
   /** Open (or reopen: a full page load is a fresh app start) as this user and wait for login + first load. */
   async open(): Promise<void> {
-    await this.page.goto(`${this.webUrl}/?mockUser=${this.userKey}`);
+    const version = this.tossVersion ? `&mockTossVersion=${encodeURIComponent(this.tossVersion)}` : '';
+    await this.page.goto(`${this.webUrl}/?mockUser=${this.userKey}${version}`);
     await this.waitReady();
+  }
+
+  /**
+   * From now on (this open and every reopen or reload) the app runs in this Toss app version, e.g. 5.225.0: older
+   * than getPendingOrders (Android 5.234.0) and completeProductGrant (5.233.0), on the legacy purchase path.
+   */
+  async openInTossVersion(version: string): Promise<void> {
+    this.tossVersion = version;
+    await this.open();
   }
 
   async waitReady(): Promise<void> {
@@ -107,6 +120,16 @@ export class App {
 
   error(code: string): Locator {
     return this.testId(`error-${code}`);
+  }
+
+  /** The purchase's own notice when its paid order is held for an operator (UNDER_REVIEW). */
+  purchaseHeld(): Locator {
+    return this.testId('purchase-held');
+  }
+
+  /** The banner line for a held order (shown on every tab after a recovery found it held). */
+  heldBanner(orderId: string): Locator {
+    return this.testId(`held-${orderId}`);
   }
 
   /** Wait until no recovery is running. */

@@ -13,6 +13,8 @@ export interface HarnessEnv {
   partnerUrl: string;
   /** The server's SQLite file. */
   databasePath: string;
+  /** The mock's dev CA and the server's mTLS client certificate (`ca.pem`, `client.pem`, `client-key.pem`). */
+  certDir: string;
   /** Where the children's logs are: `<logDir>/{toss-mock,server,web-build,web-preview}.log`. */
   logDir: string;
 }
@@ -23,6 +25,7 @@ const names = {
   controlUrl: 'E2E_CONTROL_URL',
   partnerUrl: 'E2E_PARTNER_URL',
   databasePath: 'E2E_DATABASE_PATH',
+  certDir: 'E2E_CERT_DIR',
   logDir: 'E2E_LOG_DIR',
 } as const satisfies Record<keyof HarnessEnv, string>;
 
@@ -43,6 +46,7 @@ export function readHarnessEnv(): HarnessEnv {
     controlUrl: read('controlUrl'),
     partnerUrl: read('partnerUrl'),
     databasePath: read('databasePath'),
+    certDir: read('certDir'),
     logDir: read('logDir'),
   };
 }

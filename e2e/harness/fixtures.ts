@@ -1,13 +1,14 @@
 /**
  * Playwright fixtures for the scenarios: each test gets a FRESH mock Toss user, the app opened as that user, the
  * mock's control API and the server's view of the same user. Scenario state the mock keeps globally (faults,
- * status reading) is reset around every test. On failure, the tails of the server's and the mock's logs and the
+ * status reading, revealSku) is reset around every test: by default the mock is as strict as Toss is documented —
+ * the `grant-failed` reading, and get-order-status without the order's SKU. On failure, the tails of the server's and the mock's logs and the
  * page's console are attached to the report (and printed).
  * You probably don't need to edit this file; add page helpers to app.ts.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { StatusReading } from '@ait-iap/iap-contract';
+import { defaultStatusReading, type StatusReading } from '@ait-iap/iap-contract';
 import { test as base, expect } from '@playwright/test';
 import { App } from './app';
 import { childLogNames, type HarnessEnv, readHarnessEnv } from './env';
@@ -15,8 +16,13 @@ import { createMockControl, type MockControl } from './mock-control';
 import { type ServerView, serverViewOf } from './server-api';
 
 interface TestFixtures {
-  /** Which of the two "what status does a paid order have" readings the mock uses for this test. */
+  /** Which reading of "what status does a paid order have" the mock uses (default `grant-failed`, Toss staff's). */
   statusReading: StatusReading;
+  /**
+   * get-order-status also names the order's SKU — NOT documented by Toss (default false). A test that sets it says
+   * "SKU revealed" in its name.
+   */
+  revealSku: boolean;
   /** A new Toss user in the mock, never seen by the server before. */
   user: { userKey: number };
   /** The app, already opened as `user` (app-ready visible). */
@@ -63,18 +69,21 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
     },
     { scope: 'worker' },
   ],
-  statusReading: ['payment-completed', { option: true }],
+  statusReading: [defaultStatusReading, { option: true }],
+  revealSku: [false, { option: true }],
   scenario: [
-    async ({ mock, harness, statusReading }, use, testInfo) => {
+    async ({ mock, harness, statusReading, revealSku }, use, testInfo) => {
+      if (revealSku && !/SKU revealed/i.test(testInfo.title))
+        throw new Error(`"${testInfo.title}" reveals the SKU: say "SKU revealed" in its name`);
       await mock.clearFaults();
-      await mock.setStatusReading(statusReading);
+      await mock.setOptions({ statusReading, revealSku });
       const logs = childLogNames
         .filter((name) => name === 'server' || name === 'toss-mock')
         .map((name) => ({ name, file: path.join(harness.logDir, `${name}.log`) }));
       const offsets = logs.map((log) => logSize(log.file));
       await use(undefined);
       await mock.clearFaults();
-      await mock.setStatusReading('payment-completed');
+      await mock.setOptions({ statusReading: defaultStatusReading, revealSku: false });
       if (testInfo.status !== testInfo.expectedStatus) {
         for (const [i, log] of logs.entries()) {
           const body = logSince(log.file, offsets[i] ?? 0);

@@ -15,6 +15,8 @@ import { childLogNames, writeHarnessEnv } from './env';
 
 /** The grant deadline the mock host enforces in e2e (Toss: 30 s). Short so a stuck grant fails fast. */
 const grantDeadlineMs = 12_000;
+/** The app answers the grant within this (production: 25 s of Toss's 30 s), so it beats the mock's deadline too. */
+const grantWindowMs = 9_000;
 
 export default async function globalSetup(config: FullConfig): Promise<() => Promise<void>> {
   const started = Date.now();
@@ -27,18 +29,22 @@ export default async function globalSetup(config: FullConfig): Promise<() => Pro
   const ports = { mock, control, server, web };
   const { webUrl, serverUrl, controlUrl, partnerUrl } = stackUrls(ports);
   const databasePath = path.join(tmp, 'app.db');
+  const certDir = path.join(tmp, 'certs');
   const catalog = path.join(repoRoot, 'catalog', 'products.json');
   const env = {
     ...process.env,
     NODE_ENV: 'production',
     FORCE_COLOR: '0',
     NO_COLOR: '1',
-    ...stackEnv({ ports, certDir: path.join(tmp, 'certs'), databasePath }),
+    ...stackEnv({ ports, certDir, databasePath }),
     MOCK_TOSS_GRANT_DEADLINE_MS: String(grantDeadlineMs),
     MOCK_TOSS_CATALOG: catalog,
     CATALOG_PATH: catalog,
     VITE_TOSS_MOCK: '1',
+    VITE_GRANT_WINDOW_MS: String(grantWindowMs),
     HOST: '127.0.0.1',
+    // The mock host plays the live Toss app (logins with referrer DEFAULT); NODE_ENV=production requires saying so.
+    TOSS_ENVIRONMENT: 'production',
     // A PostgreSQL URL in the caller's environment would win over DATABASE_PATH: keep e2e on its own SQLite file.
     DATABASE_URL: undefined,
     // Fail fast on partner faults so a failed grant answers well inside the grant deadline.
@@ -89,7 +95,7 @@ export default async function globalSetup(config: FullConfig): Promise<() => Pro
     throw error;
   }
 
-  writeHarnessEnv({ webUrl, serverUrl, controlUrl, partnerUrl, databasePath, logDir });
+  writeHarnessEnv({ webUrl, serverUrl, controlUrl, partnerUrl, databasePath, certDir, logDir });
   console.log(
     `[e2e] harness up in ${((Date.now() - started) / 1000).toFixed(1)} s: web ${webUrl}, server ${serverUrl}, mock control ${controlUrl}`,
   );

@@ -4,6 +4,9 @@
  */
 import type { PurchaseResult, SdkIapErrorCode, StatusReading } from '@ait-iap/iap-contract';
 
+/** How Toss saw a grant end (`GET /__mock/state`); under `grant-failed` anything but `granted` reads FAILED. */
+export type GrantEnding = 'granted' | 'not-granted' | 'no-answer' | 'app-closed';
+
 export type PurchaseOutcome =
   | 'success'
   | 'close-after-payment'
@@ -20,6 +23,8 @@ export interface MockOrderView {
   payment: string;
   /** The grant callback's answer as Toss received it (null: never answered). */
   granted: boolean | null;
+  /** How the grant ended for Toss (null: still open, or an order with no grant step). */
+  grantEnding: GrantEnding | null;
   /** `completeProductGrant` was called for it. */
   completed: boolean;
   /** What get-order-status answers for it now. */
@@ -61,7 +66,8 @@ export function createMockControl(controlUrl: string) {
   async function call<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
     const response = await fetch(`${controlUrl}${path}`, {
       method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      // The control API takes JSON only: a POST/DELETE without this header is refused (415).
+      headers: method === 'GET' ? {} : { 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(10_000),
     });
@@ -92,8 +98,19 @@ export function createMockControl(controlUrl: string) {
     clearFaults: () => call<unknown>('DELETE', '/__mock/faults'),
     setStatusReading: (reading: StatusReading) =>
       call<unknown>('POST', '/__mock/status-reading', { reading }),
-    setOptions: (options: { grantDeadlineMs?: number; statusReading?: StatusReading; pageSize?: number }) =>
-      call<unknown>('POST', '/__mock/options', options),
+    /**
+     * `revealSku: true` adds the order's SKU to get-order-status answers — NOT documented by Toss (default false):
+     * a test that needs it says so in its name.
+     */
+    setOptions: (options: {
+      grantDeadlineMs?: number;
+      statusReading?: StatusReading;
+      pageSize?: number;
+      revealSku?: boolean;
+    }) => call<unknown>('POST', '/__mock/options', options),
+    /** End the grant of an order made with createOrder (it has no grant step otherwise). */
+    endGrant: (orderId: string, ending: GrantEnding) =>
+      call<unknown>('POST', `/__mock/orders/${encodeURIComponent(orderId)}/grant`, { ending }),
     advanceClock: (advanceMs: number) => call<{ now: string }>('POST', '/__mock/clock', { advanceMs }),
     subscription: (orderId: string, action: SubscriptionAction) =>
       call<{ subscription: MockSubscriptionView }>(

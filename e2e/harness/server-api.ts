@@ -1,8 +1,14 @@
 /**
  * The server's view of a user, through its public tRPC API (no transformer: plain JSON): log in with a fresh Toss
- * login code from the mock, then read `me.inventory` and `me.orders` with the session token.
+ * login code from the mock, then read `me.inventory` and `me.orders` with the session token. And the operators' CLI
+ * (`pnpm --filter @ait-iap/server ops …`) against the e2e server's own database.
  */
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import type { HistoryOrder, InventoryOutput } from '@ait-iap/iap-contract';
+import type { HarnessEnv } from './env';
 import type { MockControl } from './mock-control';
 
 async function trpc<T>(
@@ -58,4 +64,40 @@ export async function serverViewOf(
     balance: async (currency = 'COIN') => (await inventory()).balances[currency] ?? 0,
     entitlementSkus: async () => (await inventory()).entitlements.map((e) => e.sku).sort(),
   };
+}
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/**
+ * Run the operators' CLI exactly as support would — `pnpm --filter @ait-iap/server ops <args>` — against the e2e
+ * server's SQLite file and the mock's partner API (an approval re-checks the order with Toss). Returns its JSON output;
+ * throws with its stderr when it exits non-zero.
+ */
+export async function ops(harness: HarnessEnv, args: string[]): Promise<unknown> {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: 'production',
+    TOSS_ENVIRONMENT: 'production',
+    DATABASE_PATH: harness.databasePath,
+    CATALOG_PATH: path.join(repoRoot, 'catalog', 'products.json'),
+    TOSS_API_BASE_URL: harness.partnerUrl,
+    TOSS_MTLS_CERT: path.join(harness.certDir, 'client.pem'),
+    TOSS_MTLS_KEY: path.join(harness.certDir, 'client-key.pem'),
+    TOSS_MTLS_CA: path.join(harness.certDir, 'ca.pem'),
+    FORCE_COLOR: '0',
+    NO_COLOR: '1',
+  };
+  // A PostgreSQL URL in the caller's environment would win over DATABASE_PATH (the e2e server ignores it too).
+  delete env.DATABASE_URL;
+  try {
+    const { stdout } = await promisify(execFile)(
+      'pnpm',
+      ['--silent', '--filter', '@ait-iap/server', 'ops', ...args],
+      { cwd: repoRoot, env, timeout: 60_000 },
+    );
+    return JSON.parse(stdout);
+  } catch (error) {
+    const failed = error as { stderr?: string; stdout?: string; message: string };
+    throw new Error(`ops ${args.join(' ')} failed: ${failed.stderr || failed.stdout || failed.message}`);
+  }
 }

@@ -10,7 +10,6 @@
  */
 import { initTRPC } from '@trpc/server';
 import { resolveSession } from './auth/sessions';
-import { withSessionEnvironment } from './catalog/products';
 import type { AppDeps, AuthedContext, Context } from './context';
 import { AppError, appCodeForTrpcCode } from './errors';
 import type { RateLimiter } from './http/rate-limit';
@@ -82,7 +81,7 @@ export const authedProcedure = publicProcedure.use(async ({ ctx, next }) => {
     );
   addLogFields({ userId: result.session.userId });
   const session = result.session;
-  return withSessionEnvironment(session.environment, () => next({ ctx: { ...ctx, session } }));
+  return next({ ctx: { ...ctx, session } });
 });
 
 /** The rate-limit key: the session user (authed) or the client's address (public). */

@@ -314,6 +314,12 @@ describe('TOSS_ENVIRONMENT=production', () => {
       user.token,
     );
     expect(named.data?.granted).toBe(true);
+    const order = await server.server.deps.database.db
+      .selectFrom('orders')
+      .select('environment')
+      .where('order_id', '=', orderId)
+      .executeTakeFirstOrThrow();
+    expect(order.environment).toBe('production');
   });
 
   test('ALLOW_SANDBOX_IN_PRODUCTION=true lets the sandbox app in, as sandbox sessions that may use the aliases', async () => {
@@ -340,6 +346,13 @@ describe('TOSS_ENVIRONMENT=production', () => {
       token,
     );
     expect(fulfilled.data).toMatchObject({ granted: true, sku: 'coin_100' });
+    // The order remembers it was bought through the sandbox app: a test purchase, not revenue.
+    const order = await server.server.deps.database.db
+      .selectFrom('orders')
+      .select('environment')
+      .where('order_id', '=', orderId)
+      .executeTakeFirstOrThrow();
+    expect(order.environment).toBe('sandbox');
   });
 });
 

@@ -15,6 +15,7 @@ import type { RecoveryReport } from './iap/recovery';
 import { usePurchase } from './iap/usePurchase';
 import { Shop } from './screens/Shop';
 import { ErrorNotice } from './ui/ErrorNotice';
+import { HeldOrders } from './ui/HeldOrders';
 import './styles.css';
 
 const Inventory = lazy(() => import('./screens/Inventory'));
@@ -87,6 +88,9 @@ function Shell() {
   }
 
   const s = purchase.state;
+  // Held orders from the last recovery, except the one the purchase notice already explains.
+  const shownByPurchase = s.phase === 'failed' && s.held ? (s.grant?.orderId ?? null) : null;
+  const held = (app.lastRecovery?.held ?? []).filter((order) => order.orderId !== shownByPurchase);
   return (
     <main className="app" data-testid={app.ready ? 'app-ready' : 'app-loading'} aria-busy={!app.ready}>
       <Header />
@@ -111,6 +115,7 @@ function Shell() {
           <ErrorNotice
             error={s.error}
             grant={s.grant}
+            held={s.held}
             onDismiss={purchase.dismiss}
             onRetry={() => {
               const product =
@@ -132,6 +137,8 @@ function Shell() {
           />
         </div>
       ) : null}
+
+      <HeldOrders orders={held} nameOf={nameOf} />
 
       <div className="tab-panel" role="tabpanel" aria-label={copy.tabs[tab]}>
         {tab === 'shop' ? (

@@ -76,6 +76,16 @@ export const copy = {
     banner: '지난 결제를 확인하고 있어요',
   },
 
+  /**
+   * A held order (the server answered UNDER_REVIEW: Toss reads it FAILED and the server never saw it paid; an operator
+   * decides). Promise nothing: not a grant, not a refund, no date. The explanation itself is the contract's
+   * `fulfillReasonCopy.UNDER_REVIEW`.
+   */
+  held: {
+    title: '결제를 확인하고 있어요',
+    section: '확인 중인 결제',
+  },
+
   inventory: {
     title: '보관함',
     balances: '재화',
@@ -111,6 +121,7 @@ export const copy = {
       GRANTED: '완료',
       REFUSED: '지급 안 됨',
       REVOKED: '환불됨',
+      HELD: '확인 중',
     } satisfies Record<OrderState, string>,
     unsupported: '이 토스 앱 버전에서는 토스 결제 내역을 볼 수 없어요. 서버에 기록된 내역만 보여드려요.',
   },

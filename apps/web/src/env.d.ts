@@ -5,6 +5,8 @@ interface ImportMetaEnv {
   readonly VITE_API_URL?: string;
   /** '1' compiles the toss-mock host and dev panel into a production build (e2e only). */
   readonly VITE_TOSS_MOCK?: string;
+  /** How long processProductGrant may take to answer Toss, in ms (default 25000, at most 28000; Toss waits 30 s). */
+  readonly VITE_GRANT_WINDOW_MS?: string;
   /** toss-mock's scenario control URL. Default http://127.0.0.1:3101. */
   readonly VITE_TOSS_MOCK_CONTROL_URL?: string;
 }

@@ -11,8 +11,10 @@ const MOCK_MODE = import.meta.env.DEV || import.meta.env.VITE_TOSS_MOCK === '1';
 async function boot() {
   if (MOCK_MODE && typeof window.ReactNativeWebView === 'undefined') {
     const controlUrl = import.meta.env.VITE_TOSS_MOCK_CONTROL_URL || 'http://127.0.0.1:3101';
+    // `?mockTossVersion=5.225.0` plays an older Toss app (kept across reloads, like `?mockUser=`).
+    const appVersion = new URLSearchParams(window.location.search).get('mockTossVersion');
     const { installTossMockHost } = await import('@ait-iap/toss-mock/host');
-    const host = await installTossMockHost({ controlUrl });
+    const host = await installTossMockHost({ controlUrl, ...(appVersion ? { appVersion } : {}) });
     const { mountDevPanel } = await import('@ait-iap/toss-mock/panel');
     mountDevPanel({ controlUrl, host });
   }

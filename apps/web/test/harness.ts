@@ -7,6 +7,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { defaultStatusReading, type StatusReading } from '@ait-iap/iap-contract';
 import { startTossMock, type TossMock } from '@ait-iap/toss-mock';
 import type { TossMockHost } from '@ait-iap/toss-mock/host';
 import { loadConfig } from '../../server/src/config';
@@ -52,7 +53,8 @@ export async function startStack(): Promise<Stack> {
   async function control<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
     const res = await fetch(`${mock.controlUrl}${path}`, {
       method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      // The control API takes JSON only (it answers 415 to a POST/DELETE without this header).
+      headers: method === 'GET' ? {} : { 'content-type': 'application/json' },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     const text = await res.text();
@@ -75,6 +77,14 @@ export async function startStack(): Promise<Stack> {
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Which reading of "what status does a paid order have" the mock uses (`grant-failed` is its default). */
+export function setStatusReading(
+  stack: Stack,
+  reading: StatusReading = defaultStatusReading,
+): Promise<unknown> {
+  return stack.control('POST', '/__mock/status-reading', { reading });
 }
 
 /** Install the mock host into happy-dom's window. Must run before anything imports the SDK. */

@@ -202,6 +202,27 @@ describe('history rows', () => {
   });
 });
 
+describe('history rows for held orders', () => {
+  test('an order held for an operator reads 확인 중, not 처리 중 or 지급 안 됨', () => {
+    const rows = buildHistoryRows(
+      [],
+      [
+        {
+          orderId: 'h',
+          sku: 'coin_100',
+          name: '코인 100개',
+          state: 'HELD',
+          lastReason: 'UNDER_REVIEW',
+          createdAt: '2026-11-01T00:00:00Z',
+          updatedAt: '2026-11-01T00:00:00Z',
+        },
+      ],
+      catalog,
+    );
+    expect(rows).toEqual([expect.objectContaining({ orderId: 'h', status: 'held', label: '확인 중' })]);
+  });
+});
+
 describe('serial runner (refund/subscription sync)', () => {
   test('a call during a run gets a fresh run afterwards; calls in the meantime share it', async () => {
     const { serialRunner } = await import('../src/app/serial');

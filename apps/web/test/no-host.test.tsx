@@ -15,7 +15,7 @@ test('outside Toss the app says to open it in Toss and never calls the server', 
   const services = createAppServices(
     {
       apiUrl: 'http://127.0.0.1:9',
-      grantTimeoutMs: 1_000,
+      grantWindowMs: 1_000,
       completeTimeoutMs: 1_000,
       recoveryTimeoutMs: 1_000,
     },

@@ -109,7 +109,10 @@ export interface GrantEvidence {
 }
 
 /** THE decision for one reading of an order's status. FAILED + seen paid → grant; FAILED alone → hold. */
-export function decideGrant(status: OrderStatus, evidence: GrantEvidence = { seenPaid: false }): GrantDecision {
+export function decideGrant(
+  status: OrderStatus,
+  evidence: GrantEvidence = { seenPaid: false },
+): GrantDecision {
   const decision = grantDecisionByStatus[status];
   if (decision === 'hold' && evidence.seenPaid) return 'grant';
   return decision;

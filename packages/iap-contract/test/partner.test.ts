@@ -37,7 +37,13 @@ describe('FAILED under the grant-failed reading', () => {
   });
 
   it('never lets evidence turn another unpaid status into a grant', () => {
-    for (const status of ['NOT_FOUND', 'MINIAPP_MISMATCH', 'REFUNDED', 'ORDER_IN_PROGRESS', 'ERROR'] as const) {
+    for (const status of [
+      'NOT_FOUND',
+      'MINIAPP_MISMATCH',
+      'REFUNDED',
+      'ORDER_IN_PROGRESS',
+      'ERROR',
+    ] as const) {
       expect(decideGrant(status, { seenPaid: true })).toBe(decideGrant(status));
     }
   });

@@ -12,7 +12,6 @@
  * Without a memory attached (the ops CLI, code handed a transaction) every function reads the database as before.
  * You probably don't need to edit this file; the catalog itself is `catalog/products.json`.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { type CatalogListItem, type CatalogListOutput, formatKrw, Offer } from '@ait-iap/iap-contract';
 import { z } from 'zod';
 import type { TossEnvironment } from '../config';
@@ -21,25 +20,17 @@ import type { Db, ProductsTable, Tx } from '../db/schema';
 
 export type ProductRow = ProductsTable;
 
-/** The environment of the session whose request is being handled (set by `authedProcedure`). */
-const sessionEnvironment = new AsyncLocalStorage<TossEnvironment>();
-
-/** Run `fn` (a request of a session) with that session's environment in scope, for `canonicalSku`. */
-export function withSessionEnvironment<T>(environment: TossEnvironment, fn: () => T): T {
-  return sessionEnvironment.run(environment, fn);
-}
-
 /**
  * A client may name a SKU by an alias: the sandbox app shows its own test products, mapped to catalog SKUs by the
  * catalog's `sandboxSkuMap`. This returns the catalog SKU it stands for — but only for a sandbox session: a
  * production session (the live Toss app on a TOSS_ENVIRONMENT=production server) never buys through an alias, so
- * its SKU is taken as is. `environment` defaults to the session of the request being handled; outside a request
- * (reconcile, ops: SKUs from the ledger, already canonical) aliases still resolve.
+ * its SKU is taken as is. `environment` is the claiming session's; without one (reconcile, ops: SKUs from the ledger,
+ * already canonical) aliases still resolve.
  */
 export async function canonicalSku(
   db: Tx,
   sku: string,
-  environment: TossEnvironment | undefined = sessionEnvironment.getStore(),
+  environment: TossEnvironment | undefined,
 ): Promise<string> {
   if (environment === 'production') return sku;
   const memory = memories.get(db);

@@ -82,9 +82,9 @@ export interface OrdersTable {
   sale_price: number | null;
   /**
    * `production` | `sandbox` (migration 005): the environment of the session that first recorded the order; null
-   * when unknown (orders from before 005). Optional in this type so writers that predate the column still compile.
+   * when unknown (orders from before 005, or first recorded by reconcile/an operator without a session).
    */
-  environment?: 'production' | 'sandbox' | null;
+  environment: 'production' | 'sandbox' | null;
 }
 
 /**

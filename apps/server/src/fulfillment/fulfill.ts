@@ -35,6 +35,7 @@ import {
 } from '@ait-iap/iap-contract';
 import { canonicalSku, findProduct, type ProductRow } from '../catalog/products';
 import { isoAt } from '../clock';
+import type { TossEnvironment } from '../config';
 import { forUpdate, lockLedgerRows, writeTransaction } from '../db/database';
 import type { HoldReason, OrdersTable, Tx } from '../db/schema';
 import { hashUserKey } from '../log';
@@ -65,7 +66,11 @@ export interface OperatorApproval {
 }
 
 export interface FulfillRequest {
-  user: { userId: string; userKey: string };
+  /**
+   * Whose claim this is. `environment` is the claiming session's (`sandbox` resolves the catalog's sandbox aliases and
+   * is recorded on a new order); reconcile and operators act without a session and leave it out.
+   */
+  user: { userId: string; userKey: string; environment?: TossEnvironment | undefined };
   orderId: string;
   sku: string;
   subscriptionId?: string | undefined;
@@ -137,7 +142,7 @@ export async function fulfill(deps: FulfillDeps, request: FulfillRequest): Promi
   const now = () => deps.clock.now();
 
   // 1. Ledger first.
-  const clientSku = await canonicalSku(db, request.sku);
+  const clientSku = await canonicalSku(db, request.sku, user.environment);
   const found = await db.selectFrom('orders').selectAll().where('order_id', '=', orderId).executeTakeFirst();
   // Another user's order: carry on as if this server had never seen it (see the header).
   const foreign = found !== undefined && found.user_id !== user.userId;
@@ -336,9 +341,11 @@ export async function fulfill(deps: FulfillDeps, request: FulfillRequest): Promi
 
   // decision === 'grant' (paid, or FAILED after a paid reading) or 'hold' (FAILED, never seen paid). Toss answered
   // under this user's userKey, so the order is theirs either way.
-  const verifiedSku = verified.sku === undefined ? null : await canonicalSku(db, verified.sku);
+  const verifiedSku =
+    verified.sku === undefined ? null : await canonicalSku(db, verified.sku, user.environment);
   const approved = approval !== undefined && existing?.state === 'HELD';
-  const approvedSku = approved && approval.sku ? await canonicalSku(db, approval.sku) : null;
+  const approvedSku =
+    approved && approval.sku ? await canonicalSku(db, approval.sku, user.environment) : null;
   const orderSku = approvedSku ?? existing?.sku ?? verifiedSku ?? clientSku;
   if (verifiedSku !== null && verifiedSku !== (approvedSku ?? clientSku)) {
     return finish('SKU_MISMATCH', { sku: clientSku, tossStatus, detail: `Toss says ${verifiedSku}` });
@@ -538,6 +545,7 @@ export async function fulfill(deps: FulfillDeps, request: FulfillRequest): Promi
       checked_at: null,
       hold_reason: holdReason,
       sale_price: product.sale_price,
+      environment: user.environment ?? null,
     };
   }
 

@@ -17,6 +17,8 @@ export interface HeldOrder {
   /** Toss's status when the order was held. */
   tossStatus: string | null;
   heldAt: string;
+  /** The Toss environment of the session that claimed it (`sandbox` orders are test purchases); null if unknown. */
+  environment: 'production' | 'sandbox' | null;
   /** Claims of this order since (every recovery on app start asks again). */
   claims: number;
 }
@@ -36,6 +38,7 @@ export async function listHeld(deps: ReviewDeps, limit = 500): Promise<HeldOrder
       'orders.hold_reason',
       'orders.toss_status',
       'orders.created_at',
+      'orders.environment',
     ])
     .where('orders.state', '=', 'HELD')
     .orderBy('orders.created_at')
@@ -64,6 +67,7 @@ export async function listHeld(deps: ReviewDeps, limit = 500): Promise<HeldOrder
     holdReason: row.hold_reason,
     tossStatus: row.toss_status,
     heldAt: row.created_at,
+    environment: row.environment,
     claims: claimsOf.get(row.order_id) ?? 0,
   }));
 }

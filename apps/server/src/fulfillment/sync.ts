@@ -34,7 +34,7 @@ export async function mapLimit<T, R>(
  */
 export async function syncOrders(
   deps: FulfillDeps,
-  user: Pick<SessionUser, 'userId' | 'userKey'>,
+  user: Pick<SessionUser, 'userId' | 'userKey'> & Partial<Pick<SessionUser, 'environment'>>,
   orders: SyncInput['orders'],
   allowance: (wanted: number) => number = (wanted) => wanted,
   random: () => number = Math.random,

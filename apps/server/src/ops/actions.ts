@@ -37,7 +37,14 @@ export async function describeUser(deps: OpsDeps, idOrUserKey: string) {
   const user = await findUser(deps, idOrUserKey);
   if (!user) return null;
   const db = deps.database.db;
-  const [orders, wallets, walletEntries, entitlements, attempts] = await Promise.all([
+  const [lastSession, orders, wallets, walletEntries, entitlements, attempts] = await Promise.all([
+    db
+      .selectFrom('sessions')
+      .select(['environment', 'created_at'])
+      .where('user_id', '=', user.id)
+      .orderBy('created_at', 'desc')
+      .limit(1)
+      .executeTakeFirst(),
     db
       .selectFrom('orders')
       .selectAll()
@@ -61,7 +68,13 @@ export async function describeUser(deps: OpsDeps, idOrUserKey: string) {
       .execute(),
   ]);
   return {
-    user: { id: user.id, userKeyHash: hashUserKey(user.user_key), createdAt: user.created_at },
+    user: {
+      id: user.id,
+      userKeyHash: hashUserKey(user.user_key),
+      createdAt: user.created_at,
+      // Each order shows the environment it was claimed in (`orders[].environment`, null = unknown).
+      lastLoginEnvironment: lastSession?.environment ?? null,
+    },
     orders,
     wallets,
     walletEntries,

@@ -22,6 +22,27 @@ export function apiErrorCode(error: unknown): ApiErrorCode {
   return 'NETWORK';
 }
 
+/** The HTTP status of a failed server call, when the server (or a proxy in front of it) answered at all. */
+export function httpStatusOf(error: unknown): number | null {
+  if (typeof error !== 'object' || error === null) return null;
+  const data = (error as { data?: { httpStatus?: unknown } }).data;
+  if (typeof data?.httpStatus === 'number') return data.httpStatus;
+  const response = (error as { meta?: { response?: { status?: unknown } } }).meta?.response;
+  return typeof response?.status === 'number' ? response.status : null;
+}
+
+/**
+ * Did this call fail on the way (worth trying again) rather than get the server's decision? True for a request that
+ * never got an answer (network error, our own timeout), HTTP 5xx and 429. False for any other HTTP answer (a 4xx app
+ * error is the server's decision) and for a failed Toss login (`IapLoginError`: asking again does not help).
+ */
+export function isTransportFailure(error: unknown): boolean {
+  if (error instanceof Error && error.name === 'IapLoginError') return false;
+  const status = httpStatusOf(error);
+  if (status === null) return true;
+  return status >= 500 || status === 429;
+}
+
 export function isAuthError(error: unknown): boolean {
   const code = apiErrorCode(error);
   return code === 'UNAUTHORIZED' || code === 'SESSION_EXPIRED';

@@ -5,7 +5,7 @@
 import type { CatalogListItem, CompletedOrRefundedOrder, HistoryOrder } from '@ait-iap/iap-contract';
 import { copy } from '../copy';
 
-export type HistoryStatus = 'completed' | 'refunded' | 'processing' | 'refused';
+export type HistoryStatus = 'completed' | 'refunded' | 'processing' | 'refused' | 'held';
 
 export interface HistoryRow {
   orderId: string;
@@ -21,6 +21,7 @@ const labels: Record<HistoryStatus, string> = {
   refunded: copy.history.refunded,
   processing: copy.history.state.RECEIVED,
   refused: copy.history.state.REFUSED,
+  held: copy.history.state.HELD,
 };
 
 export function buildHistoryRows(
@@ -40,7 +41,9 @@ export function buildHistoryRows(
             ? order.lastReason === 'REFUNDED'
               ? 'refunded'
               : 'refused'
-            : 'processing';
+            : order.state === 'HELD'
+              ? 'held'
+              : 'processing';
     rows.set(order.orderId, {
       orderId: order.orderId,
       sku: order.sku,

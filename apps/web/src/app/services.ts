@@ -1,5 +1,5 @@
 /**
- * Wires the app's dependencies once: config → tRPC transport → session (login + re-login) → recovery runner.
+ * Wires the app's dependencies once: config → tRPC transport → session (login + re-login) → outbox → recovery runner.
  * Tests build the same thing with their own transport (a real server in-process, or a scripted ShopApi).
  */
 import type { LoginOutput } from '@ait-iap/iap-contract';
@@ -7,6 +7,7 @@ import { createTrpcApi } from '../api/client';
 import { createSession } from '../api/session';
 import type { ShopApi } from '../api/types';
 import type { WebConfig } from '../config';
+import { createOutbox, deviceStore, type KeyValueStore, type Outbox } from '../iap/outbox';
 import { createRecoveryRunner, type RecoveryRunner } from '../iap/recovery';
 import { login as appLogin } from '../iap/sdk';
 
@@ -17,12 +18,16 @@ export interface AppServices {
   /** appLogin() → auth.login. Single flight. */
   login: () => Promise<LoginOutput>;
   recovery: RecoveryRunner;
+  /** Paid orders the server has not settled yet, on the device (SDK Storage). */
+  outbox: Outbox;
 }
 
 export interface ServiceOptions {
   /** Replace the tRPC transport (tests). Receives the session's token getter. */
   transport?: (getToken: () => string | null) => ShopApi;
   fetch?: typeof globalThis.fetch;
+  /** Replace the device storage behind the outbox (tests). Default: the SDK's Storage, or localStorage. */
+  store?: KeyValueStore;
 }
 
 export function createAppServices(config: WebConfig, options: ServiceOptions = {}): AppServices {
@@ -37,10 +42,12 @@ export function createAppServices(config: WebConfig, options: ServiceOptions = {
     });
   const session = createSession({ api: transport, appLogin });
   getToken = session.token;
+  const outbox = createOutbox({ store: options.store ?? deviceStore(), userId: session.userId });
   const recovery = createRecoveryRunner({
     api: session.api,
+    outbox,
     fulfillTimeoutMs: config.recoveryTimeoutMs,
     completeTimeoutMs: config.completeTimeoutMs,
   });
-  return { config, api: session.api, login: session.login, recovery };
+  return { config, api: session.api, login: session.login, recovery, outbox };
 }

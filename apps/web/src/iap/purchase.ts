@@ -2,11 +2,15 @@
  * THE PURCHASE — one checkout, start to finish. Where is the grant? `processProductGrant` below.
  *
  *   1. IAP.createOneTimePurchaseOrder / createSubscriptionPurchaseOrder opens Toss's checkout.
- *   2. Toss calls processProductGrant({ orderId[, subscriptionId] }) after payment: we ask OUR server to fulfill
- *      (`iap.fulfill`), catch everything and answer a boolean well inside Toss's 30 s (grantTimeoutMs, 20 s).
- *   3. onEvent 'success' → IAP.completeProductGrant so the order stops showing up as pending.
+ *   2. Toss calls processProductGrant({ orderId[, subscriptionId] }) after payment: we write the order to the
+ *      device's outbox (outbox.ts), then ask OUR server to fulfill (`iap.fulfill`) — again with backoff while the
+ *      request fails on the way (grant.ts) — catch everything and answer a boolean inside the grant window (25 s;
+ *      Toss's limit is 30 s).
+ *   3. onEvent 'success' → IAP.completeProductGrant so the order stops showing up as pending; then the outbox
+ *      forgets it.
  *   4. cleanup() on every exit: success, error, cancel, a synchronous throw, and abort() (unmount).
- * Anything that goes wrong after payment leaves the order pending on Toss's side; recovery.ts finishes it later.
+ * Anything that goes wrong after payment leaves the order pending on Toss's side and in the outbox; recovery.ts
+ * finishes it later.
  * You probably don't need to edit this file: it follows the Apps in Toss IAP guide step by step. Screens call it
  * through usePurchase.ts.
  */
@@ -20,7 +24,10 @@ import {
 } from '@ait-iap/iap-contract';
 import { IAP } from '@apps-in-toss/web-framework';
 import type { ShopApi } from '../api/types';
-import { completeProductGrant, hasTossHost, iapFailure, isFeatureSupported, withTimeout } from './sdk';
+import { type Clock, systemClock } from './clock';
+import { defaultGrantRetryPolicy, fulfillWithinWindow, type GrantRetryPolicy } from './grant';
+import { type Outbox, outboxAction } from './outbox';
+import { acknowledgeGrant, hasTossHost, iapFailure, isFeatureSupported } from './sdk';
 
 export interface PurchaseRequest {
   sku: string;
@@ -31,8 +38,14 @@ export interface PurchaseRequest {
 
 export interface PurchaseDeps {
   api: Pick<ShopApi, 'fulfill'>;
-  grantTimeoutMs: number;
+  /** The device's record of paid orders not settled yet (never throws). */
+  outbox: Outbox;
+  /** processProductGrant answers Toss within this long from its start (Toss's limit is 30 s). */
+  grantWindowMs: number;
+  /** How iap.fulfill is retried inside the window (default: 10 s per attempt, 0.5 s → 4 s pauses). */
+  grantRetry?: GrantRetryPolicy;
   completeTimeoutMs: number;
+  clock?: Clock;
   /** Progress for the UI: the server is being asked to grant `orderId`. */
   onGranting?: (orderId: string) => void;
 }
@@ -42,8 +55,10 @@ export interface GrantAttempt {
   orderId: string;
   granted: boolean;
   output: FulfillOutput | null;
-  /** Set when the server could not answer (network, timeout, 401 after re-login…). */
+  /** Set when the server gave no FulfillOutput (every attempt failed on the way, or a 4xx app error). */
   failure?: string;
+  /** iap.fulfill requests sent for it inside the grant window. */
+  attempts: number;
 }
 
 export type PurchaseOutcome =
@@ -51,7 +66,10 @@ export type PurchaseOutcome =
       status: 'success';
       orderId: string;
       result: PurchaseResultType | null;
-      /** False when completeProductGrant failed or timed out; recovery acknowledges the order later. */
+      /**
+       * Toss is done with the order: completeProductGrant succeeded (or this Toss app has none). False when it
+       * failed or timed out; recovery acknowledges the order later.
+       */
       completed: boolean;
       grant: GrantAttempt | null;
     }
@@ -94,21 +112,38 @@ export function startPurchase(deps: PurchaseDeps, request: PurchaseRequest): Pur
   // Step 2. Never throws (a throw here would leave Toss without an answer) and always answers in time.
   async function processProductGrant(params: { orderId: string; subscriptionId?: string }): Promise<boolean> {
     const { orderId, subscriptionId } = params;
+    const clock = deps.clock ?? systemClock;
+    const deadline = clock.now() + deps.grantWindowMs;
     try {
       deps.onGranting?.(orderId);
-      const output = await withTimeout(
-        deps.api.fulfill({ orderId, sku: request.sku, ...(subscriptionId ? { subscriptionId } : {}) }),
-        deps.grantTimeoutMs,
-        'iap.fulfill',
+      const order = { orderId, sku: request.sku, ...(subscriptionId ? { subscriptionId } : {}) };
+      // First on the device: if the app dies or the server is out of reach, recovery still knows the order.
+      await deps.outbox.add(order);
+      const call = await fulfillWithinWindow(
+        () => deps.api.fulfill(order),
+        deadline,
+        deps.grantRetry ?? defaultGrantRetryPolicy,
+        clock,
       );
-      grant = { orderId, granted: output.granted === true, output };
-      return grant.granted;
+      if (call.kind !== 'answered') {
+        grant = { orderId, granted: false, output: null, failure: call.failure, attempts: call.attempts };
+        return false;
+      }
+      const { output } = call;
+      grant = { orderId, granted: output.granted, output, attempts: call.attempts };
+      // Granted: forgotten once Toss is told (step 3). Refused for good: forget it. Held: remember it is held.
+      const action = outboxAction(output, false);
+      if (action === 'remove') await deps.outbox.remove(orderId);
+      if (action === 'hold') await deps.outbox.markHeld(order);
+      return output.granted;
     } catch (error) {
+      console.error('[iap] processProductGrant failed unexpectedly', error);
       grant = {
         orderId,
         granted: false,
         output: null,
         failure: error instanceof Error ? error.message : String(error),
+        attempts: grant?.attempts ?? 0,
       };
       return false;
     }
@@ -127,8 +162,9 @@ export function startPurchase(deps: PurchaseDeps, request: PurchaseRequest): Pur
     }
     let completed = false;
     if (orderId !== '') {
-      const ack = await completeProductGrant(orderId, deps.completeTimeoutMs);
-      completed = ack.ok && ack.value;
+      const ack = await acknowledgeGrant(orderId, deps.completeTimeoutMs);
+      completed = ack.settled;
+      if (ack.settled && grant?.granted) await deps.outbox.remove(orderId);
     }
     finish({ status: 'success', orderId, result: parsed.data ?? null, completed, grant });
   }

@@ -1,70 +1,169 @@
 /**
  * RECOVERY — finish paid orders that never got through completeProductGrant (app closed mid-purchase, grant
- * failed or timed out, completeProductGrant failed). For each pending order: ask our server to fulfill it
- * (idempotent: an order granted before answers "granted" again) and call completeProductGrant ONLY when it was
- * granted. Runs on start, when the app returns to the foreground, after a failed purchase and before every new one.
+ * failed or timed out, completeProductGrant failed). Runs on start, when the app returns to the foreground, after a
+ * failed purchase and before every new one.
+ *
+ *   1. What to ask about: Toss's pending orders (`getPendingOrders`) AND the device's outbox (outbox.ts), one
+ *      entry per orderId. The outbox alone covers Toss apps without getPendingOrders (the host resolves undefined).
+ *   2. For each: ask our server to fulfill it (idempotent: an order granted before answers "granted" again) and call
+ *      completeProductGrant ONLY when it was granted.
+ *   3. Held orders (UNDER_REVIEW: Toss read FAILED and the server never saw them paid) are reported so the app can
+ *      say so, and asked about again only while Toss still lists them as pending (or, where Toss cannot list
+ *      pending orders, while they are in the outbox). Once Toss stops listing one, the outbox forgets it.
  * You probably don't need to edit this file.
  */
-import type { FulfillReason, IapError } from '@ait-iap/iap-contract';
+import type { FulfillOutput, FulfillReason, IapError } from '@ait-iap/iap-contract';
 import type { ShopApi } from '../api/types';
-import { completeProductGrant, getPendingOrders, withTimeout } from './sdk';
+import { type Clock, systemClock, within } from './clock';
+import { type Outbox, type OutboxEntry, outboxAction } from './outbox';
+import { acknowledgeGrant, getPendingOrders } from './sdk';
 
 export interface RecoveryDeps {
   api: Pick<ShopApi, 'fulfill'>;
-  /** Per order; recovery has no Toss deadline, so this can be longer than the purchase's grant deadline. */
+  outbox: Outbox;
+  /** Per order; recovery has no Toss deadline, so this can be longer than the purchase's grant window. */
   fulfillTimeoutMs: number;
   completeTimeoutMs: number;
+  clock?: Clock;
+}
+
+export interface HeldOrder {
+  orderId: string;
+  sku: string;
 }
 
 export interface RecoveryReport {
   /** Pending orders Toss reported. */
   pending: number;
+  /** Orders asked about only because the outbox had them (Toss did not list them, or cannot list at all). */
+  fromOutbox: string[];
   /** Granted by our server now or before (safe to acknowledge). */
   granted: string[];
-  /** Of those, granted just now (the user gets something new: worth telling them). */
+  /** Of those, granted just now or released from review (the user gets something new: worth telling them). */
   grantedNow: string[];
   /** Acknowledged to Toss with completeProductGrant. */
   completed: string[];
-  /** Not granted (yet): the order stays pending and is retried next time. */
+  /** Held for an operator (UNDER_REVIEW): the app tells the user it is being checked. */
+  held: HeldOrder[];
+  /** Not granted (yet), held orders included: asked about again next time unless refused for good. */
   notGranted: { orderId: string; reason: FulfillReason | 'REQUEST_FAILED' }[];
-  /** Set when the pending list itself could not be read (old app, no host, network). */
+  /** Set when Toss's pending list could not be read (old app, no host, network); the outbox was still replayed. */
   error: IapError | null;
 }
 
+interface Candidate {
+  orderId: string;
+  sku: string;
+  subscriptionId?: string;
+  /** Toss lists it as pending now (false: only the outbox has it). */
+  listedByToss: boolean;
+  /** Toss's pending list was read (false: an old Toss app, no host, or a failed call — the outbox decides). */
+  tossListRead: boolean;
+  /** The outbox has it (and whether it was held last time). */
+  inOutbox: boolean;
+  wasHeld: boolean;
+}
+
+/** Toss's pending list joined with the outbox, one candidate per orderId; held entries Toss dropped are forgotten. */
+async function candidates(deps: RecoveryDeps, report: RecoveryReport): Promise<Candidate[]> {
+  const [pending, outbox] = await Promise.all([getPendingOrders(), deps.outbox.list()]);
+  const saved = new Map<string, OutboxEntry>(outbox.map((entry) => [entry.orderId, entry]));
+  const list: Candidate[] = [];
+  const seen = new Set<string>();
+  if (pending.ok) {
+    report.pending = pending.value.length;
+    for (const order of pending.value) {
+      if (seen.has(order.orderId)) continue;
+      seen.add(order.orderId);
+      const entry = saved.get(order.orderId);
+      list.push({
+        orderId: order.orderId,
+        sku: order.sku,
+        ...(entry?.subscriptionId ? { subscriptionId: entry.subscriptionId } : {}),
+        listedByToss: true,
+        tossListRead: true,
+        inOutbox: entry !== undefined,
+        wasHeld: entry?.held === true,
+      });
+    }
+  } else {
+    report.error = pending.error;
+  }
+  for (const entry of outbox) {
+    if (seen.has(entry.orderId)) continue;
+    seen.add(entry.orderId);
+    // Held, and Toss can list pending orders but no longer lists this one: stop asking.
+    if (pending.ok && entry.held) {
+      await deps.outbox.remove(entry.orderId);
+      continue;
+    }
+    report.fromOutbox.push(entry.orderId);
+    list.push({
+      orderId: entry.orderId,
+      sku: entry.sku,
+      ...(entry.subscriptionId ? { subscriptionId: entry.subscriptionId } : {}),
+      listedByToss: false,
+      tossListRead: pending.ok,
+      inOutbox: true,
+      wasHeld: entry.held === true,
+    });
+  }
+  return list;
+}
+
 export async function recoverPendingOrders(deps: RecoveryDeps): Promise<RecoveryReport> {
+  const clock = deps.clock ?? systemClock;
   const report: RecoveryReport = {
     pending: 0,
+    fromOutbox: [],
     granted: [],
     grantedNow: [],
     completed: [],
+    held: [],
     notGranted: [],
     error: null,
   };
-  const pending = await getPendingOrders();
-  if (!pending.ok) {
-    report.error = pending.error;
-    return report;
-  }
-  report.pending = pending.value.length;
-  for (const order of pending.value) {
-    let granted = false;
+  for (const order of await candidates(deps, report)) {
+    let output: FulfillOutput | null = null;
     try {
-      const out = await withTimeout(
-        deps.api.fulfill({ orderId: order.orderId, sku: order.sku }),
+      output = await within(
+        deps.api.fulfill({
+          orderId: order.orderId,
+          sku: order.sku,
+          ...(order.subscriptionId ? { subscriptionId: order.subscriptionId } : {}),
+        }),
         deps.fulfillTimeoutMs,
         'iap.fulfill',
+        clock,
       );
-      granted = out.granted === true;
-      if (granted && out.reason === 'GRANTED') report.grantedNow.push(order.orderId);
-      if (!granted) report.notGranted.push({ orderId: order.orderId, reason: out.reason });
     } catch (error) {
       console.warn('[iap] recovery: fulfill failed', order.orderId, error);
       report.notGranted.push({ orderId: order.orderId, reason: 'REQUEST_FAILED' });
+      continue; // the outbox keeps it; Toss keeps listing it
     }
-    if (!granted) continue;
+
+    if (!output.granted) {
+      report.notGranted.push({ orderId: order.orderId, reason: output.reason });
+      const action = outboxAction(output, false);
+      if (action === 'hold') {
+        report.held.push({ orderId: order.orderId, sku: order.sku });
+        // Asked about again while Toss lists it (or cannot list anything), remembered as held so an approval later
+        // is news; forgotten once Toss stops listing it.
+        if (order.listedByToss || !order.tossListRead) await deps.outbox.markHeld(order);
+        else await deps.outbox.remove(order.orderId);
+      } else if (action === 'remove' && order.inOutbox) {
+        await deps.outbox.remove(order.orderId);
+      }
+      continue;
+    }
+
     report.granted.push(order.orderId);
-    const ack = await completeProductGrant(order.orderId, deps.completeTimeoutMs);
-    if (ack.ok && ack.value) report.completed.push(order.orderId);
+    if (output.reason === 'GRANTED' || order.wasHeld) report.grantedNow.push(order.orderId);
+    const ack = await acknowledgeGrant(order.orderId, deps.completeTimeoutMs);
+    if (ack.completed) report.completed.push(order.orderId);
+    // Toss no longer listing it counts as acknowledged: there is nothing left to tell Toss.
+    const tossDone = ack.settled || (order.tossListRead && !order.listedByToss);
+    if (order.inOutbox && tossDone) await deps.outbox.remove(order.orderId);
   }
   return report;
 }

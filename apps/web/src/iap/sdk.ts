@@ -165,6 +165,19 @@ export async function completeProductGrant(orderId: string, timeoutMs: number): 
   return result;
 }
 
+/**
+ * Tell Toss a granted order is done: `completeProductGrant`. `settled` is true when Toss no longer needs telling —
+ * it said true, or this Toss app has no completeProductGrant (older than 5.233.0: nothing can acknowledge it there).
+ */
+export async function acknowledgeGrant(
+  orderId: string,
+  timeoutMs: number,
+): Promise<{ completed: boolean; settled: boolean }> {
+  const ack = await completeProductGrant(orderId, timeoutMs);
+  if (ack.ok) return { completed: ack.value, settled: ack.value };
+  return { completed: false, settled: hasTossHost() && ack.error.code === 'UNSUPPORTED_APP_VERSION' };
+}
+
 /** Rejects with an Error after `ms` unless `promise` settles first. The timer is always cleared. */
 export function withTimeout<T>(promise: Promise<T>, ms: number, label: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;

@@ -30,7 +30,11 @@ export type PurchaseState =
   /** Paid; our server is granting. */
   | { phase: 'granting'; sku: string; orderId: string }
   | { phase: 'succeeded'; sku: string; orderId: string; completed: boolean }
-  | { phase: 'failed'; sku: string; error: IapError; grant: GrantAttempt | null };
+  /**
+   * `held`: the paid order is being checked by an operator (the server answered UNDER_REVIEW, in the grant callback
+   * or in the recovery run right after): the app shows that instead of promising an automatic grant.
+   */
+  | { phase: 'failed'; sku: string; error: IapError; grant: GrantAttempt | null; held: boolean };
 
 export function usePurchase() {
   const app = useAppState();
@@ -67,7 +71,9 @@ export function usePurchase() {
         const purchase = startPurchase(
           {
             api: services.api,
-            grantTimeoutMs: services.config.grantTimeoutMs,
+            outbox: services.outbox,
+            grantWindowMs: services.config.grantWindowMs,
+            ...(services.config.grantRetry ? { grantRetry: services.config.grantRetry } : {}),
             completeTimeoutMs: services.config.completeTimeoutMs,
             onGranting: (orderId) => {
               if (mounted.current) setState({ phase: 'granting', sku: request.sku, orderId });
@@ -88,14 +94,33 @@ export function usePurchase() {
             completed: outcome.completed,
           });
         } else {
-          setState({ phase: 'failed', sku: request.sku, error: outcome.error, grant: outcome.grant });
+          setState({
+            phase: 'failed',
+            sku: request.sku,
+            error: outcome.error,
+            grant: outcome.grant,
+            held: outcome.grant?.output?.reason === 'UNDER_REVIEW',
+          });
           if (outcome.error.code === 'ITEM_ALREADY_OWNED') appRef.current.markOwned(request.sku);
         }
         // A paid order may be left unfinished (grant failed, completeProductGrant failed, Toss-side verification
         // failed after payment): recover it now instead of waiting for the next start.
         const leftPending =
           outcome.status === 'success' ? !outcome.completed : !nothingPaidCodes.includes(outcome.error.code);
-        if (leftPending) await appRef.current.runRecovery();
+        if (leftPending) {
+          const report = await appRef.current.runRecovery();
+          const orderId = outcome.grant?.orderId;
+          if (
+            outcome.status === 'failed' &&
+            orderId &&
+            mounted.current &&
+            report.held.some((order) => order.orderId === orderId)
+          ) {
+            setState((prev) =>
+              prev.phase === 'failed' && prev.sku === request.sku ? { ...prev, held: true } : prev,
+            );
+          }
+        }
         await appRef.current.refreshInventory();
         // A new subscription: ask Toss for its real period right away (a free trial is shorter than the cycle the
         // server grants by default) and report it (getSubscriptionInfo → iap.syncSubscriptions → inventory).

@@ -2,7 +2,7 @@
  * Purchase history: completed and refunded orders from Toss (every page of getCompletedOrRefundedOrders, read by
  * the refund sync) merged with what our server recorded (me.orders). Loaded lazily.
  */
-import type { HistoryOrder } from '@ait-iap/iap-contract';
+import { fulfillReasonCopy, type HistoryOrder } from '@ait-iap/iap-contract';
 import { Badge, List, ListRow, Result, Skeleton } from '@toss/tds-mobile';
 import { useEffect, useMemo, useState } from 'react';
 import { type ApiErrorCode, apiErrorCode, apiErrorCopy } from '../api/errors';
@@ -69,13 +69,24 @@ export default function History() {
               <div className="row-texts">
                 <span className="row-title">{row.name}</span>
                 <span className="row-sub">{formatDateTime(row.date)}</span>
+                {row.status === 'held' ? (
+                  <span className="row-status">{fulfillReasonCopy.UNDER_REVIEW}</span>
+                ) : null}
               </div>
             }
             right={
               <Badge
                 size="small"
                 variant="weak"
-                color={row.status === 'refunded' ? 'red' : row.status === 'completed' ? 'blue' : 'elephant'}
+                color={
+                  row.status === 'refunded'
+                    ? 'red'
+                    : row.status === 'completed'
+                      ? 'blue'
+                      : row.status === 'held'
+                        ? 'yellow'
+                        : 'elephant'
+                }
               >
                 {row.label}
               </Badge>

@@ -2,7 +2,7 @@
  * What the user owns: currency balances, non-consumable items and subscriptions (status, expiry, auto-renew,
  * grace period). Loaded lazily: the shop paints first. CUSTOMIZATION POINT: how owned things are presented.
  */
-import type { Entitlement } from '@ait-iap/iap-contract';
+import { type Entitlement, fulfillReasonCopy } from '@ait-iap/iap-contract';
 import { Badge, Button, List, ListRow, Result, Skeleton } from '@toss/tds-mobile';
 import type { ReactNode } from 'react';
 import { apiErrorCopy } from '../api/errors';
@@ -24,7 +24,7 @@ function Section({ id, title, children }: { id: string; title: string; children:
 }
 
 export default function Inventory({ onGoShop }: { onGoShop: () => void }) {
-  const { inventory, catalog } = useAppState();
+  const { inventory, catalog, lastRecovery } = useAppState();
   if (inventory.status === 'loading') {
     return (
       <div role="status" aria-busy="true" aria-label={copy.loading}>
@@ -36,13 +36,22 @@ export default function Inventory({ onGoShop }: { onGoShop: () => void }) {
     const text = apiErrorCopy(inventory.error);
     return <Result title={text.title} description={text.description} />;
   }
-  const names = new Map((catalog.status === 'ready' ? catalog.value : []).map((p) => [p.sku, p.name]));
+  const products = catalog.status === 'ready' ? catalog.value : [];
+  const names = new Map(products.map((p) => [p.sku, p.name]));
+  const types = new Map(products.map((p) => [p.sku, p.type]));
   const balances = Object.entries(inventory.value.balances);
   const items = inventory.value.entitlements.filter((e) => e.type === 'NON_CONSUMABLE');
   const subscriptions = inventory.value.entitlements.filter((e) => e.type === 'SUBSCRIPTION');
   const nameOf = (e: Entitlement) => names.get(e.sku) ?? e.sku;
+  // Paid, not granted, held for an operator: listed here too, where the user looks for what they bought.
+  const held = lastRecovery?.held ?? [];
 
-  if (balances.every(([, n]) => n === 0) && items.length === 0 && subscriptions.length === 0) {
+  if (
+    balances.every(([, n]) => n === 0) &&
+    items.length === 0 &&
+    subscriptions.length === 0 &&
+    held.length === 0
+  ) {
     return (
       <Result
         title={copy.inventory.empty}
@@ -54,6 +63,28 @@ export default function Inventory({ onGoShop }: { onGoShop: () => void }) {
 
   return (
     <div className="screen">
+      {held.length > 0 ? (
+        <Section id="inv-held" title={copy.held.section}>
+          {held.map((order) => (
+            <ListRow
+              key={order.orderId}
+              data-testid={`inventory-held-${order.orderId}`}
+              left={<ProductIcon iconUrl="" type={types.get(order.sku) ?? 'CONSUMABLE'} />}
+              contents={
+                <div className="row-texts">
+                  <span className="row-title">
+                    {names.get(order.sku) ?? order.sku}
+                    <Badge size="xsmall" variant="weak" color="yellow">
+                      {copy.history.state.HELD}
+                    </Badge>
+                  </span>
+                  <span className="row-sub">{fulfillReasonCopy.UNDER_REVIEW}</span>
+                </div>
+              }
+            />
+          ))}
+        </Section>
+      ) : null}
       {balances.length > 0 ? (
         <Section id="inv-balances" title={copy.inventory.balances}>
           {balances.map(([currency, amount]) => (

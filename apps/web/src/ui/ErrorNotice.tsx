@@ -8,16 +8,56 @@ import { Button } from '@toss/tds-mobile';
 import { copy } from '../copy';
 import type { GrantAttempt } from '../iap/purchase';
 
+/** The purchase's order is held for an operator: what is true now, nothing more (no grant, no refund, no date). */
+function HeldNotice({ orderId, onDismiss }: { orderId: string | null; onDismiss: () => void }) {
+  return (
+    <div
+      className="notice notice--calm"
+      role="alert"
+      data-testid="purchase-held"
+      {...(orderId ? { 'data-order-id': orderId } : {})}
+    >
+      <p className="notice__title">{copy.held.title}</p>
+      <p className="notice__body">{fulfillReasonCopy.UNDER_REVIEW}</p>
+      <div className="notice__actions">
+        <ContactButton />
+        <Button size="small" variant="weak" color="dark" onClick={onDismiss}>
+          {copy.actions.dismiss}
+        </Button>
+      </div>
+    </div>
+  );
+}
+
+export function ContactButton() {
+  return (
+    <Button
+      as="a"
+      size="small"
+      variant="weak"
+      color="primary"
+      href={copy.supportUrl}
+      target="_blank"
+      rel="noreferrer"
+    >
+      {copy.actions.contact}
+    </Button>
+  );
+}
+
 export interface ErrorNoticeProps {
   error: IapError;
   /** What our server said about the order, when the failure came after payment. */
   grant?: GrantAttempt | null;
+  /** The paid order is held for an operator (UNDER_REVIEW): say that, not the error's "granted automatically". */
+  held?: boolean;
   onRetry?: () => void;
   onShowOwned?: () => void;
   onDismiss: () => void;
 }
 
-export function ErrorNotice({ error, grant, onRetry, onShowOwned, onDismiss }: ErrorNoticeProps) {
+export function ErrorNotice({ error, grant, held, onRetry, onShowOwned, onDismiss }: ErrorNoticeProps) {
+  if (held) return <HeldNotice orderId={grant?.orderId ?? null} onDismiss={onDismiss} />;
   const reason = grant?.output && !grant.output.granted ? fulfillReasonCopy[grant.output.reason] : null;
   const calm = error.action === 'none';
   return (
@@ -41,19 +81,7 @@ export function ErrorNotice({ error, grant, onRetry, onShowOwned, onDismiss }: E
             {copy.actions.owned}
           </Button>
         ) : null}
-        {error.action === 'contact' ? (
-          <Button
-            as="a"
-            size="small"
-            variant="weak"
-            color="primary"
-            href={copy.supportUrl}
-            target="_blank"
-            rel="noreferrer"
-          >
-            {copy.actions.contact}
-          </Button>
-        ) : null}
+        {error.action === 'contact' ? <ContactButton /> : null}
         <Button size="small" variant="weak" color="dark" onClick={onDismiss}>
           {error.action === 'retry' || error.action === 'owned' || error.action === 'contact'
             ? copy.actions.dismiss
