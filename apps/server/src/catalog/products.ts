@@ -158,9 +158,13 @@ export class CatalogMemory {
   ) {
     this.changesSeen = database.externalChanges?.();
     this.timer = setInterval(() => {
-      // SQLite: only when another connection committed since the last load. PostgreSQL: always.
-      const changes = this.database.externalChanges?.();
-      if (changes === undefined || changes !== this.changesSeen) this.reloadSoon();
+      try {
+        // SQLite: only when another connection committed since the last load. PostgreSQL: always.
+        const changes = this.database.externalChanges?.();
+        if (changes === undefined || changes !== this.changesSeen) this.reloadSoon();
+      } catch (error) {
+        this.onError(error); // e.g. the database was closed under a memory nobody closed: keep the process alive
+      }
     }, refreshMs);
     this.timer.unref();
   }
