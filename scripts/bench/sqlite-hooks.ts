@@ -51,13 +51,16 @@ function sqliteStatement(original: Method, self: unknown, args: unknown[]): unkn
   return original.apply(self, args);
 }
 
+// Read once: `process.hrtime` is a lazy getter, which showed in the profile as `get (node:bootstrap)` per statement.
+const hrtime = process.hrtime.bigint;
+
 function timed(timing: CommitTiming, commit: boolean, run: () => unknown): unknown {
   if (!timing.enabled) return run();
-  const wall0 = process.hrtime.bigint();
+  const wall0 = hrtime();
   try {
     return run();
   } finally {
-    const wallUs = Number(process.hrtime.bigint() - wall0) / 1000;
+    const wallUs = Number(hrtime() - wall0) / 1000;
     if (commit) {
       timing.commits += 1;
       timing.commitWallUs += wallUs;
