@@ -72,6 +72,38 @@ export async function reconcile(deps: FulfillDeps, options: ReconcileOptions): P
   };
 }
 
+/**
+ * Ask Toss again about stored orders, through the one fulfill function; whatever the outcome, they move to the back
+ * of the re-check queue (`checked_at`), so every order gets its turn.
+ */
+async function recheck(
+  deps: FulfillDeps,
+  rows: { order_id: string; sku: string; user_id: string; user_key: string }[],
+  options: { recheckGranted: boolean },
+) {
+  const results = await mapLimit(rows, 4, (row) =>
+    fulfill(deps, {
+      user: { userId: row.user_id, userKey: row.user_key },
+      orderId: row.order_id,
+      sku: row.sku,
+      source: 'reconcile',
+      recheckGranted: options.recheckGranted,
+    }),
+  );
+  if (rows.length > 0) {
+    await deps.database.db
+      .updateTable('orders')
+      .set({ checked_at: isoAt(deps.clock.now()) })
+      .where(
+        'order_id',
+        'in',
+        rows.map((row) => row.order_id),
+      )
+      .execute();
+  }
+  return results;
+}
+
 async function reconcileNow(deps: FulfillDeps, options: ReconcileOptions): Promise<ReconcileReport> {
   const db = deps.database.db;
   const now = deps.clock.now();
@@ -98,28 +130,8 @@ async function reconcileNow(deps: FulfillDeps, options: ReconcileOptions): Promi
     .orderBy('orders.order_id')
     .limit(limit)
     .execute();
-  const rechecks = await mapLimit(granted, 4, (row) =>
-    fulfill(deps, {
-      user: { userId: row.user_id, userKey: row.user_key },
-      orderId: row.order_id,
-      sku: row.sku,
-      source: 'reconcile',
-      recheckGranted: true,
-    }),
-  );
+  const rechecks = await recheck(deps, granted, { recheckGranted: true });
   report.rechecked = granted.length;
-  if (granted.length > 0) {
-    // Whatever the outcome, these move to the back of the queue.
-    await db
-      .updateTable('orders')
-      .set({ checked_at: isoAt(deps.clock.now()) })
-      .where(
-        'order_id',
-        'in',
-        granted.map((row) => row.order_id),
-      )
-      .execute();
-  }
   for (const result of rechecks) if (result.effect === 'revoked') report.revoked.push(result.output.orderId);
 
   // 2. Orders someone asked for that are not settled, whose latest attempt (by that caller) was retryable.
@@ -169,6 +181,7 @@ async function reconcileNow(deps: FulfillDeps, options: ReconcileOptions): Promi
     }),
   );
   report.retried = pending.length;
+  // 3. Still not granted after the alert delay: reported (warn) for an operator.
   const alertBefore = isoAt(now - options.alertAfterSeconds * 1000);
   pending.forEach((a, index) => {
     const result = retries[index];
@@ -196,25 +209,7 @@ async function reconcileNow(deps: FulfillDeps, options: ReconcileOptions): Promi
     .orderBy('orders.order_id')
     .limit(limit)
     .execute();
-  const heldChecks = await mapLimit(heldRows, 4, (row) =>
-    fulfill(deps, {
-      user: { userId: row.user_id, userKey: row.user_key },
-      orderId: row.order_id,
-      sku: row.sku,
-      source: 'reconcile',
-    }),
-  );
-  if (heldRows.length > 0) {
-    await db
-      .updateTable('orders')
-      .set({ checked_at: isoAt(deps.clock.now()) })
-      .where(
-        'order_id',
-        'in',
-        heldRows.map((row) => row.order_id),
-      )
-      .execute();
-  }
+  const heldChecks = await recheck(deps, heldRows, { recheckGranted: false });
   for (const result of heldChecks)
     if (result.effect === 'granted') report.granted.push(result.output.orderId);
   report.held = await listHeld(deps, limit);

@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { findProduct } from '../catalog/products';
 import { isoAt } from '../clock';
 import { type AppDatabase, forUpdate, lockLedgerRows, writeTransaction } from '../db/database';
-import type { Tx } from '../db/schema';
+import type { OrdersTable, Tx } from '../db/schema';
 import { type FulfillDeps, fulfill, REGRANT_KNOWN_REFUNDED } from '../fulfillment/fulfill';
 import { applyGrant, revokeGrant } from '../fulfillment/grants';
 
@@ -154,17 +154,33 @@ function knownRefunded(order: { toss_status: string | null; last_reason: string 
   return order.toss_status === 'REFUNDED' || order.last_reason === 'REFUNDED';
 }
 
-/** Grant an order again (after a revoke or a refusal), recording who and why. */
-export async function operatorRegrant(
+/**
+ * One operator decision on one order: a reason is required; in ONE write transaction the order is read locked and
+ * `change` decides (and writes its audit row); the state change is logged once.
+ */
+async function operatorChange(
   deps: OpsDeps,
-  input: { orderId: string; reason: string; operator: string },
+  input: { orderId: string; reason: string },
+  missing: string,
+  change: (trx: Tx, order: OrdersTable, now: number) => Promise<OpsResult>,
 ): Promise<OpsResult> {
   if (!input.reason.trim()) return { ok: false, error: 'a reason is required' };
   const now = deps.clock.now();
   const result = await writeTransaction(deps.database, async (trx): Promise<OpsResult> => {
     const order = await lockedOrder(deps.database, trx, input.orderId);
-    if (!order)
-      return { ok: false, error: 'order not in the ledger (never verified by Toss): use `recheck --apply`' };
+    return order ? change(trx, order, now) : { ok: false, error: missing };
+  });
+  logOperatorChange(deps, input.orderId, result);
+  return result;
+}
+
+/** Grant an order again (after a revoke or a refusal), recording who and why. */
+export async function operatorRegrant(
+  deps: OpsDeps,
+  input: { orderId: string; reason: string; operator: string },
+): Promise<OpsResult> {
+  const missing = 'order not in the ledger (never verified by Toss): use `recheck --apply`';
+  return operatorChange(deps, input, missing, async (trx, order, now) => {
     if (order.state === 'GRANTED') return { ok: false, error: 'order is already granted' };
     if (order.state === 'HELD') return { ok: false, error: 'order is HELD: use `approve` or `deny`' };
     const product = await findProduct(trx, order.sku);
@@ -207,8 +223,6 @@ export async function operatorRegrant(
       .execute();
     return { ok: true, auditId, from: order.state, to: 'GRANTED' };
   });
-  logOperatorChange(deps, input.orderId, result);
-  return result;
 }
 
 /** One log line per state change an operator made (the same event the fulfillment function writes). */
@@ -229,11 +243,7 @@ export async function operatorRevoke(
   deps: OpsDeps,
   input: { orderId: string; reason: string; operator: string },
 ): Promise<OpsResult> {
-  if (!input.reason.trim()) return { ok: false, error: 'a reason is required' };
-  const now = deps.clock.now();
-  const result = await writeTransaction(deps.database, async (trx): Promise<OpsResult> => {
-    const order = await lockedOrder(deps.database, trx, input.orderId);
-    if (!order) return { ok: false, error: 'order not in the ledger' };
+  return operatorChange(deps, input, 'order not in the ledger', async (trx, order, now) => {
     if (order.state !== 'GRANTED') return { ok: false, error: `order is ${order.state}, not GRANTED` };
     const auditId = await audit(trx, {
       operator: input.operator,
@@ -260,8 +270,6 @@ export async function operatorRevoke(
       .execute();
     return { ok: true, auditId, from: 'GRANTED', to: 'REVOKED' };
   });
-  logOperatorChange(deps, input.orderId, result);
-  return result;
 }
 
 /**
@@ -310,11 +318,7 @@ export async function operatorDeny(
   deps: OpsDeps,
   input: { orderId: string; reason: string; operator: string },
 ): Promise<OpsResult> {
-  if (!input.reason.trim()) return { ok: false, error: 'a reason is required' };
-  const now = deps.clock.now();
-  const result = await writeTransaction(deps.database, async (trx): Promise<OpsResult> => {
-    const order = await lockedOrder(deps.database, trx, input.orderId);
-    if (!order) return { ok: false, error: 'order not in the ledger' };
+  return operatorChange(deps, input, 'order not in the ledger', async (trx, order, now) => {
     if (order.state !== 'HELD') return { ok: false, error: `order is ${order.state}, not HELD` };
     const auditId = await audit(trx, {
       operator: input.operator,
@@ -333,6 +337,4 @@ export async function operatorDeny(
       .execute();
     return { ok: true, auditId, from: 'HELD', to: 'REFUSED' };
   });
-  logOperatorChange(deps, input.orderId, result);
-  return result;
 }
