@@ -94,6 +94,9 @@ export function outboxAction(
 
 const Stored = z.array(z.unknown());
 
+/** The stored value was read and is not an outbox list: nothing in it can be recovered. */
+class CorruptOutbox extends Error {}
+
 export function createOutbox(options: OutboxOptions): Outbox {
   const { store } = options;
   const key = options.key ?? OUTBOX_KEY;
@@ -111,8 +114,14 @@ export function createOutbox(options: OutboxOptions): Outbox {
   async function read(): Promise<OutboxEntry[]> {
     const raw = await within(store.getItem(key), timeoutMs, 'Storage.getItem', clock);
     if (raw === null || raw === undefined || raw === '') return [];
-    const list = Stored.safeParse(JSON.parse(raw));
-    if (!list.success) throw new Error('the stored outbox is not a list');
+    let json: unknown;
+    try {
+      json = JSON.parse(raw);
+    } catch {
+      throw new CorruptOutbox('the stored outbox is not JSON');
+    }
+    const list = Stored.safeParse(json);
+    if (!list.success) throw new CorruptOutbox('the stored outbox is not a list');
     const entries: OutboxEntry[] = [];
     for (const item of list.data) {
       const parsed = OutboxEntry.safeParse(item);
@@ -135,9 +144,11 @@ export function createOutbox(options: OutboxOptions): Outbox {
         try {
           entries = await read();
         } catch (error) {
-          // Unreadable (corrupt JSON, a storage failure): start a fresh list rather than lose the new entry.
-          if (what === 'remove') throw error;
-          console.warn('[iap] outbox: could not read the stored list; writing a new one', error);
+          // Read, but corrupt: nothing in it is recoverable, so start a fresh list rather than lose the new entry.
+          // NOT for a read that failed or timed out: the stored list may hold paid orders that only it remembers
+          // (Toss apps without getPendingOrders), and overwriting it would lose them. Then this change is skipped.
+          if (!(error instanceof CorruptOutbox) || what === 'remove') throw error;
+          console.warn('[iap] outbox: the stored list is corrupt; writing a new one', error);
           entries = [];
         }
         const next = change(entries);
