@@ -2,7 +2,9 @@
  * Server-side recovery and support tools: the reconcile job (refunds found without the app, paid-but-ungranted
  * orders retried and reported), operator re-grant/revoke with an audit trail, the ops CLI, and the logs.
  */
+
 import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -96,6 +98,34 @@ describe('reconcile', () => {
     expect(await coins(user.token)).toBe(100);
     expect((await fulfill(user.token, orderId, 'coin_100')).data?.reason).toBe('ALREADY_GRANTED');
     expect((await reconcile(deps(), options)).granted).toEqual([]);
+  });
+
+  test('orders settled without a ledger row never crowd a paid order out of the retry queue', async () => {
+    // A server of its own: the retry queue is compared against `limit`, so no other test's attempts may be in it.
+    const own = await startServer(testConfig(mock.mock, await testDatabase(tmp.dir, 'queue')));
+    try {
+      const user = await loginUser(own.api, mock.control);
+      const claim = (orderId: string, sku: string) =>
+        own.api.mutation<{ reason: string }>('iap.fulfill', { orderId, sku }, user.token);
+      // Two claims of orders Toss does not know, first during an outage (retryable), then settled NOT_FOUND.
+      const unknown = [randomUUID(), randomUUID()];
+      await mock.control.fault({ kind: 'error5xx' });
+      for (const orderId of unknown)
+        expect((await claim(orderId, 'coin_100')).data?.reason).toBe('UPSTREAM_UNAVAILABLE');
+      await mock.control.clearFaults();
+      for (const orderId of unknown)
+        expect((await claim(orderId, 'coin_100')).data?.reason).toBe('ORDER_NOT_FOUND');
+      // Then a paid order whose grant could not be verified, and an app that never comes back.
+      const { orderId } = await mock.control.order(user.userKey, 'coin_100');
+      await mock.control.fault({ kind: 'error5xx' });
+      expect((await claim(orderId, 'coin_100')).data?.reason).toBe('UPSTREAM_UNAVAILABLE');
+      await mock.control.clearFaults();
+
+      const report = await reconcile(own.server.deps, { ...options, limit: 1 });
+      expect(report.granted).toEqual([orderId]);
+    } finally {
+      await own.close();
+    }
   });
 
   test('never grants to a user who only claimed an order that is not theirs', async () => {

@@ -142,6 +142,20 @@ async function reconcileNow(deps: FulfillDeps, options: ReconcileOptions): Promi
     .where('a.retryable', '=', 1)
     .where('a.created_at', '>=', since)
     .where((eb) => eb.or([eb('o.order_id', 'is', null), eb('o.state', '=', 'RECEIVED')]))
+    // Settled since (a later non-retryable attempt by the same caller): filtered here, before the limit, so that
+    // orders settled without a ledger row (NOT_FOUND, REFUNDED, …) never crowd out the ones still owed.
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('fulfillment_attempts as b')
+            .select('b.id')
+            .whereRef('b.order_id', '=', 'a.order_id')
+            .whereRef('b.user_id', '=', 'a.user_id')
+            .where('b.retryable', '=', 0)
+            .whereRef('b.created_at', '>', 'a.created_at'),
+        ),
+      ),
+    )
     .groupBy(['a.order_id', 'a.user_id'])
     .orderBy('first_seen_at')
     .limit(limit)
