@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { hashToken } from '../src/auth/sessions';
 import {
   CATALOG_REFRESH_MS,
+  canonicalSku,
   catalogCurrencies,
   findProduct,
   loadCatalogMemory,
@@ -144,6 +145,28 @@ describe('the catalog in memory', () => {
       }
     } finally {
       await other.db.deleteFrom('products').where('sku', '=', 'coin_added_later').execute();
+      await memoryDb.close();
+    }
+  });
+
+  test('a sandbox alias added since the memory was loaded resolves at once (a sandbox claim is not refused)', async () => {
+    const memoryDb = await database.open();
+    try {
+      const memory = await loadCatalogMemory(memoryDb, { refreshMs: 60_000 });
+      try {
+        expect(await canonicalSku(memoryDb.db, 'test_product_late', 'sandbox')).toBe('test_product_late');
+        await other.db
+          .insertInto('sku_aliases')
+          .values({ alias: 'test_product_late', sku: 'coin_100' })
+          .execute();
+        expect(await canonicalSku(memoryDb.db, 'test_product_late', 'sandbox')).toBe('coin_100');
+        // A production session still never buys through an alias.
+        expect(await canonicalSku(memoryDb.db, 'test_product_late', 'production')).toBe('test_product_late');
+      } finally {
+        memory.close();
+      }
+    } finally {
+      await other.db.deleteFrom('sku_aliases').where('alias', '=', 'test_product_late').execute();
       await memoryDb.close();
     }
   });

@@ -34,8 +34,11 @@ export async function canonicalSku(
 ): Promise<string> {
   if (environment === 'production') return sku;
   const memory = memories.get(db);
-  if (memory) return memory.alias(sku) ?? sku;
+  const remembered = memory?.alias(sku) ?? (memory?.product(sku) ? sku : undefined);
+  if (remembered) return remembered;
+  // Neither a remembered alias nor a remembered SKU: ask the table (an alias `pnpm seed` added a moment ago).
   const alias = await db.selectFrom('sku_aliases').select('sku').where('alias', '=', sku).executeTakeFirst();
+  if (alias && memory) memory.reloadSoon();
   return alias?.sku ?? sku;
 }
 
