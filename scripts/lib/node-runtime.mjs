@@ -5,11 +5,11 @@
 // put first on PATH, so pnpm, turbo, vitest and every child process run on it. Plain Node, no dependencies: it runs
 // before `pnpm install`, on whatever Node the machine has.
 //
-//   node scripts/lib/node-runtime.mjs --bin-dir   # ensure a current Node, print the folder to put first on PATH
+//   node scripts/lib/node-runtime.mjs --bin-dir [--lts]  # ensure a current Node (--lts: Node 24), print its bin folder
 //   import { ensureCurrentNode } from './lib/node-runtime.mjs'; await ensureCurrentNode();  // re-run this script on it
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -50,7 +50,8 @@ export function installRegistryNode({ version = registryNodeVersion, log = conso
   if (existsSync(join(bin, 'node'))) return bin;
   log(`Fetching Node ${version} from the npm registry (${pkg}@${version}, ~35 MB, once)…`);
   mkdirSync(cacheRoot(), { recursive: true });
-  const work = mkdtempSync(join(tmpdir(), 'ait-node-'));
+  // Unpack next to the target (same filesystem, so the final rename works where /tmp is a tmpfs).
+  const work = mkdtempSync(join(cacheRoot(), '.download-'));
   try {
     execFileSync('npm', ['pack', `${pkg}@${version}`, '--silent', '--pack-destination', work], {
       stdio: ['ignore', 'ignore', 'inherit'],
@@ -66,9 +67,13 @@ export function installRegistryNode({ version = registryNodeVersion, log = conso
         `the Node binary from ${pkg}@${version} does not run here: ${check.stderr || check.stdout}`,
       );
     }
-    // Rename into place last: a half-finished install is never mistaken for a usable one.
-    rmSync(target, { recursive: true, force: true });
-    renameSync(unpacked, target);
+    // Rename into place last: a half-finished install is never mistaken for a usable one. A concurrent first run
+    // may have put its own copy there first: use that one (never delete a Node another run is already using).
+    try {
+      renameSync(unpacked, target);
+    } catch (error) {
+      if (!existsSync(join(bin, 'node'))) throw error;
+    }
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
@@ -98,13 +103,19 @@ export function ensureCurrentNode({ log = console.log } = {}) {
   return new Promise(() => {});
 }
 
-// CLI: print the bin folder of a supported Node (the machine's own when it is new enough).
+// CLI: print the bin folder of a supported Node (the machine's own when it is new enough), or with `--lts` of Node
+// 24 exactly (what `.ci/run` runs the suite on: the LTS the README recommends, whatever the machine has).
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  if (process.argv[2] !== '--bin-dir') {
-    console.error('usage: node scripts/lib/node-runtime.mjs --bin-dir');
+  const [flag, mode] = process.argv.slice(2);
+  if (flag !== '--bin-dir' || (mode !== undefined && mode !== '--lts')) {
+    console.error('usage: node scripts/lib/node-runtime.mjs --bin-dir [--lts]');
     process.exit(2);
   }
   const log = (line) => console.error(line);
-  if (isSupported()) console.log(join(process.execPath, '..'));
+  const wanted =
+    mode === '--lts'
+      ? process.versions.node.split('.')[0] === registryNodeVersion.split('.')[0]
+      : isSupported();
+  if (wanted) console.log(join(process.execPath, '..'));
   else console.log(installRegistryNode({ log }));
 }
