@@ -5,6 +5,7 @@
 // `node scripts/dev.mjs --smoke` starts everything, checks that each part answers, and exits (used by `pnpm test`).
 // How each part starts: lib/stack.mjs. Ctrl-C, or any part exiting, stops them all.
 import { existsSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { ensureCurrentNode } from './lib/node-runtime.mjs';
 import { repoRoot, stopAll } from './lib/processes.mjs';
@@ -27,6 +28,7 @@ const urls = stackUrls(ports);
 const certDir = process.env.MOCK_TOSS_CERT_DIR ?? join(devDir, 'certs');
 const env = {
   ...stackEnv({ ports, certDir, databasePath: join(devDir, 'app.db') }),
+  LOG_FORMAT: 'pretty', // the server's output is piped through here, so it cannot see the terminal itself
   ...process.env, // the caller's environment (and .env) wins, but the mock's control URL follows its port
   MOCK_TOSS_CONTROL_URL: urls.controlUrl,
   VITE_TOSS_MOCK_CONTROL_URL: urls.controlUrl,
@@ -41,6 +43,18 @@ async function stop(code) {
 }
 process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));
+process.on('SIGHUP', () => stop(129)); // the terminal closed: the children run in their own groups and never hear it
+
+/** A fixed port already taken (often a dev stack left running) would answer our readiness checks: refuse early. */
+function ensureFree(name, port) {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', () =>
+      reject(new Error(`${name}: port ${port} is in use (another pnpm dev still running?)`)),
+    );
+    probe.listen(port, () => probe.close(() => resolve()));
+  });
+}
 const stopWhenItExits = (child) =>
   child.exited.then(({ code, signal }) => {
     if (stopping) return;
@@ -49,6 +63,7 @@ const stopWhenItExits = (child) =>
   });
 
 try {
+  for (const [name, port] of Object.entries(ports)) await ensureFree(name, port);
   stopWhenItExits(await startMock(env));
   await runSeed(env);
   stopWhenItExits(await startServer(env, { watch: true }));

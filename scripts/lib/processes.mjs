@@ -64,6 +64,8 @@ export function startProcess(name, command, args, options = {}) {
   const fd = logFile ? openSync(logFile, 'a') : undefined;
   const output = fd ?? 'pipe';
   const child = spawn(command, args, { cwd, env, detached: group, stdio: ['ignore', output, output] });
+  // A spawn failure (ENOENT) is also emitted as 'error': without a listener it would crash the caller.
+  child.once('error', () => {});
   if (fd !== undefined) closeSync(fd);
   else for (const stream of [child.stdout, child.stderr]) printPrefixed(stream, `[${name}]`.padEnd(9));
   if (child.pid === undefined) throw new Error(`${name}: could not start ${command}`);

@@ -34,6 +34,8 @@ export function stackEnv({ ports, certDir, databasePath }) {
     TOSS_MTLS_KEY: path.join(certDir, 'client-key.pem'),
     TOSS_MTLS_CA: path.join(certDir, 'ca.pem'),
     CORS_ORIGINS: `${urls.webUrl},http://127.0.0.1:${ports.web}`,
+    // The mock plays Toss: a sandbox deployment unless the caller says otherwise (e2e plays the live app).
+    TOSS_ENVIRONMENT: 'sandbox',
     VITE_API_URL: urls.serverUrl,
     VITE_TOSS_MOCK_CONTROL_URL: urls.controlUrl,
   };

@@ -50,6 +50,9 @@ const result = await build({
   // No code splitting: a shared chunk in a subfolder would move `import.meta.url` (config.ts finds the repo root
   // from it), and three small self-contained files are simpler to ship.
   plugins: [externalNpmPackages],
+  // The built server is the production artifact: NODE_ENV defaults to production, so a deploy that forgets it still
+  // has to name TOSS_ENVIRONMENT (config refuses to start without it) instead of silently running as sandbox.
+  banner: { js: "process.env.NODE_ENV ??= 'production';" },
   logLevel: 'warning',
   metafile: true,
 });

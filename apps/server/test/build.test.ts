@@ -3,7 +3,7 @@
  * Node, no TypeScript loader. Built once here, started on a free port against toss-mock and a fresh database, it
  * answers /readyz, logs a user in (the bundled contract at work) and drains on SIGTERM.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -98,4 +98,16 @@ test('pnpm build → node dist/main.js serves /readyz and logins, then drains on
   expect(lines.map((l) => l.event)).toEqual(
     expect.arrayContaining(['server.listening', 'auth.login', 'server.stopping', 'server.closed']),
   );
+});
+
+test('the built server is production by default: without NODE_ENV it refuses to start until TOSS_ENVIRONMENT is named', async () => {
+  // Runs after the build above (same file, sequential).
+  const refused = spawnSync(process.execPath, ['dist/main.js'], {
+    cwd: serverDir,
+    env: { PATH: process.env.PATH, PORT: '0', HOST: '127.0.0.1', DATABASE_PATH: `${tmp.dir}/never.db` },
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
+  expect(refused.status).not.toBe(0);
+  expect(refused.stderr).toMatch(/TOSS_ENVIRONMENT/);
 });
