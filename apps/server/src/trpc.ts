@@ -12,7 +12,7 @@ import { initTRPC } from '@trpc/server';
 import { resolveSession } from './auth/sessions';
 import type { AppDeps, AuthedContext, Context } from './context';
 import { AppError, appCodeForTrpcCode } from './errors';
-import type { RateLimiter } from './http/rate-limit';
+import { clientAddressKey, type RateLimiter } from './http/rate-limit';
 import { addLogFields } from './log';
 
 // 1. Context ---------------------------------------------------------------------------------------------------
@@ -84,10 +84,10 @@ export const authedProcedure = publicProcedure.use(async ({ ctx, next }) => {
   return next({ ctx: { ...ctx, session } });
 });
 
-/** The rate-limit key: the session user (authed) or the client's address (public). */
+/** The rate-limit key: the session user (authed) or the client's address (public; an IPv6 client by its /64). */
 function limitKey(ctx: Context): string {
   const session = (ctx as Partial<AuthedContext>).session;
-  return session ? `user:${session.userId}` : `ip:${ctx.ip}`;
+  return session ? `user:${session.userId}` : `ip:${clientAddressKey(ctx.ip)}`;
 }
 
 /** Takes `count` tokens from `limiter` for this caller, or refuses with RATE_LIMITED (taking none). */

@@ -55,3 +55,28 @@ export function createRateLimiter(options: {
     },
   };
 }
+
+/**
+ * The part of a client address that names one client for rate limiting. An IPv4 address is itself; an IPv6 address
+ * counts by its /64 prefix, the block one subscriber or host usually holds (one client rotating through the
+ * addresses of its /64 must not get a fresh bucket each time, and so spend the global login ceiling alone).
+ */
+export function clientAddressKey(ip: string): string {
+  const address = ip.split('%')[0] ?? ip; // drop a zone id (fe80::1%eth0)
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (mapped) return mapped[1] as string;
+  if (!address.includes(':')) return address;
+  const [head = '', tail] = address.split('::');
+  const headGroups = head ? head.split(':') : [];
+  const tailGroups = tail ? tail.split(':') : [];
+  const groups =
+    tail === undefined
+      ? headGroups
+      : [
+          ...headGroups,
+          ...Array(Math.max(0, 8 - headGroups.length - tailGroups.length)).fill('0'),
+          ...tailGroups,
+        ];
+  const prefix = groups.slice(0, 4).map((group) => Number.parseInt(group || '0', 16).toString(16));
+  return `${prefix.join(':')}::/64`;
+}
