@@ -115,6 +115,7 @@ function parse<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
 
 /** Loopback page origins (any port): the mini-app in dev, the panel, test pages. */
 export const loopbackOrigin = /^https?:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d{1,5})?$/;
+export const loopbackHost = /^(localhost|127\.0\.0\.1|\[::1\])(:\d{1,5})?$/i;
 
 /** `application/json`, with or without parameters (`; charset=utf-8`). */
 function isJson(contentType: string | undefined): boolean {
@@ -152,6 +153,17 @@ export function createControlServer(deps: ControlApiDeps): Server {
     const method = req.method ?? 'GET';
     const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname.replace(/\/+$/, '') || '/';
     const origin = req.headers.origin;
+    // DNS rebinding: a page on evil.example resolved to 127.0.0.1 is same-origin to itself and sends no Origin on a
+    // GET, but its Host header still names its own domain.
+    const host = req.headers.host ?? '';
+    if (!loopbackHost.test(host)) {
+      req.resume();
+      throw new HttpError(
+        403,
+        'FORBIDDEN_HOST',
+        `the control API answers only loopback hosts, not ${host || 'none'}`,
+      );
+    }
     if (origin !== undefined && !loopbackOrigin.test(origin)) {
       req.resume();
       throw new HttpError(

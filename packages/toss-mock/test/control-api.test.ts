@@ -1,4 +1,5 @@
 import { copyFile, writeFile } from 'node:fs/promises';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { defaultCatalogPath, type TossMock } from '../src/index';
@@ -132,6 +133,22 @@ describe('who may call the control API (loopback pages and no-Origin callers, JS
     }
     expect((await control(mock, 'GET', '/__mock/state')).body).toEqual(before);
     expect(mock.state.orders.get(orderId)?.payment).toBe('paid');
+  });
+
+  it('a DNS-rebinding page (its own Host, no Origin on a GET) cannot read or change the mock', async () => {
+    const { port } = new URL(mock.controlUrl);
+    const get = (host: string) =>
+      new Promise<number>((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port, path: '/__mock/state', headers: { host } }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    expect(await get(`evil.example:${port}`)).toBe(403);
+    expect(await get(`127.0.0.1:${port}`)).toBe(200);
+    expect(await get(`localhost:${port}`)).toBe(200);
   });
 
   it('a foreign origin is refused even with a JSON body', async () => {
