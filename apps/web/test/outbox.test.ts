@@ -152,7 +152,11 @@ describe('a store that fails never breaks a purchase', () => {
     // The native bridge answers one read too late (a busy device): the next add gives up instead of writing [3].
     const realGet = store.getItem.bind(store);
     let slow = true;
-    store.getItem = (key) => (slow ? ((slow = false), new Promise(() => {})) : realGet(key));
+    store.getItem = (key) => {
+      if (!slow) return realGet(key);
+      slow = false;
+      return new Promise(() => {});
+    };
     await outbox.add(order(3));
     expect(await outbox.list()).toEqual([order(1), order(2)]);
     warn.mockRestore();

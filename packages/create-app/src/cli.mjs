@@ -183,7 +183,7 @@ export async function main(argv, io = {}) {
 
     let installed = false;
     if (options.install) {
-      log('Installing dependencies with pnpm (the first time compiles better-sqlite3: 1–2 minutes)…');
+      log('Installing dependencies with pnpm (the first time downloads ~1 GB of packages)…');
       const outcome = install(targetDir);
       installed = outcome === 'installed';
       if (outcome === 'no-pnpm')
