@@ -101,3 +101,8 @@ export async function ops(harness: HarnessEnv, args: string[]): Promise<unknown>
     throw new Error(`ops ${args.join(' ')} failed: ${failed.stderr || failed.stdout || failed.message}`);
   }
 }
+
+/** An operator approving a held order after checking the settlement (`ops approve`, as support would run it). */
+export function approveHeld(harness: HarnessEnv, orderId: string): Promise<unknown> {
+  return ops(harness, ['approve', orderId, '--reason', 'paid: checked the settlement', '--operator', 'e2e']);
+}

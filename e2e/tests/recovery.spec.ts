@@ -16,7 +16,7 @@ import type { App } from '../harness/app';
 import type { HarnessEnv } from '../harness/env';
 import { expect, test } from '../harness/fixtures';
 import type { MockControl } from '../harness/mock-control';
-import { ops, type ServerView } from '../harness/server-api';
+import { approveHeld, ops, type ServerView } from '../harness/server-api';
 
 const isFulfill = (url: URL) => url.pathname.endsWith('/iap.fulfill');
 
@@ -76,14 +76,7 @@ async function expectHeldThenApproved(
 
   const review = (await ops(harness, ['review'])) as { orderId: string }[];
   expect(review.map((held) => held.orderId)).toContain(order.orderId);
-  await ops(harness, [
-    'approve',
-    order.orderId,
-    '--reason',
-    'paid: checked the settlement',
-    '--operator',
-    'e2e',
-  ]);
+  await approveHeld(harness, order.orderId);
 
   await app.reopen();
   await expectRecoveredOnce(app, server, mock, userKey);
@@ -265,14 +258,7 @@ test('a held item is shown where the user looks for it, approved with the ops CL
   await expect(app.testId(`history-${order.orderId}`)).toContainText('확인 중');
   expect(await server.entitlementSkus()).toEqual([]);
 
-  await ops(harness, [
-    'approve',
-    order.orderId,
-    '--reason',
-    'paid: checked the settlement',
-    '--operator',
-    'e2e',
-  ]);
+  await approveHeld(harness, order.orderId);
   await app.reopen();
   await app.tab('inventory');
   await expect(app.testId('owned-remove_ads')).toBeVisible();
