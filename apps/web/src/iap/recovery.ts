@@ -35,8 +35,6 @@ export interface HeldOrder {
 export interface RecoveryReport {
   /** Pending orders Toss reported. */
   pending: number;
-  /** Orders asked about only because the outbox had them (Toss did not list them, or cannot list at all). */
-  fromOutbox: string[];
   /** Granted by our server now or before (safe to acknowledge). */
   granted: string[];
   /** Of those, granted just now or released from review (the user gets something new: worth telling them). */
@@ -57,8 +55,6 @@ interface Candidate {
   subscriptionId?: string;
   /** Toss lists it as pending now (false: only the outbox has it). */
   listedByToss: boolean;
-  /** Toss's pending list was read (false: an old Toss app, no host, or a failed call — the outbox decides). */
-  tossListRead: boolean;
   /** The outbox has it (and whether it was held last time). */
   inOutbox: boolean;
   wasHeld: boolean;
@@ -81,7 +77,6 @@ async function candidates(deps: RecoveryDeps, report: RecoveryReport): Promise<C
         sku: order.sku,
         ...(entry?.subscriptionId ? { subscriptionId: entry.subscriptionId } : {}),
         listedByToss: true,
-        tossListRead: true,
         inOutbox: entry !== undefined,
         wasHeld: entry?.held === true,
       });
@@ -97,13 +92,11 @@ async function candidates(deps: RecoveryDeps, report: RecoveryReport): Promise<C
       await deps.outbox.remove(entry.orderId);
       continue;
     }
-    report.fromOutbox.push(entry.orderId);
     list.push({
       orderId: entry.orderId,
       sku: entry.sku,
       ...(entry.subscriptionId ? { subscriptionId: entry.subscriptionId } : {}),
       listedByToss: false,
-      tossListRead: pending.ok,
       inOutbox: true,
       wasHeld: entry.held === true,
     });
@@ -115,7 +108,6 @@ export async function recoverPendingOrders(deps: RecoveryDeps): Promise<Recovery
   const clock = deps.clock ?? systemClock;
   const report: RecoveryReport = {
     pending: 0,
-    fromOutbox: [],
     granted: [],
     grantedNow: [],
     completed: [],
@@ -123,7 +115,10 @@ export async function recoverPendingOrders(deps: RecoveryDeps): Promise<Recovery
     notGranted: [],
     error: null,
   };
-  for (const order of await candidates(deps, report)) {
+  const orders = await candidates(deps, report);
+  // Toss's pending list was read (false: an old Toss app, no host, or a failed call — the outbox decides).
+  const tossListRead = report.error === null;
+  for (const order of orders) {
     let output: FulfillOutput | null = null;
     try {
       output = await within(
@@ -149,7 +144,7 @@ export async function recoverPendingOrders(deps: RecoveryDeps): Promise<Recovery
         report.held.push({ orderId: order.orderId, sku: order.sku });
         // Asked about again while Toss lists it (or cannot list anything), remembered as held so an approval later
         // is news; forgotten once Toss stops listing it.
-        if (order.listedByToss || !order.tossListRead) await deps.outbox.markHeld(order);
+        if (order.listedByToss || !tossListRead) await deps.outbox.markHeld(order);
         else await deps.outbox.remove(order.orderId);
       } else if (action === 'remove' && order.inOutbox) {
         await deps.outbox.remove(order.orderId);
@@ -162,7 +157,7 @@ export async function recoverPendingOrders(deps: RecoveryDeps): Promise<Recovery
     const ack = await acknowledgeGrant(order.orderId, deps.completeTimeoutMs);
     if (ack.completed) report.completed.push(order.orderId);
     // Toss no longer listing it counts as acknowledged: there is nothing left to tell Toss.
-    const tossDone = ack.settled || (order.tossListRead && !order.listedByToss);
+    const tossDone = ack.settled || (tossListRead && !order.listedByToss);
     if (order.inOutbox && tossDone) await deps.outbox.remove(order.orderId);
   }
   return report;

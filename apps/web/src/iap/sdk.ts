@@ -23,6 +23,7 @@ import {
   type VersionGatedFeature,
 } from '@ait-iap/iap-contract';
 import { appLogin, getOperationalEnvironment, IAP, isMinVersionSupported } from '@apps-in-toss/web-framework';
+import { systemClock, within } from './clock';
 
 export type IapResult<T> = { ok: true; value: T } | { ok: false; error: IapError };
 
@@ -159,7 +160,13 @@ export function getSubscriptionInfo(orderId: string): Promise<IapResult<Subscrip
 export async function completeProductGrant(orderId: string, timeoutMs: number): Promise<IapResult<boolean>> {
   const result = await guarded(
     'completeProductGrant',
-    () => withTimeout(IAP.completeProductGrant({ params: { orderId } }), timeoutMs, 'completeProductGrant'),
+    () =>
+      within(
+        IAP.completeProductGrant({ params: { orderId } }),
+        timeoutMs,
+        'completeProductGrant',
+        systemClock,
+      ),
     (raw) => (typeof raw === 'boolean' ? raw : null),
   );
   return result;
@@ -175,14 +182,5 @@ export async function acknowledgeGrant(
 ): Promise<{ completed: boolean; settled: boolean }> {
   const ack = await completeProductGrant(orderId, timeoutMs);
   if (ack.ok) return { completed: ack.value, settled: ack.value };
-  return { completed: false, settled: hasTossHost() && ack.error.code === 'UNSUPPORTED_APP_VERSION' };
-}
-
-/** Rejects with an Error after `ms` unless `promise` settles first. The timer is always cleared. */
-export function withTimeout<T>(promise: Promise<T>, ms: number, label: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${label} timed out after ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+  return { completed: false, settled: ack.error.code === 'UNSUPPORTED_APP_VERSION' };
 }
