@@ -80,6 +80,12 @@ export function installRegistryNode({ version = registryNodeVersion, log = conso
   return bin;
 }
 
+/** `npm prefix -g` as the machine's own Node sees it (empty when npm is missing). */
+function machineNpmPrefix() {
+  const result = spawnSync('npm', ['prefix', '-g'], { encoding: 'utf8' });
+  return result.status === 0 ? result.stdout.trim() : '';
+}
+
 /**
  * Make sure this script runs on Node ≥ 22.12. On an older Node, bring Node 24 from the registry, say so in one
  * line, and re-run this same script on it with its `bin` first on PATH (so everything it starts uses it too),
@@ -94,7 +100,13 @@ export function ensureCurrentNode({ log = console.log } = {}) {
   );
   const child = spawn(join(bin, 'node'), [...process.execArgv, ...process.argv.slice(1)], {
     stdio: 'inherit',
-    env: { ...process.env, PATH: `${bin}${delimiter}${process.env.PATH ?? ''}` },
+    env: {
+      ...process.env,
+      PATH: `${bin}${delimiter}${process.env.PATH ?? ''}`,
+      // npm's global prefix follows the running Node: keep the machine's, so a `npm install -g pnpm` made on the
+      // registry Node lands where the user's shell finds it afterwards, not in our cache.
+      npm_config_prefix: process.env.npm_config_prefix ?? machineNpmPrefix(),
+    },
   });
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
     process.on(signal, () => child.kill(signal));
