@@ -148,33 +148,28 @@ export async function unverifiedGrants(
       'orders.sku',
       'orders.granted_at',
       (eb) => eb.fn.coalesce('orders.sale_price', 'products.sale_price').as('price'),
+      // Granted by an operator's approval? A column, not an IN list of every id (bind-variable limits at volume).
+      (eb) =>
+        eb
+          .exists(
+            eb
+              .selectFrom('audit_log')
+              .select('audit_log.id')
+              .whereRef('audit_log.order_id', '=', 'orders.order_id')
+              .where('audit_log.action', '=', 'approve'),
+          )
+          .as('approved'),
     ])
     .where('orders.sku_verified', '=', 0)
     .where('orders.state', '=', 'GRANTED');
   if (options.since) query = query.where('orders.granted_at', '>=', options.since);
   const rows = await query.orderBy('orders.granted_at').orderBy('orders.order_id').execute();
-  const approvedIds = new Set(
-    rows.length === 0
-      ? []
-      : (
-          await db
-            .selectFrom('audit_log')
-            .select('order_id')
-            .where('action', '=', 'approve')
-            .where(
-              'order_id',
-              'in',
-              rows.map((row) => row.order_id),
-            )
-            .execute()
-        ).map((row) => row.order_id),
-  );
   const bySku = new Map<string, UnverifiedSkuTotal>();
   for (const row of rows) {
     const entry = bySku.get(row.sku) ?? { sku: row.sku, count: 0, saleTotal: 0, approved: 0 };
     entry.count += 1;
     entry.saleTotal += Number(row.price ?? 0);
-    if (approvedIds.has(row.order_id)) entry.approved += 1;
+    if (row.approved) entry.approved += 1;
     bySku.set(row.sku, entry);
   }
   const totals = [...bySku.values()].sort((a, b) => a.sku.localeCompare(b.sku));
