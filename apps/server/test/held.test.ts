@@ -302,110 +302,124 @@ test('a held order that a later check reads paid is granted normally', async () 
   expect((await orderRow(orderId))?.state).toBe('GRANTED');
 });
 
-describe('SKUs Toss does not state (the documented API)', () => {
-  test('a paid coin_100 order claimed as the hidden coin_1200_event is held, not granted', async () => {
-    const user = await loginUser(server.api, mock.control);
-    const { orderId } = await mock.control.order(user.userKey, 'coin_100');
-    expect((await fulfill(user.token, orderId, 'coin_1200_event')).data).toEqual({
-      granted: false,
-      reason: 'UNDER_REVIEW',
-      retryable: false,
-      orderId,
-      sku: 'coin_1200_event',
+describe.each(statusReadings)(
+  'SKUs Toss does not state (the documented API), under the %s reading',
+  (reading) => {
+    beforeEach(async () => {
+      await mock.control.statusReading(reading);
     });
-    expect(await orderRow(orderId)).toMatchObject({
-      state: 'HELD',
-      hold_reason: 'UNVERIFIED_SKU',
-      sku_verified: 0,
-    });
-    expect(await coins(user.token)).toBe(0);
-    // Claiming the true SKU afterwards does not unlock it either: the order is bound to what was claimed.
-    expect((await fulfill(user.token, orderId, 'coin_100')).data?.reason).toBe('SKU_MISMATCH');
-    expect(await coins(user.token)).toBe(0);
-    await operatorDeny(deps(), { orderId, operator: 'kim', reason: 'claimed a SKU it did not pay for' });
-  });
 
-  test('an operator approves a held claim with the SKU the settlement shows (--sku): that SKU is granted, audited', async () => {
-    const user = await loginUser(server.api, mock.control);
-    const { orderId } = await mock.control.order(user.userKey, 'coin_100');
-    expect((await fulfill(user.token, orderId, 'coin_1200_event')).data?.reason).toBe('UNDER_REVIEW');
-    expect(
-      await operatorApprove(deps(), {
+    test('a paid coin_100 order claimed as the hidden coin_1200_event is held, not granted', async () => {
+      const user = await loginUser(server.api, mock.control);
+      const { orderId } = await mock.control.order(user.userKey, 'coin_100');
+      expect((await fulfill(user.token, orderId, 'coin_1200_event')).data).toEqual({
+        granted: false,
+        reason: 'UNDER_REVIEW',
+        retryable: false,
         orderId,
-        sku: 'coin_100',
-        operator: 'kim',
-        reason: 'settlement: 1,050 KRW',
-      }),
-    ).toMatchObject({ ok: true, to: 'GRANTED' });
-    expect(await coins(user.token)).toBe(100);
-    expect(await orderRow(orderId)).toMatchObject({ state: 'GRANTED', sku: 'coin_100' });
-    expect((await auditRows(orderId))[0]?.detail).toContain('sku coin_1200_event -> coin_100');
-    expect((await fulfill(user.token, orderId, 'coin_100')).data?.reason).toBe('ALREADY_GRANTED');
-  });
-
-  test('a SKU retired from the catalog is held, not granted', async () => {
-    const user = await loginUser(server.api, mock.control);
-    const { orderId } = await mock.control.order(user.userKey, 'coin_550');
-    await deps()
-      .database.db.updateTable('products')
-      .set({ active: 0 })
-      .where('sku', '=', 'coin_550')
-      .execute();
-    // The server answers from its catalog memory: a write outside syncCatalog says so (catalog/products.ts).
-    await reloadCatalogMemory(deps().database);
-    try {
-      expect((await fulfill(user.token, orderId, 'coin_550')).data?.reason).toBe('UNDER_REVIEW');
-      expect(await orderRow(orderId)).toMatchObject({ state: 'HELD', hold_reason: 'UNVERIFIED_SKU' });
+        sku: 'coin_1200_event',
+      });
+      expect(await orderRow(orderId)).toMatchObject({
+        state: 'HELD',
+        hold_reason: 'UNVERIFIED_SKU',
+        sku_verified: 0,
+      });
       expect(await coins(user.token)).toBe(0);
-      expect(await operatorApprove(deps(), { orderId, ...operator })).toMatchObject({ ok: true });
-      expect(await coins(user.token)).toBe(550);
-    } finally {
+      // Claiming the true SKU afterwards does not unlock it either: the order is bound to what was claimed.
+      expect((await fulfill(user.token, orderId, 'coin_100')).data?.reason).toBe('SKU_MISMATCH');
+      expect(await coins(user.token)).toBe(0);
+      await operatorDeny(deps(), { orderId, operator: 'kim', reason: 'claimed a SKU it did not pay for' });
+    });
+
+    test('an operator approves a held claim with the SKU the settlement shows (--sku): that SKU is granted, audited', async () => {
+      const user = await loginUser(server.api, mock.control);
+      const { orderId } = await mock.control.order(user.userKey, 'coin_100');
+      expect((await fulfill(user.token, orderId, 'coin_1200_event')).data?.reason).toBe('UNDER_REVIEW');
+      expect(
+        await operatorApprove(deps(), {
+          orderId,
+          sku: 'coin_100',
+          operator: 'kim',
+          reason: 'settlement: 1,050 KRW',
+        }),
+      ).toMatchObject({ ok: true, to: 'GRANTED' });
+      expect(await coins(user.token)).toBe(100);
+      expect(await orderRow(orderId)).toMatchObject({ state: 'GRANTED', sku: 'coin_100' });
+      expect((await auditRows(orderId))[0]?.detail).toContain('sku coin_1200_event -> coin_100');
+      expect((await fulfill(user.token, orderId, 'coin_100')).data?.reason).toBe('ALREADY_GRANTED');
+    });
+
+    test('a SKU retired from the catalog is held, not granted', async () => {
+      const user = await loginUser(server.api, mock.control);
+      const { orderId } = await mock.control.order(user.userKey, 'coin_550');
       await deps()
         .database.db.updateTable('products')
-        .set({ active: 1 })
+        .set({ active: 0 })
         .where('sku', '=', 'coin_550')
         .execute();
+      // The server answers from its catalog memory: a write outside syncCatalog says so (catalog/products.ts).
       await reloadCatalogMemory(deps().database);
-    }
-  });
-
-  test('an active, visible SKU is granted and reported as unverified (count and sale prices per SKU)', async () => {
-    const before = await unverifiedGrants(deps());
-    const user = await loginUser(server.api, mock.control);
-    const { orderId } = await mock.control.order(user.userKey, 'coin_550');
-    expect((await fulfill(user.token, orderId, 'coin_550')).data).toMatchObject({
-      granted: true,
-      reason: 'GRANTED',
+      try {
+        expect((await fulfill(user.token, orderId, 'coin_550')).data?.reason).toBe('UNDER_REVIEW');
+        expect(await orderRow(orderId)).toMatchObject({ state: 'HELD', hold_reason: 'UNVERIFIED_SKU' });
+        expect(await coins(user.token)).toBe(0);
+        const approvedBefore =
+          (await unverifiedGrants(deps())).bySku.find((s) => s.sku === 'coin_550')?.approved ?? 0;
+        expect(await operatorApprove(deps(), { orderId, ...operator })).toMatchObject({ ok: true });
+        expect(await coins(user.token)).toBe(550);
+        // The settlement audit counts it as granted on an operator's word.
+        const approvedAfter = (await unverifiedGrants(deps())).bySku.find(
+          (s) => s.sku === 'coin_550',
+        )?.approved;
+        expect(approvedAfter).toBe(approvedBefore + 1);
+      } finally {
+        await deps()
+          .database.db.updateTable('products')
+          .set({ active: 1 })
+          .where('sku', '=', 'coin_550')
+          .execute();
+        await reloadCatalogMemory(deps().database);
+      }
     });
-    expect(await orderRow(orderId)).toMatchObject({ state: 'GRANTED', sku_verified: 0 });
-    const price = (
-      await deps()
-        .database.db.selectFrom('products')
-        .select('sale_price')
-        .where('sku', '=', 'coin_550')
-        .executeTakeFirstOrThrow()
-    ).sale_price;
-    const after = await unverifiedGrants(deps(), { orders: true });
-    const sku = (report: typeof after) => report.bySku.find((s) => s.sku === 'coin_550');
-    expect(sku(after)?.count).toBe((sku(before)?.count ?? 0) + 1);
-    expect(sku(after)?.saleTotal).toBe((sku(before)?.saleTotal ?? 0) + price);
-    expect(after.orders).toContainEqual(
-      expect.objectContaining({ orderId, sku: 'coin_550', salePrice: price }),
-    );
-    expect((await reconcile(deps(), reconcileOptions)).unverified.bySku).toContainEqual(
-      expect.objectContaining({ sku: 'coin_550', count: sku(after)?.count }),
-    );
-  });
 
-  test("a hidden SKU that Toss states (revealSku) is granted on Toss's word", async () => {
-    await mock.control.revealSku(true);
-    const user = await loginUser(server.api, mock.control);
-    const { orderId } = await mock.control.order(user.userKey, 'coin_1200_event');
-    expect((await fulfill(user.token, orderId, 'coin_1200_event')).data?.reason).toBe('GRANTED');
-    expect(await orderRow(orderId)).toMatchObject({ sku_verified: 1 });
-    expect(await coins(user.token)).toBe(1200);
-  });
-});
+    test('an active, visible SKU is granted and reported as unverified (count and sale prices per SKU)', async () => {
+      const before = await unverifiedGrants(deps());
+      const user = await loginUser(server.api, mock.control);
+      const { orderId } = await mock.control.order(user.userKey, 'coin_550');
+      expect((await fulfill(user.token, orderId, 'coin_550')).data).toMatchObject({
+        granted: true,
+        reason: 'GRANTED',
+      });
+      expect(await orderRow(orderId)).toMatchObject({ state: 'GRANTED', sku_verified: 0 });
+      const price = (
+        await deps()
+          .database.db.selectFrom('products')
+          .select('sale_price')
+          .where('sku', '=', 'coin_550')
+          .executeTakeFirstOrThrow()
+      ).sale_price;
+      const after = await unverifiedGrants(deps(), { orders: true });
+      const sku = (report: typeof after) => report.bySku.find((s) => s.sku === 'coin_550');
+      expect(sku(after)?.count).toBe((sku(before)?.count ?? 0) + 1);
+      expect(sku(after)?.saleTotal).toBe((sku(before)?.saleTotal ?? 0) + price);
+      expect(after.orders).toContainEqual(
+        expect.objectContaining({ orderId, sku: 'coin_550', salePrice: price }),
+      );
+      expect((await reconcile(deps(), reconcileOptions)).unverified.bySku).toContainEqual(
+        expect.objectContaining({ sku: 'coin_550', count: sku(after)?.count }),
+      );
+    });
+
+    test("a hidden SKU that Toss states (revealSku) is granted on Toss's word", async () => {
+      await mock.control.revealSku(true);
+      const user = await loginUser(server.api, mock.control);
+      const { orderId } = await mock.control.order(user.userKey, 'coin_1200_event');
+      expect((await fulfill(user.token, orderId, 'coin_1200_event')).data?.reason).toBe('GRANTED');
+      expect(await orderRow(orderId)).toMatchObject({ sku_verified: 1 });
+      expect(await coins(user.token)).toBe(1200);
+    });
+  },
+);
 
 describe("another user's order", () => {
   test('is answered exactly like an unknown order, and the claim is recorded and logged for operators', async () => {
