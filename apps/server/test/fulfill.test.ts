@@ -258,7 +258,7 @@ describe('SKU checks', () => {
   });
 });
 
-test('TOSS_REQUIRE_VERIFIED_SKU: a grant whose SKU Toss did not state is refused; a stated one (revealSku) is granted', async () => {
+test('TOSS_REQUIRE_VERIFIED_SKU: a paid order whose SKU Toss did not state is held for an operator, not granted; once Toss states it (revealSku) it is granted', async () => {
   const strict = await startServer(
     testConfig(mock.mock, await testDatabase(tmp.dir, 'strictsku'), {
       TOSS_REQUIRE_VERIFIED_SKU: 'true',
@@ -274,7 +274,13 @@ test('TOSS_REQUIRE_VERIFIED_SKU: a grant whose SKU Toss did not state is refused
       { orderId, sku: 'coin_550' },
       user.token,
     );
-    expect(refused.data).toMatchObject({ granted: false, reason: 'SKU_MISMATCH' });
+    expect(refused.data).toMatchObject({ granted: false, reason: 'UNDER_REVIEW', retryable: false });
+    const held = await strict.server.deps.database.db
+      .selectFrom('orders')
+      .select(['state', 'hold_reason'])
+      .where('order_id', '=', orderId)
+      .executeTakeFirst();
+    expect(held).toEqual({ state: 'HELD', hold_reason: 'UNVERIFIED_SKU' });
     await mock.control.revealSku(true);
     const granted = await strict.api.mutation<Fulfill>(
       'iap.fulfill',

@@ -357,22 +357,17 @@ export async function fulfill(deps: FulfillDeps, request: FulfillRequest): Promi
       return { output: answer(orderId, 'ALREADY_GRANTED', existing.sku), effect: 'none' };
     return finish('ALREADY_GRANTED', { sku: existing.sku, tossStatus, answerSku: existing.sku });
   }
-  if (verifiedSku === null && deps.config?.toss.requireVerifiedSku && !approved) {
-    return finish('SKU_MISMATCH', {
-      sku: clientSku,
-      tossStatus,
-      detail: 'Toss did not state the SKU (TOSS_REQUIRE_VERIFIED_SKU)',
-    });
-  }
   const product: ProductRow | undefined = await findProduct(db, orderSku);
   if (!product) return finish('UNKNOWN_SKU', { sku: orderSku, tossStatus });
   const skuVerified = verifiedSku !== null ? 1 : 0;
 
-  // 4. Hold instead of granting: FAILED never seen paid, or a SKU only the client vouches for that is not on sale.
+  // 4. Hold instead of granting: FAILED never seen paid, or a SKU only the client vouches for that is not on sale (or
+  //    any such SKU under TOSS_REQUIRE_VERIFIED_SKU). Held, not refused: the payment is real and must stay visible.
   let holdReason: HoldReason | null = null;
   if (!approved) {
     if (decision === 'hold') holdReason = 'FAILED_NOT_SEEN_PAID';
-    else if (skuVerified === 0 && !onSale(product)) holdReason = 'UNVERIFIED_SKU';
+    else if (skuVerified === 0 && (!onSale(product) || deps.config?.toss.requireVerifiedSku))
+      holdReason = 'UNVERIFIED_SKU';
   }
   if (holdReason !== null) return hold(holdReason, product);
 
