@@ -53,11 +53,6 @@ export function addLogFields(fields: LogFields): void {
   if (store) Object.assign(store, fields);
 }
 
-/** The fields of the current scope (empty outside one). */
-export function currentLogFields(): LogFields {
-  return scope.getStore() ?? {};
-}
-
 // The logger -------------------------------------------------------------------------------------------------------
 
 function serializeFields(fields: LogFields | undefined): LogFields {

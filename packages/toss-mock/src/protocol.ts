@@ -79,12 +79,6 @@ export type PayResponse =
       grantDeadlineMs: number;
     };
 
-/** `POST /__mock/host/grant`: how a grant ended, as the host saw it. The answer is the ending the ledger kept. */
-export interface GrantReport {
-  userKey: number;
-  orderId: string;
-  ending: GrantEnding;
-}
 export interface GrantRecorded {
   ok: true;
   ending: GrantEnding;

@@ -42,16 +42,6 @@ export async function canonicalSku(
   return alias?.sku ?? sku;
 }
 
-/** The product for a catalog SKU, only if it is active (present in the catalog file). */
-export async function findActiveProduct(db: Tx, sku: string): Promise<ProductRow | undefined> {
-  return db
-    .selectFrom('products')
-    .selectAll()
-    .where('sku', '=', sku)
-    .where('active', '=', 1)
-    .executeTakeFirst();
-}
-
 /** The product for a catalog SKU, in any state (a retired SKU is still known). */
 export async function findProduct(db: Tx, sku: string): Promise<ProductRow | undefined> {
   const memory = memories.get(db);
@@ -159,7 +149,6 @@ export class CatalogMemory {
     refreshMs: number,
     private readonly onError: (error: unknown) => void,
   ) {
-    this.changesSeen = database.externalChanges?.();
     this.timer = setInterval(() => {
       try {
         // SQLite: only when another connection committed since the last load. PostgreSQL: always.
