@@ -1,4 +1,4 @@
-// Scenario 2 (under both status readings, scenario 12) and scenario 11: consumables credit once per order.
+// Scenario 2 (under all three status readings, scenario 12) and scenario 11: consumables credit once per order.
 import { statusReadings } from '@ait-iap/iap-contract';
 import { expect, test } from '../harness/fixtures';
 
