@@ -114,5 +114,5 @@ export function describeCount(count: StatementCount): string {
     .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
     .map(([kind, n]) => `${kind} ${n}`)
     .join(', ');
-  return `${count.executed} (${kinds})`;
+  return kinds ? `${count.executed} (${kinds})` : `${count.executed}`;
 }

@@ -61,6 +61,11 @@ describe('statements per request, measured on the real server', () => {
     expect(repeatedCall.sql.some((q) => q.includes('wallet_entries'))).toBe(false);
     expect(repeatedCall.sql.some((q) => q.startsWith('insert into "fulfillment_attempts"'))).toBe(true);
     expect(repeatedCall.executed).toBeLessThan(newOrder.executed);
+    // The measured figures (scripts/bench/last-run.md) as ceilings, so a regression in statements per request shows.
+    expect(newOrder.executed).toBeLessThanOrEqual(8);
+    expect(repeatedCall.executed).toBeLessThanOrEqual(3);
+    expect(result.inventory.executed).toBeLessThanOrEqual(3);
+    expect(result.catalogList.executed).toBe(0);
     // The catalog and a just-used session come from memory: no request reads them again.
     const readsCatalog = (q: string) => /from "(products|sku_aliases)"/.test(q);
     for (const count of [newOrder, repeatedCall, result.inventory, result.catalogList]) {
