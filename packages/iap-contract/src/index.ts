@@ -3,4 +3,5 @@ export * from './catalog';
 export * from './errors';
 export * from './format';
 export * from './partner';
+export * from './periods';
 export * from './sdk';

@@ -6,6 +6,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import {
+  addCycle,
+  addMonths,
   type Catalog,
   type CatalogProduct,
   type CompletedOrRefundedPage,
@@ -917,28 +919,8 @@ export type ControlOrderStatus = (typeof controlOrderStatuses)[number];
 export const subscriptionActions = ['renew', 'expire', 'grace', 'revoke'] as const;
 export type SubscriptionAction = (typeof subscriptionActions)[number];
 
-/**
- * `months` calendar months after `from` (UTC, same time of day), on day `anchorDay` — or the month's last day when
- * it is shorter: Jan 31 + 1 month = Feb 28 (29 in a leap year), Feb 29 + 12 months = Feb 28.
- */
-export function addMonths(from: Date, months: number, anchorDay = from.getUTCDate()): Date {
-  const year = from.getUTCFullYear();
-  const month = from.getUTCMonth() + months;
-  const lastDay = new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
-  const d = new Date(from.getTime());
-  d.setUTCFullYear(year, month, Math.min(anchorDay, lastDay));
-  return d;
-}
-
-/** One renewal cycle after `from`; months and years land on `anchorDay`, clamped to shorter months. */
-export function addCycle(
-  from: Date,
-  cycle: 'WEEKLY' | 'MONTHLY' | 'YEARLY',
-  anchorDay = from.getUTCDate(),
-): Date {
-  if (cycle === 'WEEKLY') return new Date(from.getTime() + 7 * 86_400_000);
-  return addMonths(from, cycle === 'MONTHLY' ? 1 : 12, anchorDay);
-}
+/** The calendar arithmetic lives in the contract (the server uses the same); re-exported for the mock's callers. */
+export { addCycle, addMonths };
 
 /** ISO-8601 durations as offers use them: P7D, P2W, P1M, P1Y. Unknown forms count as one month. */
 export function addPeriod(from: Date, period: string): Date {

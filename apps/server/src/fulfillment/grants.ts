@@ -11,6 +11,7 @@
  * moves by exactly that entry's amount.
  */
 import { randomUUID } from 'node:crypto';
+import { addCycle as addRenewalCycle } from '@ait-iap/iap-contract';
 import { sql } from 'kysely';
 import type { ProductRow } from '../catalog/products';
 import { isoAt } from '../clock';
@@ -73,25 +74,9 @@ export async function addWalletEntry(
   return true;
 }
 
-/**
- * `months` calendar months after `fromMs` (UTC), clamped to the target month's last day: Jan 31 + 1 month = Feb 28
- * (29 in a leap year), Feb 29 + 12 months = Feb 28. (`Date#setUTCMonth` would overflow into March instead, giving a
- * monthly subscriber bought on Jan 31 a period ending Mar 3, and a yearly one bought on Feb 29 one ending Mar 1.)
- */
-export function addMonthsClamped(fromMs: number, months: number): number {
-  const date = new Date(fromMs);
-  const day = date.getUTCDate();
-  date.setUTCDate(1);
-  date.setUTCMonth(date.getUTCMonth() + months);
-  const lastDay = new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 0)).getUTCDate();
-  date.setUTCDate(Math.min(day, lastDay));
-  return date.getTime();
-}
-
-/** One renewal cycle after `fromMs` (calendar months/years in UTC, clamped to the month's last day). */
+/** One renewal cycle after `fromMs` (calendar months/years in UTC, clamped to the month's last day: the contract's). */
 export function addCycle(fromMs: number, cycle: ProductRow['renewal_cycle']): number {
-  if (cycle === 'WEEKLY') return fromMs + 7 * 86_400_000;
-  return addMonthsClamped(fromMs, cycle === 'YEARLY' ? 12 : 1);
+  return addRenewalCycle(new Date(fromMs), cycle ?? 'MONTHLY').getTime();
 }
 
 /** Apply what `product` grants for one order. */
