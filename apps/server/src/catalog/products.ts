@@ -118,9 +118,10 @@ interface CatalogSnapshot {
 }
 
 async function readSnapshot(db: Db): Promise<CatalogSnapshot> {
-  const rows = await db.selectFrom('products').selectAll().execute();
+  // One read of the products, in shop order; the shop is the active, visible ones of it.
+  const rows = await db.selectFrom('products').selectAll().orderBy('created_at').orderBy('sku').execute();
   const aliases = await db.selectFrom('sku_aliases').select(['alias', 'sku']).execute();
-  const shop = await shopRows(db);
+  const shop = rows.filter((row) => row.active === 1 && row.visible === 1);
   const currencies = [
     ...new Set(
       rows.flatMap((r) =>
