@@ -88,12 +88,13 @@ export function createLogger({
     },
     destination,
   );
-  return {
-    debug: (event, fields) => logger.debug(serializeFields(fields), event),
-    info: (event, fields) => logger.info(serializeFields(fields), event),
-    warn: (event, fields) => logger.warn(serializeFields(fields), event),
-    error: (event, fields) => logger.error(serializeFields(fields), event),
-  };
+  // Fields are serialized only for a level that is written (the per-request debug line is off by default).
+  const at =
+    (level: 'debug' | 'info' | 'warn' | 'error') =>
+    (event: string, fields?: LogFields): void => {
+      if (logger.isLevelEnabled(level)) logger[level](serializeFields(fields), event);
+    };
+  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }
 
 /** `LOG_FORMAT=auto` → pretty on a terminal, JSON elsewhere (files, pipes, log shippers). */
