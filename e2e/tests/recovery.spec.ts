@@ -267,7 +267,7 @@ test('a held item is shown where the user looks for it, approved with the ops CL
   await expect.poll(async () => (await mock.ordersOf(user.userKey))[0]?.completed).toBe(true);
 });
 
-test.describe('Toss 5.225.0 (no getPendingOrders, no completeProductGrant): the outbox alone', () => {
+test.describe('Toss 5.225.0 (no getPendingOrders, no completeProductGrant; legacy purchase: Toss takes no grant answer): the outbox alone', () => {
   test('the server is down during the grant: a reopen after it is back recovers the order from the outbox exactly once', async ({
     app,
     server,

@@ -143,7 +143,7 @@ describe('the outbox', () => {
     await waitFor(() => expect(device.data.has(OUTBOX_KEY)).toBe(false));
   });
 
-  test('Toss 5.225.0 (no getPendingOrders), the server down during the grant: once it is back, the next start recovers the order from the outbox — coins once', async () => {
+  test('Toss 5.225.0 (no getPendingOrders; legacy purchase: Toss takes no grant answer), the server down during the grant: once it is back, the next start recovers the order from the outbox — coins once', async () => {
     host.setAppVersion('5.225.0');
     const link = serverLink();
     const device = memoryStore();
@@ -189,7 +189,7 @@ describe('the outbox', () => {
     expect(stored(device.data)).toEqual([]);
   });
 
-  test('a device storage that fails does not stop a purchase, nor the recovery of a failed one', async () => {
+  test('a device storage that fails does not stop a purchase, nor the recovery of a failed one (payment-completed reading)', async () => {
     await setStatusReading(stack, 'payment-completed');
     vi.spyOn(console, 'warn').mockImplementation(() => {});
     const broken: KeyValueStore = {

@@ -90,7 +90,7 @@ describe('one-time purchase', () => {
   });
 });
 
-describe('recovery', () => {
+describe('recovery (payment-completed reading: a paid order stays paid after a false answer)', () => {
   // Here the order still reads paid after a failed grant (the developers' reading): recovery grants it. Under Toss
   // staff's grant-failed reading the same order reads FAILED and is held for an operator: never-lost.test.tsx.
   beforeEach(() => setStatusReading(stack, 'payment-completed'));
