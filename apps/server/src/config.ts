@@ -98,6 +98,23 @@ const EnvSchema = z.object({
       return parsed;
     }),
   METRICS_HOST: z.string().optional().default('127.0.0.1'),
+  ADMIN_PORT: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value.trim() === '') return null;
+      const parsed = Number(value);
+      if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65_535) {
+        ctx.addIssue({ code: 'custom', message: `ADMIN_PORT must be a port 0–65535 (got "${value}")` });
+        return z.NEVER;
+      }
+      return parsed;
+    }),
+  ADMIN_HOST: z.string().optional().default('127.0.0.1'),
+  ADMIN_ORIGINS: z.string().optional(),
+  ADMIN_SESSION_TTL_SECONDS: intFrom('ADMIN_SESSION_TTL_SECONDS', 8 * 3600, 60),
+  ADMIN_LOGIN_PER_MINUTE: intFrom('ADMIN_LOGIN_PER_MINUTE', 10, 1),
+  ADMIN_CONSOLE_DIR: z.string().optional(),
   LOG_LEVEL: z.enum(logLevels).optional().default('info'),
   LOG_FORMAT: z
     .enum(['auto', ...logFormats], { error: 'LOG_FORMAT must be auto, json or pretty' })
@@ -166,6 +183,24 @@ export interface Config {
   logFormat: 'auto' | (typeof logFormats)[number];
   /** HMAC key for user-key tags in logs; null = a random per-process secret. */
   logHashSecret: string | null;
+  /** The support console's listener (ADMIN_PORT; null = not started). See src/console/. */
+  admin: AdminConfig | null;
+}
+
+export interface AdminConfig {
+  port: number;
+  /** ADMIN_HOST: loopback by default; reach it through an SSH tunnel or a VPN, never the public internet. */
+  host: string;
+  /**
+   * ADMIN_ORIGINS: the origins the console is opened from (`https://console.example.com` behind a proxy); empty =
+   * http://127.0.0.1:<port> and http://localhost:<port>. A change from any other origin is refused.
+   */
+  origins: string[];
+  sessionTtlSeconds: number;
+  /** Sign-in attempts per minute, per client address and (separately) per operator name. */
+  loginPerMinute: number;
+  /** The built console (apps/console/dist) served on the admin port. */
+  consoleDir: string;
 }
 
 export class ConfigError extends Error {
@@ -283,6 +318,7 @@ export function loadConfig(rawEnv: Record<string, string | undefined> = process.
   let sqlitePath = (!postgres && databaseUrl) || e.DATABASE_PATH;
   if (sqlitePath?.startsWith('file://')) sqlitePath = fileURLToPath(sqlitePath);
   else if (sqlitePath?.startsWith('file:')) sqlitePath = sqlitePath.slice('file:'.length);
+  const admin = adminConfig(e, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     port: e.PORT,
@@ -324,5 +360,27 @@ export function loadConfig(rawEnv: Record<string, string | undefined> = process.
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT,
     logHashSecret: e.LOG_HASH_SECRET?.trim() ? e.LOG_HASH_SECRET : null,
+    admin,
+  };
+}
+
+function adminConfig(e: z.infer<typeof EnvSchema>, problems: string[]): AdminConfig | null {
+  if (e.ADMIN_PORT === null) return null;
+  const origins = (e.ADMIN_ORIGINS ?? '')
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter((origin) => origin.length > 0);
+  for (const origin of origins) {
+    if (!/^https?:\/\/[^/\s]+$/.test(origin)) {
+      problems.push(`ADMIN_ORIGINS: "${origin}" must look like https://host[:port] (no path, no trailing slash)`);
+    }
+  }
+  return {
+    port: e.ADMIN_PORT,
+    host: e.ADMIN_HOST,
+    origins,
+    sessionTtlSeconds: e.ADMIN_SESSION_TTL_SECONDS,
+    loginPerMinute: e.ADMIN_LOGIN_PER_MINUTE,
+    consoleDir: path.resolve(e.ADMIN_CONSOLE_DIR ?? path.join(repoRoot, 'apps', 'console', 'dist')),
   };
 }

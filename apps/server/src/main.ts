@@ -31,12 +31,13 @@ async function main() {
     throw error;
   }
   const server = await createServer(config);
-  const { url, port, metricsUrl } = await server.listen(config.port, config.host);
+  const { url, port, metricsUrl, adminUrl } = await server.listen(config.port, config.host);
   const { log } = server.deps;
   log.info('server.listening', {
     url,
     port,
     metrics: metricsUrl,
+    console: adminUrl,
     environment: config.environment,
     database: config.databaseUrl
       ? `postgres (${describePostgresUrl(config.databaseUrl)})`

@@ -1,7 +1,8 @@
 /**
  * `createServer(config)`: the whole server as a value — Express with request ids, security headers, CORS allow-list,
  * URL and body limits, `GET /healthz` (liveness) and `GET /readyz` (readiness), tRPC at `/trpc` (no transformer, no
- * batching), Prometheus metrics on an internal listener (METRICS_PORT), and a graceful `close()` (readiness goes to
+ * batching), Prometheus metrics on an internal listener (METRICS_PORT), the support console on its own listener
+ * (ADMIN_PORT, src/console/), and a graceful `close()` (readiness goes to
  * 503 for SHUTDOWN_DRAIN_MS, then stop accepting, let in-flight grants finish, close the database). Opens + migrates
  * the database and syncs the catalog file on start. Tests build it in-process (port 0) with an injected clock / Toss
  * transport. You probably don't need to edit this.
@@ -13,7 +14,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { sql } from 'kysely';
 import { loadCatalogMemory } from './catalog/products';
 import { loadCatalogFile, syncCatalog } from './catalog/sync';
-import { type Clock, systemClock } from './clock';
+import { type Clock, isoAt, systemClock } from './clock';
 import type { Config } from './config';
 import type { AppDeps, Context } from './context';
 import { type AppDatabase, databaseOptions, openDatabase } from './db/database';
@@ -22,6 +23,8 @@ import { checkReadiness } from './http/health';
 import { createRateLimiter } from './http/rate-limit';
 import { requestId } from './http/request-id';
 import { configureLogHashSecret, createLogger, type Logger, resolveLogFormat } from './log';
+import { createAdminApp } from './console/http';
+import type { LastReconcile } from './console/queries';
 import { createMetrics, instrumentTossClient } from './metrics';
 import { appRouter } from './router';
 import { createTossClient, type TossClient, type Transport } from './toss/client';
@@ -43,8 +46,14 @@ export interface ServerOverrides {
 export interface AppServer {
   app: express.Express;
   deps: AppDeps;
-  /** Start listening (port 0 = a free port), and the metrics listener when METRICS_PORT is set. */
-  listen(port?: number, host?: string): Promise<{ port: number; url: string; metricsUrl: string | null }>;
+  /**
+   * Start listening (port 0 = a free port), the metrics listener when METRICS_PORT is set, and the support console's
+   * listener when ADMIN_PORT is set.
+   */
+  listen(
+    port?: number,
+    host?: string,
+  ): Promise<{ port: number; url: string; metricsUrl: string | null; adminUrl: string | null }>;
   /** Requests being handled right now. */
   inflight(): number;
   /** Run the reconcile job once (what main.ts's timer calls); its findings go to the metrics. */
@@ -273,6 +282,11 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     if (!res.headersSent) res.status(500).json(httpError(500, 'Internal error'));
   });
 
+  // The support console on its own listener (ADMIN_PORT), never on the public app above.
+  let lastReconcile: LastReconcile | null = null;
+  const admin = config.admin ? createAdminApp(deps, config.admin, () => lastReconcile) : null;
+  const adminServer = admin ? createHttpServer(admin.app) : null;
+
   const metricsServer = config.metrics
     ? createHttpServer((req, res) => {
         if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
@@ -317,15 +331,24 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
         metricsUrl = `${(await listenOn(metricsServer, config.metrics.port, config.metrics.host)).url}/metrics`;
         log.info('metrics.listening', { url: metricsUrl });
       }
-      return { ...main, metricsUrl };
+      let adminUrl: string | null = null;
+      if (admin && adminServer && config.admin) {
+        const bound = await listenOn(adminServer, config.admin.port, config.admin.host);
+        admin.setListeningPort(bound.port);
+        adminUrl = bound.url;
+        log.info('console.listening', { url: adminUrl });
+      }
+      return { ...main, metricsUrl, adminUrl };
     },
     async reconcileOnce() {
       try {
         const report = await reconcile(deps, config.reconcile);
         metrics.reconcileRun(report);
+        lastReconcile = { at: isoAt(clock.now()), ok: true, report };
         return report;
       } catch (error) {
         metrics.reconcileRun('failed');
+        lastReconcile = { at: isoAt(clock.now()), ok: false, report: null };
         throw error;
       }
     },
@@ -354,6 +377,12 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
         }
         server?.closeAllConnections();
         await stopped;
+        if (adminServer?.listening) {
+          await new Promise<void>((resolve) => {
+            adminServer.close(() => resolve());
+            adminServer.closeAllConnections();
+          });
+        }
         if (metricsServer?.listening) {
           await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
           metricsServer.closeAllConnections();

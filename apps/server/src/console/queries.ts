@@ -1,0 +1,252 @@
+/**
+ * What the support console reads, as plain queries over the ledger (no writes here): the inbox (held orders,
+ * conflicts, paid orders still retrying, the reconcile's last result), search, an order or a user with everything
+ * recorded about them, the audit log (also as CSV) and the settlement view. Orders are named by id or by the short
+ * reference the mini-app shows (`orderReference`). A fork normally does not edit this file.
+ */
+import { orderReference, parseOrderReference } from '@ait-iap/iap-contract';
+import type { AppDatabase } from '../db/database';
+import type { ReconcileReport } from '../fulfillment/reconcile';
+import { listConflicts, listHeld, unverifiedGrants } from '../fulfillment/review';
+import { describeOrder, describeUser, findUser } from '../ops/actions';
+
+export type ReadDeps = { database: AppDatabase };
+
+/** The reconcile job's last run in this process (the inbox shows it), or null before the first run. */
+export interface LastReconcile {
+  at: string;
+  ok: boolean;
+  report: ReconcileReport | null;
+}
+
+const listLimit = 200;
+
+/** An order id, or the short reference the app shows (any case, with or without dashes) → the order id, or null. */
+export async function resolveOrderId(deps: ReadDeps, idOrReference: string): Promise<string | null> {
+  const text = idOrReference.trim();
+  if (!text) return null;
+  const db = deps.database.db;
+  const byId = await db.selectFrom('orders').select('order_id').where('order_id', '=', text).executeTakeFirst();
+  if (byId) return byId.order_id;
+  const reference = parseOrderReference(text);
+  if (reference) {
+    const byReference = await db
+      .selectFrom('orders')
+      .select('order_id')
+      .where('reference', '=', reference)
+      .executeTakeFirst();
+    if (byReference) return byReference.order_id;
+  }
+  // Not in the ledger yet (never verified by Toss), but claimed: an attempt knows it.
+  const attempt = await db
+    .selectFrom('fulfillment_attempts')
+    .select('order_id')
+    .where('order_id', '=', text)
+    .executeTakeFirst();
+  return attempt?.order_id ?? null;
+}
+
+/** Paid orders (by the last attempt's reading) that are still retrying: Toss down, or the grant still pending. */
+async function listRetrying(deps: ReadDeps) {
+  const db = deps.database.db;
+  const attempts = await db
+    .selectFrom('fulfillment_attempts as a')
+    .leftJoin('orders as o', 'o.order_id', 'a.order_id')
+    .select([
+      'a.order_id',
+      'a.user_id',
+      'a.sku',
+      'a.outcome',
+      'a.retryable',
+      'a.toss_status',
+      'a.created_at',
+      'o.state',
+    ])
+    .orderBy('a.created_at', 'desc')
+    .orderBy('a.id', 'desc')
+    .limit(listLimit * 5)
+    .execute();
+  const latest = new Map<string, (typeof attempts)[number] & { firstAt: string; tries: number }>();
+  for (const row of attempts) {
+    const seen = latest.get(row.order_id);
+    if (seen) {
+      seen.firstAt = row.created_at;
+      seen.tries += 1;
+    } else latest.set(row.order_id, { ...row, firstAt: row.created_at, tries: 1 });
+  }
+  return [...latest.values()]
+    .filter((row) => row.retryable === 1 && (row.state === null || row.state === 'RECEIVED'))
+    .map((row) => ({
+      orderId: row.order_id,
+      reference: orderReference(row.order_id),
+      userId: row.user_id,
+      sku: row.sku,
+      lastOutcome: row.outcome,
+      tossStatus: row.toss_status,
+      firstAt: row.firstAt,
+      lastAt: row.created_at,
+      tries: row.tries,
+    }))
+    .slice(0, listLimit);
+}
+
+export async function inbox(deps: ReadDeps, lastReconcile: LastReconcile | null) {
+  const [held, conflicts, retrying] = await Promise.all([
+    listHeld(deps, listLimit),
+    listConflicts(deps, listLimit),
+    listRetrying(deps),
+  ]);
+  return {
+    held: held.map((order) => ({ ...order, reference: orderReference(order.orderId) })),
+    conflicts: conflicts.map((claim) => ({ ...claim, reference: orderReference(claim.orderId) })),
+    retrying,
+    reconcile: lastReconcile && {
+      at: lastReconcile.at,
+      ok: lastReconcile.ok,
+      summary: lastReconcile.report && {
+        rechecked: lastReconcile.report.rechecked,
+        retried: lastReconcile.report.retried,
+        granted: lastReconcile.report.granted.length,
+        revoked: lastReconcile.report.revoked.length,
+        stuck: lastReconcile.report.stuck.length,
+        held: lastReconcile.report.held.length,
+        skipped: lastReconcile.report.skipped === true,
+      },
+    },
+  };
+}
+
+export interface SearchInput {
+  query?: string | undefined;
+  sku?: string | undefined;
+  from?: string | undefined;
+  to?: string | undefined;
+}
+
+function orderSummary(row: {
+  order_id: string;
+  user_id: string;
+  sku: string;
+  state: string;
+  sale_price: number | null;
+  environment: string | null;
+  created_at: string;
+  updated_at: string;
+}) {
+  return {
+    orderId: row.order_id,
+    reference: orderReference(row.order_id),
+    userId: row.user_id,
+    sku: row.sku,
+    state: row.state,
+    salePrice: row.sale_price,
+    environment: row.environment,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+/** By order id or reference, user id or user key (exact); or by SKU and/or time range (newest first). */
+export async function search(deps: ReadDeps, input: SearchInput) {
+  const db = deps.database.db;
+  const text = input.query?.trim() ?? '';
+  let userId: string | null = null;
+  let orderId: string | null = null;
+  if (text) {
+    orderId = await resolveOrderId(deps, text);
+    userId = (await findUser(deps, text))?.id ?? null;
+  }
+  if (text && !orderId && !userId) return { orderId: null, user: null, orders: [] };
+  let query = db.selectFrom('orders').selectAll();
+  if (orderId) query = query.where('order_id', '=', orderId);
+  else if (userId) query = query.where('user_id', '=', userId);
+  if (input.sku?.trim()) query = query.where('sku', '=', input.sku.trim());
+  if (input.from) query = query.where('created_at', '>=', input.from);
+  if (input.to) query = query.where('created_at', '<', input.to);
+  const rows = await query.orderBy('created_at', 'desc').orderBy('order_id').limit(listLimit).execute();
+  return { orderId, user: userId, orders: rows.map(orderSummary) };
+}
+
+/** An order with everything recorded about it, or null. */
+export async function orderDetail(deps: ReadDeps, orderId: string) {
+  const described = await describeOrder(deps, orderId);
+  if (!described.order && described.attempts.length === 0) return null;
+  const db = deps.database.db;
+  const sku = described.order?.sku ?? described.attempts.at(-1)?.sku ?? null;
+  const product = sku
+    ? await db
+        .selectFrom('products')
+        .select(['sku', 'name', 'type', 'sale_price', 'grant_kind', 'grant_currency', 'grant_amount'])
+        .where('sku', '=', sku)
+        .executeTakeFirst()
+    : undefined;
+  return {
+    orderId,
+    reference: orderReference(orderId),
+    userId: described.order?.user_id ?? described.attempts.at(-1)?.user_id ?? null,
+    ...described,
+    product: product ?? null,
+  };
+}
+
+/** A user (by id or user key) with balances, wallet ledger, entitlements and subscriptions, orders; or null. */
+export async function userDetail(deps: ReadDeps, idOrUserKey: string) {
+  const described = await describeUser(deps, idOrUserKey.trim());
+  if (!described) return null;
+  return {
+    ...described,
+    orders: described.orders.map((order) => ({ ...order, reference: orderReference(order.order_id) })),
+    subscriptions: described.entitlements.filter((row) => row.type === 'SUBSCRIPTION'),
+  };
+}
+
+export interface AuditFilter {
+  operator?: string | undefined;
+  action?: string | undefined;
+  orderId?: string | undefined;
+  userId?: string | undefined;
+  from?: string | undefined;
+  to?: string | undefined;
+  limit?: number | undefined;
+}
+
+/** The audit log, newest first, filtered. */
+export async function auditLog(deps: ReadDeps, filter: AuditFilter) {
+  let query = deps.database.db.selectFrom('audit_log').selectAll();
+  if (filter.operator) query = query.where('operator', '=', filter.operator);
+  if (filter.action) query = query.where('action', '=', filter.action);
+  if (filter.orderId) {
+    const orderId = (await resolveOrderId(deps, filter.orderId)) ?? filter.orderId;
+    query = query.where('order_id', '=', orderId);
+  }
+  if (filter.userId) query = query.where('user_id', '=', filter.userId);
+  if (filter.from) query = query.where('created_at', '>=', filter.from);
+  if (filter.to) query = query.where('created_at', '<', filter.to);
+  return query
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(filter.limit ?? 500)
+    .execute();
+}
+
+const csvColumns = ['created_at', 'operator', 'action', 'order_id', 'user_id', 'reason', 'detail', 'id'] as const;
+
+/** One CSV field: quoted, quotes doubled; a leading = + - @ is prefixed with ' so a spreadsheet never runs it. */
+function csvField(value: string | null): string {
+  const text = value ?? '';
+  const safe = /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+  return `"${safe.replace(/"/g, '""')}"`;
+}
+
+export async function auditCsv(deps: ReadDeps, filter: AuditFilter): Promise<string> {
+  const rows = await auditLog(deps, { ...filter, limit: filter.limit ?? 50_000 });
+  const lines = [csvColumns.join(',')];
+  for (const row of rows) lines.push(csvColumns.map((column) => csvField(row[column])).join(','));
+  return `${lines.join('\r\n')}\r\n`;
+}
+
+/** Grants whose SKU Toss did not state, per SKU and order by order (today's `ops unverified --orders`). */
+export function settlement(deps: ReadDeps, since: string | null) {
+  return unverifiedGrants(deps, { since, orders: true });
+}
+
