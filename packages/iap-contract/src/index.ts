@@ -5,3 +5,4 @@ export * from './format';
 export * from './partner';
 export * from './periods';
 export * from './sdk';
+export * from './reference';

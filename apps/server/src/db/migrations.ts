@@ -231,12 +231,62 @@ const m005: Migration = {
   },
 };
 
+/**
+ * Operators as accounts (the support console and `ops operator …`): `operators` (a name, a role — viewer reads,
+ * approver decides — a scrypt password hash, disabled_at instead of deletion so the audit log keeps its names) and
+ * `operator_sessions` (the console's cookie, stored hashed like `sessions`). The audit log says WHO acted: `actor_kind`
+ * (`operator` = a signed-in console account, `cli` = the ops CLI, `system`), `actor_id` (the operator's id, if any)
+ * and `os_user` (the CLI's login user). Nullable: rows written before 006 only have the free-text `operator`.
+ */
+const m006: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('operators')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('name', 'text', (c) => c.notNull().unique())
+      .addColumn('role', 'text', (c) => c.notNull())
+      .addColumn('password_hash', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('disabled_at', 'text')
+      .execute();
+    await db.schema
+      .createTable('operator_sessions')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('token_hash', 'text', (c) => c.notNull().unique())
+      .addColumn('operator_id', 'text', (c) => c.notNull().references('operators.id').onDelete('cascade'))
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('expires_at', 'text', (c) => c.notNull())
+      .addColumn('revoked_at', 'text')
+      .execute();
+    await db.schema
+      .createIndex('operator_sessions_operator')
+      .on('operator_sessions')
+      .column('operator_id')
+      .execute();
+    await db.schema.alterTable('audit_log').addColumn('actor_kind', 'text').execute();
+    await db.schema.alterTable('audit_log').addColumn('actor_id', 'text').execute();
+    await db.schema.alterTable('audit_log').addColumn('os_user', 'text').execute();
+    await db.schema.createIndex('audit_log_created').on('audit_log').column('created_at').execute();
+    await db.schema.createIndex('audit_log_order').on('audit_log').columns(['order_id', 'created_at']).execute();
+  },
+  async down(db: Kysely<unknown>) {
+    await db.schema.dropIndex('audit_log_order').execute();
+    await db.schema.dropIndex('audit_log_created').execute();
+    await db.schema.alterTable('audit_log').dropColumn('os_user').execute();
+    await db.schema.alterTable('audit_log').dropColumn('actor_id').execute();
+    await db.schema.alterTable('audit_log').dropColumn('actor_kind').execute();
+    await db.schema.dropTable('operator_sessions').execute();
+    await db.schema.dropTable('operators').execute();
+  },
+};
+
 export const migrations: Record<string, Migration> = {
   '001_initial': m001,
   '002_orders_checked_at': m002,
   '003_entitlements_toss_status': m003,
   '004_orders_hold': m004,
   '005_sessions_orders_environment': m005,
+  '006_operators_audit_actor': m006,
 };
 
 class StaticMigrationProvider implements MigrationProvider {

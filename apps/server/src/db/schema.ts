@@ -166,6 +166,35 @@ export interface AuditLogTable {
   reason: string;
   detail: string | null;
   created_at: string;
+  /** Migration 006: who acted — `operator` (a signed-in console account), `cli` (the ops CLI), `system`; null before 006. */
+  actor_kind: 'operator' | 'cli' | 'system' | null;
+  /** The operator account's id (`operators.id`) when the actor is one; null for an OS user at the CLI. */
+  actor_id: string | null;
+  /** The CLI's OS login user (also when it acted `--as` an operator account). */
+  os_user: string | null;
+}
+
+/** Migration 006: support staff accounts (the console; `ops operator add|disable|list`). */
+export interface OperatorsTable {
+  id: string;
+  name: string;
+  /** `viewer` reads; `approver` also decides (approve, deny, regrant, revoke, credit). */
+  role: 'viewer' | 'approver';
+  /** `scrypt$N$r$p$salt$hash` (base64): see auth/operators.ts. */
+  password_hash: string;
+  created_at: string;
+  /** Disabled accounts cannot sign in; their sessions stop working. Never deleted (the audit log names them). */
+  disabled_at: string | null;
+}
+
+/** Migration 006: a console sign-in. The cookie's token is never stored, only its SHA-256. */
+export interface OperatorSessionsTable {
+  id: string;
+  token_hash: string;
+  operator_id: string;
+  created_at: string;
+  expires_at: string;
+  revoked_at: string | null;
 }
 
 export interface Database {
@@ -179,6 +208,8 @@ export interface Database {
   wallets: WalletsTable;
   entitlements: EntitlementsTable;
   audit_log: AuditLogTable;
+  operators: OperatorsTable;
+  operator_sessions: OperatorSessionsTable;
 }
 
 export type Db = Kysely<Database>;

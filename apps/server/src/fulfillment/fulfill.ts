@@ -28,6 +28,7 @@ import {
   decideGrant,
   type FulfillOutput,
   type FulfillReason,
+  type OrderState,
   type OrderStatus,
   type OrderStatusSuccess,
   paidStatuses,
@@ -56,7 +57,6 @@ export type FulfillSource = 'client' | 'sync' | 'reconcile' | 'operator';
 
 /** An operator's decision to grant a HELD order (`ops approve`), recorded in `audit_log` with the grant. */
 export interface OperatorApproval {
-  operator: string;
   reason: string;
   /**
    * Grant this SKU instead of the one claimed (the console's settlement shows what was bought, e.g. a tampered client
@@ -82,13 +82,24 @@ export interface FulfillRequest {
    * Toss is still asked first: a refunded order is not granted, a contradicting SKU is refused.
    */
   approval?: OperatorApproval;
+  /**
+   * Operators (approve, `recheck --apply`): writes the `audit_log` row of a state change this call makes — grant,
+   * refund (revoke or refusal), hold — INSIDE that change's transaction, and returns its id. Required with `approval`.
+   */
+  audit?: AuditChange;
 }
+
+/** A state change made for an operator, handed to `FulfillRequest.audit` inside its transaction. */
+export type AuditChange = (
+  trx: Tx,
+  change: { from: OrderState | null; to: OrderState; userId: string; detail: string },
+) => Promise<string>;
 
 export interface FulfillResult {
   output: FulfillOutput;
   /** What this call changed: used by sync/reconcile to report. */
   effect: 'granted' | 'revoked' | 'held' | 'none';
-  /** The `audit_log` row written with an approved grant. */
+  /** The `audit_log` row written (by `request.audit`) with the change this call made. */
   auditId?: string;
 }
 
@@ -329,13 +340,20 @@ export async function fulfill(deps: FulfillDeps, request: FulfillRequest): Promi
         .where('state', '=', row.state)
         .execute();
       await recordAttempt(trx, 'REFUNDED', { sku: row.sku, tossStatus });
-      return { from: row.state, to };
+      const auditId = await request.audit?.(trx, {
+        from: row.state,
+        to,
+        userId: user.userId,
+        detail: `from ${row.state}; toss_status ${tossStatus}`,
+      });
+      return { from: row.state, to, auditId };
     });
     if (!revoked) return { output: answer(orderId, 'REFUNDED', existing.sku), effect: 'none' };
     logChange(revoked.from, revoked.to, 'REFUNDED', existing.sku);
     return {
       output: answer(orderId, 'REFUNDED', existing.sku),
       effect: revoked.to === 'REVOKED' ? 'revoked' : 'none',
+      ...(revoked.auditId ? { auditId: revoked.auditId } : {}),
     };
   }
 
@@ -344,6 +362,7 @@ export async function fulfill(deps: FulfillDeps, request: FulfillRequest): Promi
   const verifiedSku =
     verified.sku === undefined ? null : await canonicalSku(db, verified.sku, user.environment);
   const approved = approval !== undefined && existing?.state === 'HELD';
+  if (approval && !request.audit) throw new Error('fulfill: an approval needs its audit row (request.audit)');
   const approvedSku =
     approved && approval.sku ? await canonicalSku(db, approval.sku, user.environment) : null;
   const orderSku = approvedSku ?? existing?.sku ?? verifiedSku ?? clientSku;
@@ -406,7 +425,13 @@ export async function fulfill(deps: FulfillDeps, request: FulfillRequest): Promi
             tossStatus,
             detail: skuVerified ? null : 'sku not verified',
           });
-          return { reason: 'GRANTED' as FulfillReason, from: null };
+          const auditId = await request.audit?.(trx, {
+            from: null,
+            to: 'GRANTED',
+            userId: user.userId,
+            detail: `new order; toss_status ${tossStatus}`,
+          });
+          return { reason: 'GRANTED' as FulfillReason, from: null, ...(auditId ? { auditId } : {}) };
         }
       }
       const row = await trx
@@ -425,24 +450,14 @@ export async function fulfill(deps: FulfillDeps, request: FulfillRequest): Promi
       else if (row.state === 'REFUSED') reason = refusedReason(row);
       else {
         from = existing ? row.state : null;
-        if (approved) {
-          auditId = randomUUID();
-          await trx
-            .insertInto('audit_log')
-            .values({
-              id: auditId,
-              operator: approval.operator,
-              action: 'approve',
-              order_id: orderId,
-              user_id: user.userId,
-              reason: approval.reason,
-              detail: `from ${row.state}; hold_reason ${row.hold_reason ?? 'none'}; toss_status ${tossStatus}${
-                row.sku === product.sku ? '' : `; sku ${row.sku} -> ${product.sku}`
-              }`,
-              created_at: at,
-            })
-            .execute();
-        }
+        auditId = await request.audit?.(trx, {
+          from: row.state,
+          to: 'GRANTED',
+          userId: user.userId,
+          detail: `from ${row.state}; hold_reason ${row.hold_reason ?? 'none'}; toss_status ${tossStatus}${
+            row.sku === product.sku ? '' : `; sku ${row.sku} -> ${product.sku}`
+          }`,
+        });
         await applyGrant({
           trx,
           userId: user.userId,
@@ -565,7 +580,7 @@ export async function fulfill(deps: FulfillDeps, request: FulfillRequest): Promi
         .$call(forUpdate(database))
         .executeTakeFirstOrThrow();
       let outcome: FulfillReason;
-      let from: string | null | undefined; // undefined: no state change
+      let from: OrderState | null | undefined; // undefined: no state change
       if (row.user_id !== user.userId) outcome = 'ORDER_CONFLICT';
       else if (row.sku !== product.sku) outcome = 'SKU_MISMATCH';
       else if (row.state === 'GRANTED') outcome = 'ALREADY_GRANTED';
@@ -584,6 +599,15 @@ export async function fulfill(deps: FulfillDeps, request: FulfillRequest): Promi
           from = row.state;
         }
       }
+      const auditId =
+        from === undefined
+          ? undefined
+          : await request.audit?.(trx, {
+              from,
+              to: 'HELD',
+              userId: user.userId,
+              detail: `held: ${reason}; toss_status ${tossStatus}`,
+            });
       // The reconcile job's routine re-check of a held order that stays held is not an attempt worth a row.
       const routine = request.source === 'reconcile' && outcome === 'UNDER_REVIEW' && from === undefined;
       if (!routine) {
@@ -593,7 +617,7 @@ export async function fulfill(deps: FulfillDeps, request: FulfillRequest): Promi
           detail: outcome === 'UNDER_REVIEW' ? `held: ${row.hold_reason ?? reason}` : null,
         });
       }
-      return { outcome, from };
+      return { outcome, from, auditId };
     });
     const sku = product.sku;
     if (held.from !== undefined) {
@@ -608,6 +632,7 @@ export async function fulfill(deps: FulfillDeps, request: FulfillRequest): Promi
     return {
       output: answer(orderId, held.outcome, sku),
       effect: held.from !== undefined ? 'held' : 'none',
+      ...(held.auditId ? { auditId: held.auditId } : {}),
     };
   }
 }
