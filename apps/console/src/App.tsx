@@ -41,20 +41,25 @@ function Header({ name, role, route }: { name: string; role: string; route: Rout
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [query, setQuery] = useState('');
-  const logout = useMutation(trpc.operator.logout.mutationOptions({ onSettled: () => queryClient.resetQueries() }));
+  const logout = useMutation(
+    trpc.operator.logout.mutationOptions({ onSettled: () => queryClient.resetQueries() }),
+  );
   return (
     <header className="top">
       <strong className="brand">운영 콘솔</strong>
       <nav>
         {nav.map((item) => (
-          <a key={item.screen} href={item.to} aria-current={route.screen === item.screen ? 'page' : undefined}>
+          <a
+            key={item.screen}
+            href={item.to}
+            aria-current={route.screen === item.screen ? 'page' : undefined}
+          >
             {item.label}
           </a>
         ))}
       </nav>
       <form
         className="quick-search"
-        role="search"
         onSubmit={(event) => {
           event.preventDefault();
           if (query.trim()) window.location.hash = href.search(query.trim());

@@ -10,7 +10,9 @@ import { createTRPCContext } from '@trpc/tanstack-react-query';
 export const { TRPCProvider, useTRPC } = createTRPCContext<ConsoleRouter>();
 
 export const trpcClient = createTRPCClient<ConsoleRouter>({
-  links: [httpLink({ url: '/trpc', fetch: (url, init) => fetch(url, { ...init, credentials: 'same-origin' }) })],
+  links: [
+    httpLink({ url: '/trpc', fetch: (url, init) => fetch(url, { ...init, credentials: 'same-origin' }) }),
+  ],
 });
 
 export interface ConsoleErrorData {

@@ -372,7 +372,9 @@ function adminConfig(e: z.infer<typeof EnvSchema>, problems: string[]): AdminCon
     .filter((origin) => origin.length > 0);
   for (const origin of origins) {
     if (!/^https?:\/\/[^/\s]+$/.test(origin)) {
-      problems.push(`ADMIN_ORIGINS: "${origin}" must look like https://host[:port] (no path, no trailing slash)`);
+      problems.push(
+        `ADMIN_ORIGINS: "${origin}" must look like https://host[:port] (no path, no trailing slash)`,
+      );
     }
   }
   return {

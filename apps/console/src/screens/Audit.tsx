@@ -34,8 +34,14 @@ export function Audit() {
         >
           {(['operator', 'action', 'orderId', 'userId'] as const).map((key) => (
             <label key={key} className="field">
-              <span>{{ operator: '운영자', action: '작업', orderId: '주문·참조 번호', userId: '사용자' }[key]}</span>
-              <input name={key} value={form[key]} onChange={(e) => setForm({ ...form, [key]: e.target.value })} />
+              <span>
+                {{ operator: '운영자', action: '작업', orderId: '주문·참조 번호', userId: '사용자' }[key]}
+              </span>
+              <input
+                name={key}
+                value={form[key]}
+                onChange={(e) => setForm({ ...form, [key]: e.target.value })}
+              />
             </label>
           ))}
           <button type="submit" className="primary">
@@ -69,7 +75,9 @@ export function Audit() {
                       <td>{row.operator}</td>
                       <td>{actionLabel[row.action] ?? row.action}</td>
                       <td>{row.order_id ? <a href={href.order(row.order_id)}>열기</a> : '—'}</td>
-                      <td>{row.user_id ? <a href={href.user(row.user_id)}>{row.user_id.slice(0, 8)}</a> : '—'}</td>
+                      <td>
+                        {row.user_id ? <a href={href.user(row.user_id)}>{row.user_id.slice(0, 8)}</a> : '—'}
+                      </td>
                       <td>{row.reason}</td>
                       <td className="muted">{row.detail ?? ''}</td>
                     </tr>

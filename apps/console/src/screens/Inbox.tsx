@@ -64,7 +64,8 @@ export function Inbox() {
                   {claim.reference}
                 </a>{' '}
                 · 요청: <a href={href.user(claim.claimedBy)}>{claim.claimedBy}</a> · 주인:{' '}
-                {claim.ownerId ? <a href={href.user(claim.ownerId)}>{claim.ownerId}</a> : '—'} · {formatTime(claim.at)}
+                {claim.ownerId ? <a href={href.user(claim.ownerId)}>{claim.ownerId}</a> : '—'} ·{' '}
+                {formatTime(claim.at)}
               </li>
             ))}
           </ul>
@@ -80,8 +81,8 @@ export function Inbox() {
                 <a href={href.order(order.orderId)} className="mono">
                   {order.reference}
                 </a>{' '}
-                · {order.sku} · {order.lastOutcome} · Toss {order.tossStatus ?? '응답 없음'} · {order.tries}회 ·
-                처음 {formatTime(order.firstAt)}
+                · {order.sku} · {order.lastOutcome} · Toss {order.tossStatus ?? '응답 없음'} · {order.tries}회
+                · 처음 {formatTime(order.firstAt)}
               </li>
             ))}
           </ul>
@@ -98,8 +99,8 @@ export function Inbox() {
               <>
                 {' '}
                 · 재확인 {reconcile.summary.rechecked} · 재시도 {reconcile.summary.retried} · 지급{' '}
-                {reconcile.summary.granted} · 회수 {reconcile.summary.revoked} · 지연 {reconcile.summary.stuck} · 보류{' '}
-                {reconcile.summary.held}
+                {reconcile.summary.granted} · 회수 {reconcile.summary.revoked} · 지연{' '}
+                {reconcile.summary.stuck} · 보류 {reconcile.summary.held}
                 {reconcile.summary.skipped ? ' · 다른 인스턴스가 실행 중이라 건너뜀' : ''}
               </>
             )}

@@ -26,7 +26,13 @@ export function Login() {
         <h1>운영 콘솔 로그인</h1>
         <label className="field">
           <span>운영자 이름</span>
-          <input name="name" autoComplete="username" value={name} onChange={(e) => setName(e.target.value)} required />
+          <input
+            name="name"
+            autoComplete="username"
+            value={name}
+            onChange={(e) => setName(e.target.value)}
+            required
+          />
         </label>
         <label className="field">
           <span>비밀번호</span>
@@ -43,7 +49,9 @@ export function Login() {
         <button type="submit" className="primary" disabled={login.isPending || !name.trim() || !password}>
           {login.isPending ? '로그인 중…' : '로그인'}
         </button>
-        <p className="muted small">계정은 서버에서 `pnpm --filter @ait-iap/server ops operator add` 로 만들어요.</p>
+        <p className="muted small">
+          계정은 서버에서 `pnpm --filter @ait-iap/server ops operator add` 로 만들어요.
+        </p>
       </form>
     </main>
   );

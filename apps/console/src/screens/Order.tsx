@@ -28,7 +28,10 @@ export function Order({ orderId, canDecide }: { orderId: string; canDecide: bool
         title="주문"
         actions={
           <span className="ref">
-            참조 번호 <strong className="mono" data-testid="order-reference">{data.reference}</strong>{' '}
+            참조 번호{' '}
+            <strong className="mono" data-testid="order-reference">
+              {data.reference}
+            </strong>{' '}
             <CopyButton text={data.reference} />
           </span>
         }
@@ -141,8 +144,8 @@ export function Order({ orderId, canDecide }: { orderId: string; canDecide: bool
           <ul className="list" data-testid="order-audit">
             {data.audit.map((row) => (
               <li key={row.id}>
-                {formatTime(row.created_at)} · <strong>{row.operator}</strong> · {actionLabel[row.action] ?? row.action}{' '}
-                · {row.reason}
+                {formatTime(row.created_at)} · <strong>{row.operator}</strong> ·{' '}
+                {actionLabel[row.action] ?? row.action} · {row.reason}
                 {row.detail ? <span className="muted"> ({row.detail})</span> : null}
               </li>
             ))}
@@ -213,7 +216,9 @@ function Decisions(props: {
     const mutation = mutations[decision];
     const sku = approveSku.trim();
     const call =
-      decision === 'approve' && sku ? mutations.approve.mutateAsync({ ...input, sku }) : mutation.mutateAsync(input);
+      decision === 'approve' && sku
+        ? mutations.approve.mutateAsync({ ...input, sku })
+        : mutation.mutateAsync(input);
     call.then(
       () => setOpen(null),
       () => setOpen(null),
@@ -222,7 +227,9 @@ function Decisions(props: {
   const current = open ? mutations[open] : null;
   return (
     <Section title="처리">
-      {!props.canDecide && <p className="muted">조회 권한 계정이에요: 처리는 approver 계정만 할 수 있어요.</p>}
+      {!props.canDecide && (
+        <p className="muted">조회 권한 계정이에요: 처리는 approver 계정만 할 수 있어요.</p>
+      )}
       <div className="actions">
         {actions.map((decision) => (
           <button

@@ -19,7 +19,9 @@ export function Search({ initialQuery }: { initialQuery: string }) {
     query: submitted.query.trim() || undefined,
     sku: submitted.sku.trim() || undefined,
     from: dayStart(submitted.from),
-    to: submitted.to ? new Date(new Date(`${submitted.to}T00:00:00+09:00`).getTime() + 86_400_000).toISOString() : undefined,
+    to: submitted.to
+      ? new Date(new Date(`${submitted.to}T00:00:00+09:00`).getTime() + 86_400_000).toISOString()
+      : undefined,
   };
   const result = useQuery({ ...trpc.ops.search.queryOptions(input ?? {}), enabled: input !== null });
   const data = result.data;
@@ -48,11 +50,21 @@ export function Search({ initialQuery }: { initialQuery: string }) {
           </label>
           <label className="field">
             <span>시작일</span>
-            <input name="from" type="date" value={form.from} onChange={(e) => setForm({ ...form, from: e.target.value })} />
+            <input
+              name="from"
+              type="date"
+              value={form.from}
+              onChange={(e) => setForm({ ...form, from: e.target.value })}
+            />
           </label>
           <label className="field">
             <span>종료일</span>
-            <input name="to" type="date" value={form.to} onChange={(e) => setForm({ ...form, to: e.target.value })} />
+            <input
+              name="to"
+              type="date"
+              value={form.to}
+              onChange={(e) => setForm({ ...form, to: e.target.value })}
+            />
           </label>
           <button type="submit" className="primary">
             검색
@@ -69,11 +81,13 @@ export function Search({ initialQuery }: { initialQuery: string }) {
           )}
           {data.orders.length === 0 ? (
             <Empty>
-              {data.orderId ? '원장에 없는 주문이에요 (Toss가 확인하기 전 요청만 있어요).' : '찾는 주문이 없어요.'}
-              {data.orderId && (
+              {data.orderIds[0]
+                ? '원장에 없는 주문이에요 (Toss가 확인하기 전 요청만 있어요).'
+                : '찾는 주문이 없어요.'}
+              {data.orderIds[0] && (
                 <>
                   {' '}
-                  <a href={href.order(data.orderId)}>요청 기록 보기</a>
+                  <a href={href.order(data.orderIds[0])}>요청 기록 보기</a>
                 </>
               )}
             </Empty>

@@ -18,8 +18,8 @@ export function Settlement() {
     <>
       <Section title={`Toss가 상품을 확인해 주지 않은 지급 ${count}건 · ${formatWon(saleTotal)}`}>
         <p className="muted small">
-          앱인토스 콘솔의 정산 금액과 비교하세요. 정산 금액이 여기 판매가보다 적으면 고객이 더 싼 상품을 사고 비싼 상품을
-          요청한 것일 수 있어요.
+          앱인토스 콘솔의 정산 금액과 비교하세요. 정산 금액이 여기 판매가보다 적으면 고객이 더 싼 상품을 사고
+          비싼 상품을 요청한 것일 수 있어요.
         </p>
         {bySku.length === 0 ? (
           <Empty>없어요.</Empty>

@@ -38,7 +38,9 @@ export function User({ userId, canDecide }: { userId: string; canDecide: boolean
             {wallets.map((wallet) => (
               <li key={wallet.currency}>
                 {wallet.currency}{' '}
-                <strong className={wallet.balance < 0 ? 'negative' : ''}>{wallet.balance.toLocaleString('ko-KR')}</strong>
+                <strong className={wallet.balance < 0 ? 'negative' : ''}>
+                  {wallet.balance.toLocaleString('ko-KR')}
+                </strong>
                 {wallet.balance < 0 && <Badge tone="bad">음수 잔액</Badge>}
               </li>
             ))}
@@ -85,7 +87,8 @@ export function User({ userId, canDecide }: { userId: string; canDecide: boolean
           <ul className="list">
             {entitlements.map((row) => (
               <li key={row.id}>
-                {row.entitlement} · {row.type === 'SUBSCRIPTION' ? '구독' : '영구'} · {formatTime(row.starts_at)}
+                {row.entitlement} · {row.type === 'SUBSCRIPTION' ? '구독' : '영구'} ·{' '}
+                {formatTime(row.starts_at)}
                 {row.expires_at ? ` ~ ${formatTime(row.expires_at)}` : ''}
                 {row.toss_status ? ` · Toss ${row.toss_status}` : ''}
                 {row.revoked_at ? <Badge tone="bad">회수됨</Badge> : null}
@@ -114,7 +117,15 @@ export function User({ userId, canDecide }: { userId: string; canDecide: boolean
   );
 }
 
-function Credit({ userId, currencies, canDecide }: { userId: string; currencies: string[]; canDecide: boolean }) {
+function Credit({
+  userId,
+  currencies,
+  canDecide,
+}: {
+  userId: string;
+  currencies: string[];
+  canDecide: boolean;
+}) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [currency, setCurrency] = useState(currencies[0] ?? '');
@@ -124,7 +135,7 @@ function Credit({ userId, currencies, canDecide }: { userId: string; currencies:
     trpc.ops.credit.mutationOptions({ onSettled: () => queryClient.invalidateQueries() }),
   );
   const value = Number(amount);
-  const valid = currency.trim() !== '' && Number.isInteger(value) && value !== 0;
+  const valid = currency.trim() !== '' && Number.isInteger(value) && value > 0;
   return (
     <div className="credit">
       <h3>보상 지급</h3>
@@ -134,10 +145,20 @@ function Credit({ userId, currencies, canDecide }: { userId: string; currencies:
           <input name="currency" value={currency} onChange={(e) => setCurrency(e.target.value)} />
         </label>
         <label className="field">
-          <span>수량 (빼려면 음수)</span>
-          <input name="amount" inputMode="numeric" value={amount} onChange={(e) => setAmount(e.target.value)} />
+          <span>수량</span>
+          <input
+            name="amount"
+            inputMode="numeric"
+            value={amount}
+            onChange={(e) => setAmount(e.target.value)}
+          />
         </label>
-        <button type="button" className="primary" disabled={!canDecide || !valid} onClick={() => setOpen(true)}>
+        <button
+          type="button"
+          className="primary"
+          disabled={!canDecide || !valid}
+          onClick={() => setOpen(true)}
+        >
           보상 지급
         </button>
       </div>

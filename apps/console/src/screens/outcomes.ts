@@ -27,5 +27,5 @@ export const outcome = {
   revoke: (product: ProductGrant | null, sku: string) =>
     `${what(product, sku)}이(가) 회수돼요 (재화는 잔액에서 빠지고, 음수가 될 수 있어요). 앱의 구매 내역에 '환불됨'으로 보여요.`,
   credit: (currency: string, amount: number) =>
-    `고객의 ${currency} 잔액이 ${amount.toLocaleString('ko-KR')}만큼 ${amount > 0 ? '늘어요' : '줄어요'}. 주문과 상관없는 지갑 기록으로 남고, 앱을 다시 열면 잔액에 보여요.`,
+    `고객의 ${currency} 잔액이 ${amount.toLocaleString('ko-KR')}만큼 늘어요. 주문과 상관없는 지갑 기록으로 남고, 앱을 다시 열면 잔액에 보여요.`,
 };

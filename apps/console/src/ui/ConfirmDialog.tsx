@@ -55,7 +55,11 @@ export function ConfirmDialog(props: ConfirmDialogProps) {
           <button type="button" onClick={props.onCancel}>
             취소
           </button>
-          <button type="submit" className={props.danger ? 'danger' : 'primary'} disabled={!trimmed || props.busy}>
+          <button
+            type="submit"
+            className={props.danger ? 'danger' : 'primary'}
+            disabled={!trimmed || props.busy}
+          >
             {props.busy ? '처리 중…' : props.confirmLabel}
           </button>
         </div>

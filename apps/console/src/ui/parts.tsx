@@ -2,7 +2,13 @@
 import { type ReactNode, useState } from 'react';
 import { errorMessage, stateLabel } from '../copy';
 
-export function Badge({ tone = 'plain', children }: { tone?: 'plain' | 'warn' | 'ok' | 'bad' | 'test'; children: ReactNode }) {
+export function Badge({
+  tone = 'plain',
+  children,
+}: {
+  tone?: 'plain' | 'warn' | 'ok' | 'bad' | 'test';
+  children: ReactNode;
+}) {
   return <span className={`badge badge-${tone}`}>{children}</span>;
 }
 
@@ -51,7 +57,15 @@ export function ErrorLine({ error }: { error: unknown }) {
   );
 }
 
-export function Section({ title, children, actions }: { title: string; children: ReactNode; actions?: ReactNode }) {
+export function Section({
+  title,
+  children,
+  actions,
+}: {
+  title: string;
+  children: ReactNode;
+  actions?: ReactNode;
+}) {
   return (
     <section className="card">
       <header className="card-head">

@@ -24,13 +24,16 @@ export type LastReconcileSource = () => LastReconcile | null;
 type DecideContext = { deps: AppDeps; operator: Operator };
 
 type OrderDecision = { orderId: string; reason: string; sku?: string | undefined };
-type CreditDecision = { userId: string; currency: string; amount: number; reason: string };
+type CreditDecision = { user: string; currency: string; amount: number; reason: string };
 
 export interface DecisionDone {
   ok: true;
   auditId: string;
-  from: string;
-  to: string;
+  /** Orders: the state before and after. */
+  from?: string;
+  to?: string;
+  /** Credit: the wallet's balance after. */
+  balance?: number;
 }
 
 function actorOf(operator: Operator): Actor {
@@ -39,7 +42,11 @@ function actorOf(operator: Operator): Actor {
 
 type Action = 'approve' | 'deny' | 'regrant' | 'revoke' | 'credit';
 
-export async function decide(ctx: DecideContext, action: 'credit', input: CreditDecision): Promise<DecisionDone>;
+export async function decide(
+  ctx: DecideContext,
+  action: 'credit',
+  input: CreditDecision,
+): Promise<DecisionDone>;
 export async function decide(
   ctx: DecideContext,
   action: Exclude<Action, 'credit'>,
@@ -51,7 +58,11 @@ export async function decide(
   input: OrderDecision | CreditDecision,
 ): Promise<DecisionDone> {
   const result = await run(ctx.deps, action, input, actorOf(ctx.operator));
-  if (result.ok) return { ok: true, auditId: result.auditId, from: result.from, to: result.to };
+  if (result.ok) {
+    return 'balance' in result
+      ? { ok: true, auditId: result.auditId, balance: result.balance }
+      : { ok: true, auditId: result.auditId, from: result.from, to: result.to };
+  }
   throw refusal(result);
 }
 

@@ -115,7 +115,8 @@ function consoleFiles(consoleDir: string) {
   return [
     (req: Request, res: Response, next: NextFunction) => {
       // Built assets have hashed names: cacheable; the page itself is not.
-      if (req.path.startsWith('/assets/')) res.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
+      if (req.path.startsWith('/assets/'))
+        res.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
       files(req, res, next);
     },
     (req: Request, res: Response, next: NextFunction) => {
@@ -182,7 +183,8 @@ export function createAdminApp(
   return {
     app,
     setListeningPort(port) {
-      if (admin.origins.length === 0) origins = new Set([`http://127.0.0.1:${port}`, `http://localhost:${port}`]);
+      if (admin.origins.length === 0)
+        origins = new Set([`http://127.0.0.1:${port}`, `http://localhost:${port}`]);
     },
   };
 }

@@ -4,13 +4,13 @@
  * recorded about them, the audit log (also as CSV) and the settlement view. Orders are named by id or by the short
  * reference the mini-app shows (`orderReference`). A fork normally does not edit this file.
  */
-import { orderReference, parseOrderReference } from '@ait-iap/iap-contract';
-import type { AppDatabase } from '../db/database';
+import { orderReference } from '@ait-iap/iap-contract';
 import type { ReconcileReport } from '../fulfillment/reconcile';
 import { listConflicts, listHeld, unverifiedGrants } from '../fulfillment/review';
-import { describeOrder, describeUser, findUser } from '../ops/actions';
+import { describeOrder, describeUser, findUser, type OpsDeps } from '../ops/actions';
+import { resolveOrder } from '../ops/lookup';
 
-export type ReadDeps = { database: AppDatabase };
+export type ReadDeps = OpsDeps;
 
 /** The reconcile job's last run in this process (the inbox shows it), or null before the first run. */
 export interface LastReconcile {
@@ -21,29 +21,24 @@ export interface LastReconcile {
 
 const listLimit = 200;
 
-/** An order id, or the short reference the app shows (any case, with or without dashes) → the order id, or null. */
-export async function resolveOrderId(deps: ReadDeps, idOrReference: string): Promise<string | null> {
+/**
+ * An order id, or the short reference the app shows (any case, with or without the dash) → the order ids it names:
+ * one for an id, possibly several for a reference (it is only the id's last 8 characters), none when unknown.
+ * An id claimed but never verified by Toss (no ledger row) is found through its attempts.
+ */
+export async function resolveOrderIds(deps: ReadDeps, idOrReference: string): Promise<string[]> {
   const text = idOrReference.trim();
-  if (!text) return null;
+  if (!text) return [];
   const db = deps.database.db;
-  const byId = await db.selectFrom('orders').select('order_id').where('order_id', '=', text).executeTakeFirst();
-  if (byId) return byId.order_id;
-  const reference = parseOrderReference(text);
-  if (reference) {
-    const byReference = await db
-      .selectFrom('orders')
-      .select('order_id')
-      .where('reference', '=', reference)
-      .executeTakeFirst();
-    if (byReference) return byReference.order_id;
-  }
-  // Not in the ledger yet (never verified by Toss), but claimed: an attempt knows it.
+  const found = await resolveOrder(db, text);
+  if (found.kind === 'id') return [found.orderId];
+  if (found.kind === 'reference') return found.matches.map((order) => order.order_id);
   const attempt = await db
     .selectFrom('fulfillment_attempts')
     .select('order_id')
     .where('order_id', '=', text)
     .executeTakeFirst();
-  return attempt?.order_id ?? null;
+  return attempt ? [attempt.order_id] : [];
 }
 
 /** Paid orders (by the last attempt's reading) that are still retrying: Toss down, or the grant still pending. */
@@ -151,20 +146,20 @@ export async function search(deps: ReadDeps, input: SearchInput) {
   const db = deps.database.db;
   const text = input.query?.trim() ?? '';
   let userId: string | null = null;
-  let orderId: string | null = null;
+  let orderIds: string[] = [];
   if (text) {
-    orderId = await resolveOrderId(deps, text);
-    userId = (await findUser(deps, text))?.id ?? null;
+    orderIds = await resolveOrderIds(deps, text);
+    userId = orderIds.length > 0 ? null : ((await findUser(deps, text))?.id ?? null);
   }
-  if (text && !orderId && !userId) return { orderId: null, user: null, orders: [] };
+  if (text && orderIds.length === 0 && !userId) return { orderIds, user: null, orders: [] };
   let query = db.selectFrom('orders').selectAll();
-  if (orderId) query = query.where('order_id', '=', orderId);
+  if (orderIds.length > 0) query = query.where('order_id', 'in', orderIds);
   else if (userId) query = query.where('user_id', '=', userId);
   if (input.sku?.trim()) query = query.where('sku', '=', input.sku.trim());
   if (input.from) query = query.where('created_at', '>=', input.from);
   if (input.to) query = query.where('created_at', '<', input.to);
   const rows = await query.orderBy('created_at', 'desc').orderBy('order_id').limit(listLimit).execute();
-  return { orderId, user: userId, orders: rows.map(orderSummary) };
+  return { orderIds, user: userId, orders: rows.map(orderSummary) };
 }
 
 /** An order with everything recorded about it, or null. */
@@ -216,8 +211,8 @@ export async function auditLog(deps: ReadDeps, filter: AuditFilter) {
   if (filter.operator) query = query.where('operator', '=', filter.operator);
   if (filter.action) query = query.where('action', '=', filter.action);
   if (filter.orderId) {
-    const orderId = (await resolveOrderId(deps, filter.orderId)) ?? filter.orderId;
-    query = query.where('order_id', '=', orderId);
+    const orderIds = await resolveOrderIds(deps, filter.orderId);
+    query = query.where('order_id', 'in', orderIds.length > 0 ? orderIds : [filter.orderId]);
   }
   if (filter.userId) query = query.where('user_id', '=', filter.userId);
   if (filter.from) query = query.where('created_at', '>=', filter.from);
@@ -229,7 +224,16 @@ export async function auditLog(deps: ReadDeps, filter: AuditFilter) {
     .execute();
 }
 
-const csvColumns = ['created_at', 'operator', 'action', 'order_id', 'user_id', 'reason', 'detail', 'id'] as const;
+const csvColumns = [
+  'created_at',
+  'operator',
+  'action',
+  'order_id',
+  'user_id',
+  'reason',
+  'detail',
+  'id',
+] as const;
 
 /** One CSV field: quoted, quotes doubled; a leading = + - @ is prefixed with ' so a spreadsheet never runs it. */
 function csvField(value: string | null): string {
@@ -249,4 +253,3 @@ export async function auditCsv(deps: ReadDeps, filter: AuditFilter): Promise<str
 export function settlement(deps: ReadDeps, since: string | null) {
   return unverifiedGrants(deps, { since, orders: true });
 }
-

@@ -5,12 +5,11 @@
  *   ops.approve · ops.deny · ops.regrant · ops.revoke · ops.credit (approver; each audited with the operator's name)
  * A fork normally does not edit this file; add a procedure here and its query in queries.ts.
  */
-import { decideGrant } from '@ait-iap/iap-contract';
 import { z } from 'zod';
 import { createOperatorSession, revokeOperatorSession, verifyOperatorLogin } from '../auth/operators';
-import { seenPaid } from '../fulfillment/fulfill';
+import { isoAt } from '../clock';
 import { clientAddressKey } from '../http/rate-limit';
-import { TossError } from '../toss/client';
+import { MAX_CREDIT_AMOUNT, recheckOrder } from '../ops/actions';
 import { decide, type LastReconcileSource } from './decisions';
 import * as read from './queries';
 import { anonymousProcedure, approverProcedure, ConsoleError, router, viewerProcedure } from './trpc';
@@ -20,10 +19,17 @@ const OrderRef = z.object({ orderId: text(200) });
 const Reason = text(500);
 const IsoTime = z.iso.datetime({ offset: true }).optional();
 
-/** The order named by id or reference, or a clear 404. */
+/** The one order named by id or reference; a clear 404 when none, AMBIGUOUS when a reference names several. */
 async function orderIdOrNotFound(deps: read.ReadDeps, idOrReference: string): Promise<string> {
-  const orderId = await read.resolveOrderId(deps, idOrReference);
+  const orderIds = await read.resolveOrderIds(deps, idOrReference);
+  const [orderId] = orderIds;
   if (!orderId) throw new ConsoleError('NOT_FOUND', `No order ${idOrReference} (by id or reference)`);
+  if (orderIds.length > 1) {
+    throw new ConsoleError(
+      'AMBIGUOUS',
+      `Reference ${idOrReference} names ${orderIds.length} orders: use the order id`,
+    );
+  }
   return orderId;
 }
 
@@ -34,9 +40,11 @@ const operatorRouter = router({
       // Input first (a malformed call costs nothing), then both limits, before any password is checked.
       const byAddress = ctx.limits.loginPerAddress.take(`ip:${clientAddressKey(ctx.ip)}`);
       const byName = ctx.limits.loginPerName.take(`name:${input.name.toLowerCase()}`);
-      if (!byAddress || !byName) throw new ConsoleError('RATE_LIMITED', 'Too many sign-in attempts; wait a minute');
+      if (!byAddress || !byName)
+        throw new ConsoleError('RATE_LIMITED', 'Too many sign-in attempts; wait a minute');
       const operator = await verifyOperatorLogin(ctx.deps, input.name, input.password);
-      if (!operator) throw new ConsoleError('LOGIN_FAILED', 'Wrong name or password (or the account is disabled)');
+      if (!operator)
+        throw new ConsoleError('LOGIN_FAILED', 'Wrong name or password (or the account is disabled)');
       const ttlSeconds = ctx.deps.config.admin?.sessionTtlSeconds;
       const session = await createOperatorSession(ctx.deps, operator.id, ttlSeconds ? { ttlSeconds } : {});
       ctx.setSessionCookie(session.token, new Date(session.expiresAt));
@@ -80,27 +88,22 @@ export function createOpsRouter(lastReconcile: LastReconcileSource) {
     /** Ask Toss for the order's status now; changes nothing (the decision that would follow is shown, not taken). */
     askToss: viewerProcedure.input(OrderRef).mutation(async ({ ctx, input }) => {
       const orderId = await orderIdOrNotFound(ctx.deps, input.orderId);
-      const detail = await read.orderDetail(ctx.deps, orderId);
-      const userId = detail?.userId;
-      const user = userId
-        ? await ctx.deps.database.db.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirst()
-        : undefined;
-      if (!detail || !user) throw new ConsoleError('NOT_FOUND', `No customer known for order ${orderId}`);
-      try {
-        const toss = await ctx.deps.toss.getOrderStatus({ userKey: user.user_key, orderId });
-        const paidBefore = await seenPaid(ctx.deps.database.db, orderId, user.id);
+      const outcome = await recheckOrder(ctx.deps, { orderId });
+      if (outcome.ok) {
+        const { report } = outcome;
         return {
           orderId,
-          askedAt: new Date(ctx.deps.clock.now()).toISOString(),
-          status: toss.status,
-          statedSku: toss.sku ?? null,
-          decision: decideGrant(toss.status, { seenPaid: paidBefore }),
-          ledgerState: detail.order?.state ?? null,
+          askedAt: isoAt(ctx.deps.clock.now()),
+          status: report.toss.status,
+          statedSku: report.toss.sku ?? null,
+          decision: report.decision,
+          ledgerState: report.ledger,
         };
-      } catch (error) {
-        if (!(error instanceof TossError)) throw error;
-        throw new ConsoleError('UPSTREAM_UNAVAILABLE', `Toss did not answer: ${error.kind}`);
       }
+      if (outcome.code === 'TOSS_ERROR') {
+        throw new ConsoleError('UPSTREAM_UNAVAILABLE', `Toss did not answer: ${outcome.error.kind}`);
+      }
+      throw new ConsoleError('NOT_FOUND', outcome.error);
     }),
     audit: viewerProcedure
       .input(
@@ -135,20 +138,19 @@ export function createOpsRouter(lastReconcile: LastReconcileSource) {
       const orderId = await orderIdOrNotFound(ctx.deps, input.orderId);
       return decide(ctx, 'revoke', { orderId, reason: input.reason });
     }),
-    /** A goodwill credit (or a correction, negative) to a user's wallet, audited. */
+    /** A goodwill credit to a user's wallet (a currency the catalog grants), audited. */
     credit: approverProcedure
       .input(
         z.object({
           userId: text(200),
           currency: text(32),
-          amount: z.number().int().min(-1_000_000).max(1_000_000).refine((n) => n !== 0, 'not 0'),
+          amount: z.number().int().min(1).max(MAX_CREDIT_AMOUNT),
           reason: Reason,
         }),
       )
-      .mutation(async ({ ctx, input }) => {
-        const user = await read.userDetail(ctx.deps, input.userId);
-        if (!user) throw new ConsoleError('NOT_FOUND', `No user ${input.userId}`);
-        return decide(ctx, 'credit', { ...input, userId: user.user.id });
+      .mutation(({ ctx, input }) => {
+        const { userId, ...rest } = input;
+        return decide(ctx, 'credit', { ...rest, user: userId });
       }),
   });
 }
