@@ -38,10 +38,11 @@ const operatorRouter = router({
     .input(z.object({ name: text(64), password: z.string().min(1).max(256) }))
     .mutation(async ({ ctx, input }) => {
       // Input first (a malformed call costs nothing), then both limits, before any password is checked.
-      const byAddress = ctx.limits.loginPerAddress.take(`ip:${clientAddressKey(ctx.ip)}`);
-      const byName = ctx.limits.loginPerName.take(`name:${input.name.toLowerCase()}`);
-      if (!byAddress || !byName)
-        throw new ConsoleError('RATE_LIMITED', 'Too many sign-in attempts; wait a minute');
+      // An attempt refused by its address's limit spends none of the name's tokens.
+      const allowed =
+        ctx.limits.loginPerAddress.take(`ip:${clientAddressKey(ctx.ip)}`) &&
+        ctx.limits.loginPerName.take(`name:${input.name.toLowerCase()}`);
+      if (!allowed) throw new ConsoleError('RATE_LIMITED', 'Too many sign-in attempts; wait a minute');
       const operator = await verifyOperatorLogin(ctx.deps, input.name, input.password);
       if (!operator)
         throw new ConsoleError('LOGIN_FAILED', 'Wrong name or password (or the account is disabled)');
