@@ -5,24 +5,19 @@
  * Runs as TypeScript in development (`tsx`) and as the bundle `dist/main.js` in production (`pnpm build`).
  * You probably don't need to edit this file.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parseEnv } from 'node:util';
-import { ConfigError, loadConfig } from './config';
+import { type Config, ConfigError } from './config';
 import { describePostgresUrl } from './db/database';
 import { createServer } from './server';
+import { loadSettingsConfig } from './settings-files';
 
 async function main() {
-  // apps/server/.env, if present (values already in the environment win). src/ and dist/ are both one level down.
-  const envFile = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../.env');
-  if (existsSync(envFile)) {
-    for (const [key, value] of Object.entries(parseEnv(readFileSync(envFile, 'utf8'))))
-      process.env[key] ??= value;
-  }
-  let config: ReturnType<typeof loadConfig>;
+  // The environment, then apps/server/.env, the root .env and `pnpm dev`'s .dev/stack.env: the same settings the ops
+  // CLI and the reconcile job read (settings-files.ts).
+  let config: Config;
   try {
-    config = loadConfig();
+    const loaded = loadSettingsConfig();
+    config = loaded.config;
+    for (const note of loaded.settings.notes) console.error(note);
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(error.message);

@@ -469,6 +469,7 @@ test('the ops CLI: review lists held orders as JSON, approve and deny decide the
     TOSS_MTLS_KEY: mock.mock.certs.clientKeyPath,
     TOSS_MTLS_CA: mock.mock.certs.caPath,
     LOG_LEVEL: 'silent',
+    AIT_IAP_SETTINGS_ROOT: 'none',
   };
   const ops = async (...args: string[]) =>
     JSON.parse(
@@ -483,6 +484,10 @@ test('the ops CLI: review lists held orders as JSON, approve and deny decide the
       expect.objectContaining({ orderId: denyMe.orderId, userId: user.userId, sku: 'coin_100' }),
     ]),
   );
+  // --operator (the older --as) names an operator account: an approver created first.
+  expect(await ops('operator', 'add', 'park', '--role', 'approver', '--json')).toMatchObject({
+    name: 'park',
+  });
   expect(await ops('approve', approveMe.orderId, '--reason', 'settled', '--operator', 'park')).toMatchObject({
     ok: true,
     to: 'GRANTED',

@@ -194,6 +194,8 @@ export function startServerProcess(
       RATE_LIMIT_FULFILL_PER_MINUTE: '100000',
       RECONCILE_INTERVAL_SECONDS: '0',
       LOG_LEVEL: 'info',
+      // Only this environment: not the worktree's .env files or a running pnpm dev's .dev/stack.env.
+      AIT_IAP_SETTINGS_ROOT: 'none',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

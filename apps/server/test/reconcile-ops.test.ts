@@ -250,7 +250,12 @@ describe('operators', () => {
     const user = await loginUser(server.api, mock.control);
     const { orderId } = await mock.control.order(user.userKey, 'coin_100');
     await fulfill(user.token, orderId, 'coin_100');
-    const env = { PATH: process.env.PATH, ...database.env, LOG_LEVEL: 'silent' };
+    const env = {
+      PATH: process.env.PATH,
+      ...database.env,
+      LOG_LEVEL: 'silent',
+      AIT_IAP_SETTINGS_ROOT: 'none',
+    };
     const shown = await run(process.execPath, ['--import', 'tsx', 'src/ops/cli.ts', 'order', orderId], {
       cwd: serverDir,
       env,

@@ -4,5 +4,5 @@ export * from './errors';
 export * from './format';
 export * from './partner';
 export * from './periods';
-export * from './sdk';
 export * from './reference';
+export * from './sdk';

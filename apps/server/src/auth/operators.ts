@@ -74,7 +74,10 @@ function scryptAsync(password: string, salt: Buffer, params: ScryptParams): Prom
 }
 
 /** `scrypt$N$r$p$<salt base64>$<hash base64>`. */
-export async function hashPassword(password: string, params: ScryptParams = defaultScryptParams): Promise<string> {
+export async function hashPassword(
+  password: string,
+  params: ScryptParams = defaultScryptParams,
+): Promise<string> {
   const salt = randomBytes(16);
   const key = await scryptAsync(password, salt, params);
   return ['scrypt', params.N, params.r, params.p, salt.toString('base64'), key.toString('base64')].join('$');
@@ -158,9 +161,17 @@ export async function setOperatorPassword(
   const passwordHash = await hashPassword(password, deps.scrypt);
   const now = isoAt(deps.clock.now());
   const row = await writeTransaction(deps.database, async (trx) => {
-    const found = await trx.selectFrom('operators').selectAll().where('name', '=', input.name).executeTakeFirst();
+    const found = await trx
+      .selectFrom('operators')
+      .selectAll()
+      .where('name', '=', input.name)
+      .executeTakeFirst();
     if (!found) return null;
-    await trx.updateTable('operators').set({ password_hash: passwordHash }).where('id', '=', found.id).execute();
+    await trx
+      .updateTable('operators')
+      .set({ password_hash: passwordHash })
+      .where('id', '=', found.id)
+      .execute();
     await revokeSessionsOf(trx, found.id, now);
     return found;
   });
@@ -168,7 +179,11 @@ export async function setOperatorPassword(
   return { operator: toOperator(row), password };
 }
 
-async function revokeSessionsOf(trx: Parameters<Parameters<typeof writeTransaction>[1]>[0], id: string, at: string) {
+async function revokeSessionsOf(
+  trx: Parameters<Parameters<typeof writeTransaction>[1]>[0],
+  id: string,
+  at: string,
+) {
   await trx
     .updateTable('operator_sessions')
     .set({ revoked_at: at })
@@ -199,8 +214,15 @@ export async function listOperators(deps: Pick<OperatorsDeps, 'database'>): Prom
 }
 
 /** One operator by name (enabled or not), or null. */
-export async function findOperator(deps: Pick<OperatorsDeps, 'database'>, name: string): Promise<Operator | null> {
-  const row = await deps.database.db.selectFrom('operators').selectAll().where('name', '=', name).executeTakeFirst();
+export async function findOperator(
+  deps: Pick<OperatorsDeps, 'database'>,
+  name: string,
+): Promise<Operator | null> {
+  const row = await deps.database.db
+    .selectFrom('operators')
+    .selectAll()
+    .where('name', '=', name)
+    .executeTakeFirst();
   return row ? toOperator(row) : null;
 }
 

@@ -267,7 +267,11 @@ const m006: Migration = {
     await db.schema.alterTable('audit_log').addColumn('actor_id', 'text').execute();
     await db.schema.alterTable('audit_log').addColumn('os_user', 'text').execute();
     await db.schema.createIndex('audit_log_created').on('audit_log').column('created_at').execute();
-    await db.schema.createIndex('audit_log_order').on('audit_log').columns(['order_id', 'created_at']).execute();
+    await db.schema
+      .createIndex('audit_log_order')
+      .on('audit_log')
+      .columns(['order_id', 'created_at'])
+      .execute();
   },
   async down(db: Kysely<unknown>) {
     await db.schema.dropIndex('audit_log_order').execute();

@@ -11,7 +11,13 @@ import { findProduct } from '../catalog/products';
 import { isoAt } from '../clock';
 import { type AppDatabase, forUpdate, lockLedgerRows, writeTransaction } from '../db/database';
 import type { OrdersTable, Tx } from '../db/schema';
-import { type FulfillDeps, type FulfillResult, fulfill, REGRANT_KNOWN_REFUNDED, seenPaid } from '../fulfillment/fulfill';
+import {
+  type FulfillDeps,
+  type FulfillResult,
+  fulfill,
+  REGRANT_KNOWN_REFUNDED,
+  seenPaid,
+} from '../fulfillment/fulfill';
 import { addWalletEntry, applyGrant, revokeGrant } from '../fulfillment/grants';
 import { hashUserKey } from '../log';
 import { TossError } from '../toss/client';
@@ -211,8 +217,10 @@ async function operatorChange(
 export async function operatorRegrant(deps: OpsDeps, input: DecisionInput): Promise<OpsResult> {
   const missing = 'order not in the ledger (never verified by Toss): use `recheck --apply`';
   return operatorChange(deps, input, missing, async (trx, order, now, actor) => {
-    if (order.state === 'GRANTED') return stateFailure(trx, 'ALREADY_GRANTED', order, 'order is already granted');
-    if (order.state === 'HELD') return stateFailure(trx, 'STILL_HELD', order, 'order is HELD: use `approve` or `deny`');
+    if (order.state === 'GRANTED')
+      return stateFailure(trx, 'ALREADY_GRANTED', order, 'order is already granted');
+    if (order.state === 'HELD')
+      return stateFailure(trx, 'STILL_HELD', order, 'order is HELD: use `approve` or `deny`');
     const product = await findProduct(trx, order.sku);
     if (!product) return fail('UNKNOWN_SKU', `unknown sku ${order.sku}`);
     const auditId = await writeAudit(trx, actor, {
@@ -314,10 +322,19 @@ export async function operatorApprove(
   if (!input.reason.trim()) return fail('REASON_REQUIRED', 'a reason is required');
   const db = deps.database.db;
   const actor = actorOf(input);
-  const order = await db.selectFrom('orders').selectAll().where('order_id', '=', input.orderId).executeTakeFirst();
+  const order = await db
+    .selectFrom('orders')
+    .selectAll()
+    .where('order_id', '=', input.orderId)
+    .executeTakeFirst();
   if (!order) return fail('NOT_FOUND', 'order not in the ledger');
-  if (order.state !== 'HELD') return stateFailure(db, 'ALREADY_DECIDED', order, `order is ${order.state}, not HELD`);
-  const user = await db.selectFrom('users').selectAll().where('id', '=', order.user_id).executeTakeFirstOrThrow();
+  if (order.state !== 'HELD')
+    return stateFailure(db, 'ALREADY_DECIDED', order, `order is ${order.state}, not HELD`);
+  const user = await db
+    .selectFrom('users')
+    .selectAll()
+    .where('id', '=', order.user_id)
+    .executeTakeFirstOrThrow();
   const result = await fulfill(deps, {
     user: { userId: user.id, userKey: user.user_key },
     orderId: order.order_id,
@@ -356,12 +373,21 @@ async function approveRefusal(deps: OpsDeps, orderId: string, result: FulfillRes
     });
   }
   if (now.state !== 'HELD') {
-    return stateFailure(deps.database.db, 'ALREADY_DECIDED', now, `not granted: order is ${now.state}, not HELD`);
+    return stateFailure(
+      deps.database.db,
+      'ALREADY_DECIDED',
+      now,
+      `not granted: order is ${now.state}, not HELD`,
+    );
   }
   if (retryable) {
-    return fail('UPSTREAM_UNAVAILABLE', `not granted: ${reason} (Toss could not confirm now; try again later)`, {
-      state: now.state,
-    });
+    return fail(
+      'UPSTREAM_UNAVAILABLE',
+      `not granted: ${reason} (Toss could not confirm now; try again later)`,
+      {
+        state: now.state,
+      },
+    );
   }
   return fail('NOT_APPROVED', `not granted: ${reason}`, { state: now.state });
 }
@@ -401,7 +427,13 @@ export interface RecheckReport {
 export type RecheckOutcome =
   | { ok: true; report: RecheckReport }
   | OpsFailure
-  | { ok: false; code: 'TOSS_ERROR'; orderId: string; userId: string; error: { kind: string; message: string } };
+  | {
+      ok: false;
+      code: 'TOSS_ERROR';
+      orderId: string;
+      userId: string;
+      error: { kind: string; message: string };
+    };
 
 /** Ask Toss for an order's status now, as its owner (or `userId` for an order this ledger never recorded). */
 export async function recheckOrder(

@@ -1,78 +1,87 @@
 /**
- * Customer-support CLI (`pnpm --filter @ait-iap/server ops <command>`). Uses the same DATABASE_PATH and Toss
- * settings as the server; safe to run while the server runs (SQLite WAL + write transactions that wait their turn).
- *
- *   review                                        HELD orders waiting for an operator (JSON array, oldest first)
- *   approve <orderId> --reason "..." [--operator name] [--sku <sku>]   grant a HELD order (through fulfill, audited,
- *                                                 once); --sku: the SKU the settlement shows, if not the one claimed
- *   deny <orderId> --reason "..." [--operator name]      refuse a HELD order for good (later claims: NOT_PAID)
- *   conflicts                                     recent claims of orders bound to another user
- *   unverified [--since <iso>] [--orders]         grants whose SKU Toss did not state, per SKU (count, sale total)
- *   user <userId|userKey>                         a user's orders, wallet ledger, entitlements, recent attempts
- *   order <orderId>                               one order: ledger row, attempts, effects, audit trail
- *   recheck <orderId> [--user <userId>] [--apply] ask Toss for the status now; --apply runs fulfill with it
- *   regrant <orderId> --reason "..." [--operator name]
- *   revoke <orderId> --reason "..." [--operator name]
- *   reconcile                                     run the reconcile job once (same as `pnpm ... reconcile`)
+ * Customer-support CLI: `pnpm --filter @ait-iap/server ops <command>` (or `node dist/ops.js <command>` after a build).
+ * It reads the SAME settings as the server (settings-files.ts: the environment, apps/server/.env, the root .env,
+ * `pnpm dev`'s .dev/stack.env), so against a running `pnpm dev` it needs nothing set; its first line, on stderr, says
+ * which environment, database and Toss it uses. Safe to run while the server runs (SQLite WAL; write transactions
+ * wait their turn). Tables on a terminal; JSON with --json (or when piped). `ops --help`, `ops <command> --help`.
+ * The commands themselves: commands.ts.
  */
-import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
-import { decideGrant } from '@ait-iap/iap-contract';
+import { OperatorError } from '../auth/operators';
 import { systemClock } from '../clock';
-import { loadConfig } from '../config';
+import { ConfigError } from '../config';
 import { databaseOptions, openDatabase } from '../db/database';
-import { fulfill, seenPaid } from '../fulfillment/fulfill';
-import { reconcile } from '../fulfillment/reconcile';
 import { configureLogHashSecret, createLogger } from '../log';
-import { createTossClient, TossError } from '../toss/client';
-import {
-  describeOrder,
-  describeUser,
-  listConflicts,
-  listHeld,
-  operatorApprove,
-  operatorDeny,
-  operatorRegrant,
-  operatorRevoke,
-  unverifiedGrants,
-} from './actions';
+import { describeSettings, loadSettingsConfig } from '../settings-files';
+import { createTossClient } from '../toss/client';
+import { type Command, type CommandContext, commands, type Output } from './commands';
 
-const usage = `usage: ops <review|approve|deny|conflicts|unverified|user|order|recheck|regrant|revoke|reconcile> ...
-  review
-  approve <orderId> --reason "..." [--operator name] [--sku <sku the settlement shows>]
-  deny <orderId> --reason "..." [--operator name]
-  conflicts
-  unverified [--since <iso date>] [--orders]
-  user <userId|userKey>
-  order <orderId>
-  recheck <orderId> [--user <userId>] [--apply]
-  regrant <orderId> --reason "..." [--operator name]
-  revoke <orderId> --reason "..." [--operator name]
-  reconcile`;
+const options = {
+  reason: { type: 'string' },
+  as: { type: 'string' },
+  /** The older name of --as. */
+  operator: { type: 'string' },
+  user: { type: 'string' },
+  apply: { type: 'boolean', default: false },
+  since: { type: 'string' },
+  sku: { type: 'string' },
+  orders: { type: 'boolean', default: false },
+  role: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  table: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
 
-const print = (value: unknown) => console.log(JSON.stringify(value, null, 2));
+function usage(): string {
+  const width = Math.max(...Object.values(commands).map((c) => c.usage.length));
+  const lines = Object.values(commands).map((c) =>
+    c.usage.length > 60
+      ? `  ${c.usage}\n      ${c.summary}`
+      : `  ${c.usage.padEnd(Math.min(width, 60))}  ${c.summary}`,
+  );
+  return [
+    'usage: ops <command> [options]   (pnpm --filter @ait-iap/server ops …, or node dist/ops.js …)',
+    '',
+    ...lines,
+    '',
+    'Every command: --json (the JSON documents scripts read; also when stdout is not a terminal), --table, --help.',
+    'Changes are written to the audit log as your OS user, or --as <operator> (an approver account: ops operator add).',
+    'Settings: the environment, apps/server/.env, .env, .dev/stack.env (pnpm dev) — the first line on stderr says which.',
+  ].join('\n');
+}
+
+function commandHelp(command: Command): string {
+  return `usage: ops ${command.usage}\n\n${command.summary}.\nOptions: --json | --table, --help.`;
+}
+
+function output(json: boolean): Output {
+  return {
+    json,
+    print: (value, human) => console.log(json ? JSON.stringify(value, null, 2) : human()),
+    error: (message) => console.error(message),
+  };
+}
 
 async function run(argv: string[]): Promise<number> {
-  const { positionals, values } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      reason: { type: 'string' },
-      operator: { type: 'string' },
-      user: { type: 'string' },
-      apply: { type: 'boolean', default: false },
-      since: { type: 'string' },
-      sku: { type: 'string' },
-      orders: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
-  const [command, target] = positionals;
-  if (values.help || !command) {
-    console.log(usage);
-    return command ? 0 : 1;
+  const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options });
+  const [name, ...args] = positionals;
+  const command = name ? commands[name] : undefined;
+  if (!name) {
+    // `ops --help` is an answer; a bare `ops` is a usage error.
+    (values.help ? console.log : console.error)(usage());
+    return values.help ? 0 : 1;
   }
-  const config = loadConfig();
+  if (command && values.help) {
+    console.log(commandHelp(command));
+    return 0;
+  }
+  if (!command) {
+    console.error(`unknown command ${name}\n\n${usage()}`);
+    return 1;
+  }
+  const { config, settings } = loadSettingsConfig();
+  for (const note of settings.notes) console.error(note);
+  console.error(describeSettings('ops', config, settings));
   const clock = systemClock;
   const log = createLogger({
     level: config.logLevel === 'debug' ? 'debug' : 'warn',
@@ -90,111 +99,15 @@ async function run(argv: string[]): Promise<number> {
     retries: config.toss.retries,
     totalTimeoutMs: config.toss.totalTimeoutMs,
   });
-  const deps = { database, toss, clock, log, config };
-  const operator = values.operator ?? process.env.USER ?? userInfo().username;
+  const json = values.json || (!values.table && !process.stdout.isTTY);
+  const ctx: CommandContext = {
+    deps: { database, toss, clock, log, config },
+    args,
+    options: { ...values, as: values.as ?? values.operator },
+    out: output(json),
+  };
   try {
-    switch (command) {
-      case 'review': {
-        print(await listHeld(deps));
-        return 0;
-      }
-      case 'conflicts': {
-        print(await listConflicts(deps));
-        return 0;
-      }
-      case 'unverified': {
-        print(await unverifiedGrants(deps, { since: values.since ?? null, orders: values.orders }));
-        return 0;
-      }
-      case 'user': {
-        if (!target) break;
-        const found = await describeUser(deps, target);
-        if (!found) {
-          console.error(`no user ${target}`);
-          return 1;
-        }
-        print(found);
-        return 0;
-      }
-      case 'order': {
-        if (!target) break;
-        print(await describeOrder(deps, target));
-        return 0;
-      }
-      case 'recheck': {
-        if (!target) break;
-        const { order, attempts } = await describeOrder(deps, target);
-        const userId = values.user ?? order?.user_id ?? attempts.at(-1)?.user_id;
-        if (!userId) {
-          console.error('order unknown here; pass --user <userId> of the customer');
-          return 1;
-        }
-        const user = await database.db
-          .selectFrom('users')
-          .selectAll()
-          .where('id', '=', userId)
-          .executeTakeFirst();
-        if (!user) {
-          console.error(`no user ${userId}`);
-          return 1;
-        }
-        try {
-          const status = await toss.getOrderStatus({ userKey: user.user_key, orderId: target });
-          print({
-            orderId: target,
-            userId,
-            toss: status,
-            decision: decideGrant(status.status, {
-              seenPaid: await seenPaid(database.db, target, userId),
-            }),
-            ledger: order?.state ?? null,
-          });
-        } catch (error) {
-          if (!(error instanceof TossError)) throw error;
-          print({ orderId: target, userId, error: { kind: error.kind, message: error.message } });
-          return 1;
-        }
-        if (values.apply) {
-          const sku = order?.sku ?? attempts.at(-1)?.sku ?? '';
-          const result = await fulfill(deps, {
-            user: { userId, userKey: user.user_key },
-            orderId: target,
-            sku,
-            source: 'operator',
-            recheckGranted: true,
-          });
-          print(result);
-        }
-        return 0;
-      }
-      case 'approve':
-      case 'deny':
-      case 'regrant':
-      case 'revoke': {
-        if (!target) break;
-        if (!values.reason) {
-          console.error('--reason is required (it goes to the audit log)');
-          return 1;
-        }
-        const input = { orderId: target, reason: values.reason, operator };
-        const result =
-          command === 'approve'
-            ? await operatorApprove(deps, { ...input, sku: values.sku })
-            : await { deny: operatorDeny, regrant: operatorRegrant, revoke: operatorRevoke }[command](
-                deps,
-                input,
-              );
-        print(result);
-        return result.ok ? 0 : 1;
-      }
-      case 'reconcile': {
-        const report = await reconcile(deps, config.reconcile);
-        print(report);
-        return report.stuck.length > 0 || report.held.length > 0 ? 2 : 0;
-      }
-    }
-    console.error(usage);
-    return 1;
+    return await command.run(ctx);
   } finally {
     toss.close();
     await database.close();
@@ -206,7 +119,17 @@ run(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    console.error(error instanceof Error ? error.message : error);
+    const known =
+      error instanceof ConfigError ||
+      error instanceof OperatorError ||
+      (error as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION';
+    console.error(
+      known || !(error instanceof Error)
+        ? error instanceof Error
+          ? error.message
+          : error
+        : (error.stack ?? error.message),
+    );
     process.exitCode = 1;
   },
 );

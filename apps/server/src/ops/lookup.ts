@@ -24,14 +24,22 @@ export async function findOrdersByReference(db: Db, reference: string, limit = 2
     .orderBy('created_at', 'desc')
     .limit(limit)
     .execute();
-  return rows.filter((row) => row.order_id.replace(/[^0-9a-z]/gi, '').slice(-ORDER_REFERENCE_LENGTH).toLowerCase() === tail);
+  return rows.filter(
+    (row) =>
+      row.order_id
+        .replace(/[^0-9a-z]/gi, '')
+        .slice(-ORDER_REFERENCE_LENGTH)
+        .toLowerCase() === tail,
+  );
 }
 
 /** `ops order <orderId|reference>`: the order with that exact id, else the orders that reference matches. */
 export async function resolveOrder(
   db: Db,
   idOrReference: string,
-): Promise<{ kind: 'id'; orderId: string } | { kind: 'reference'; matches: OrdersTable[] } | { kind: 'none' }> {
+): Promise<
+  { kind: 'id'; orderId: string } | { kind: 'reference'; matches: OrdersTable[] } | { kind: 'none' }
+> {
   const exact = await db
     .selectFrom('orders')
     .select('order_id')

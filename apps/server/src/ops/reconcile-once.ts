@@ -3,11 +3,14 @@
  * Exit code 0 when nothing needs an operator; 2 when paid-but-ungranted orders older than the threshold remain, or
  * HELD orders wait for a decision (`ops review`).
  */
-import { loadConfig } from '../config';
 import { reconcile } from '../fulfillment/reconcile';
 import { createServer } from '../server';
+import { describeSettings, loadSettingsConfig } from '../settings-files';
 
-const config = loadConfig();
+// The same settings as the server and the ops CLI (settings-files.ts); one line on stderr says which.
+const { config, settings } = loadSettingsConfig();
+for (const note of settings.notes) console.error(note);
+console.error(describeSettings('reconcile', config, settings));
 const server = await createServer(config);
 try {
   const report = await reconcile(server.deps, config.reconcile);
