@@ -27,6 +27,7 @@ export const pathVariables = [
   'TOSS_MTLS_CERT',
   'TOSS_MTLS_KEY',
   'TOSS_MTLS_CA',
+  'ADMIN_CONSOLE_DIR',
 ] as const;
 
 /** What `pnpm dev` writes (relative to the repository root), and the variable that names its process. */

@@ -2,6 +2,7 @@
  * Runtime settings, read once at start from Vite's env (values are baked in at build time).
  * A fork sets VITE_API_URL for its deployed server; the rest are sensible defaults.
  */
+import { copy } from './copy';
 import type { GrantRetryPolicy } from './iap/grant';
 
 export interface WebConfig {
@@ -50,6 +51,7 @@ function parseMs(
 export const defaultGrantWindowMs = 25_000;
 
 export function readConfig(env: ImportMetaEnv = import.meta.env): WebConfig {
+  readSupportUrl(env); // a bad VITE_SUPPORT_URL stops the app at start, like a bad VITE_API_URL
   return {
     apiUrl: parseUrl('VITE_API_URL', env.VITE_API_URL, 'http://127.0.0.1:3000'),
     grantWindowMs: parseMs(
@@ -62,4 +64,23 @@ export function readConfig(env: ImportMetaEnv = import.meta.env): WebConfig {
     completeTimeoutMs: 10_000,
     recoveryTimeoutMs: 15_000,
   };
+}
+
+/** Where "고객센터 문의" leads: VITE_SUPPORT_URL (your team's support page), else the fallback in copy.ts. */
+export function readSupportUrl(env: ImportMetaEnv = import.meta.env): string {
+  const raw = env.VITE_SUPPORT_URL?.trim() || copy.supportUrl;
+  parseUrl('VITE_SUPPORT_URL', raw.replace('{ref}', 'ref'), raw); // throws on a bad value, like VITE_API_URL
+  return raw;
+}
+
+/**
+ * The support link for one order: `{ref}` in the URL is replaced by the order's short reference (`A1B2-C3D4`);
+ * without the placeholder the reference is added as the `ref` query parameter. No order → the page itself.
+ */
+export function supportLink(base: string, reference?: string | null): string {
+  if (!reference) return base.replace('{ref}', '');
+  if (base.includes('{ref}')) return base.replace('{ref}', encodeURIComponent(reference));
+  const url = new URL(base);
+  url.searchParams.set('ref', reference);
+  return url.toString();
 }

@@ -64,7 +64,10 @@ export const copy = {
     dismiss: '닫기',
   } satisfies Record<NextAction | 'dismiss', string>,
 
-  /** Where "고객센터 문의" leads. A fork points this at its own support channel. */
+  /**
+   * Where "고객센터 문의" leads when VITE_SUPPORT_URL is not set (Toss's general page, which cannot look up your orders):
+   * set VITE_SUPPORT_URL to your team's support page (config.ts); the link carries the order's reference.
+   */
   supportUrl: 'https://toss.im/support',
 
   network: {
@@ -84,6 +87,14 @@ export const copy = {
   held: {
     title: '결제를 확인하고 있어요',
     section: '확인 중인 결제',
+  },
+
+  /** The order's short reference (held notice, history): what to tell support. */
+  reference: {
+    label: '주문 참조 번호',
+    copy: '복사',
+    copied: '복사했어요',
+    copyLabel: (reference: string) => `주문 참조 번호 ${reference} 복사`,
   },
 
   inventory: {

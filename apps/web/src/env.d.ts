@@ -7,6 +7,11 @@ interface ImportMetaEnv {
   readonly VITE_TOSS_MOCK?: string;
   /** How long processProductGrant may take to answer Toss, in ms (default 25000, at most 28000; Toss waits 30 s). */
   readonly VITE_GRANT_WINDOW_MS?: string;
+  /**
+   * Your team's support page ("고객센터 문의"). `{ref}` in it is replaced by the order's short reference; without it
+   * the reference is added as `?ref=`. Default: copy.ts `supportUrl`.
+   */
+  readonly VITE_SUPPORT_URL?: string;
   /** toss-mock's scenario control URL. Default http://127.0.0.1:3101. */
   readonly VITE_TOSS_MOCK_CONTROL_URL?: string;
 }

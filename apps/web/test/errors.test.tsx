@@ -56,9 +56,10 @@ describe('every SDK error code has Korean copy and a next action', () => {
     const control = actionControl[info.action];
     if (control) expect(within(notice).getByText(control)).toBeTruthy();
     if (info.action === 'contact') {
-      expect(within(notice).getByText(copy.actions.contact).closest('a')?.getAttribute('href')).toBe(
-        copy.supportUrl,
-      );
+      // The support page, carrying the paid order's short reference when the failure came after payment.
+      const href = within(notice).getByText(copy.actions.contact).closest('a')?.getAttribute('href') ?? '';
+      expect(href).toMatch(/^https:\/\/toss\.im\/support(\?ref=[0-9A-Z]{4}-[0-9A-Z]{4})?$/);
+      expect(href.startsWith(copy.supportUrl)).toBe(true);
     }
     // cleanup() ran for the checkout that failed
     const opened = sent(host, from, 'addEventListener').map((m) => m.eventId);

@@ -9,6 +9,7 @@ import { type ApiErrorCode, apiErrorCode, apiErrorCopy } from '../api/errors';
 import { useAppState } from '../app/AppState';
 import { buildHistoryRows } from '../app/historyModel';
 import { copy, formatDateTime } from '../copy';
+import { OrderReference } from '../ui/OrderReference';
 
 export default function History() {
   const { services, tossOrders, catalog, runRefundSync } = useAppState();
@@ -69,6 +70,7 @@ export default function History() {
               <div className="row-texts">
                 <span className="row-title">{row.name}</span>
                 <span className="row-sub">{formatDateTime(row.date)}</span>
+                <OrderReference orderId={row.orderId} />
                 {row.status === 'held' ? (
                   <span className="row-status">{fulfillReasonCopy.UNDER_REVIEW}</span>
                 ) : null}

@@ -3,10 +3,12 @@
  * retry, wait, nothing, contact support, already owned (→ show it), update the Toss app.
  * `data-testid="error-<CODE>"` is what the e2e suite looks for.
  */
-import { fulfillReasonCopy, type IapError } from '@ait-iap/iap-contract';
+import { fulfillReasonCopy, type IapError, orderReference } from '@ait-iap/iap-contract';
 import { Button } from '@toss/tds-mobile';
+import { readSupportUrl, supportLink } from '../config';
 import { copy } from '../copy';
 import type { GrantAttempt } from '../iap/purchase';
+import { OrderReference } from './OrderReference';
 
 /** The purchase's order is held for an operator: what is true now, nothing more (no grant, no refund, no date). */
 function HeldNotice({ orderId, onDismiss }: { orderId: string | null; onDismiss: () => void }) {
@@ -19,8 +21,9 @@ function HeldNotice({ orderId, onDismiss }: { orderId: string | null; onDismiss:
     >
       <p className="notice__title">{copy.held.title}</p>
       <p className="notice__body">{fulfillReasonCopy.UNDER_REVIEW}</p>
+      {orderId ? <OrderReference orderId={orderId} /> : null}
       <div className="notice__actions">
-        <ContactButton />
+        <ContactButton orderId={orderId} />
         <Button size="small" variant="weak" color="dark" onClick={onDismiss}>
           {copy.actions.dismiss}
         </Button>
@@ -29,17 +32,11 @@ function HeldNotice({ orderId, onDismiss }: { orderId: string | null; onDismiss:
   );
 }
 
-export function ContactButton() {
+/** "고객센터 문의": the team's support page (VITE_SUPPORT_URL), carrying the order's reference when there is one. */
+export function ContactButton({ orderId }: { orderId?: string | null }) {
+  const href = supportLink(readSupportUrl(), orderId ? orderReference(orderId) : null);
   return (
-    <Button
-      as="a"
-      size="small"
-      variant="weak"
-      color="primary"
-      href={copy.supportUrl}
-      target="_blank"
-      rel="noreferrer"
-    >
+    <Button as="a" size="small" variant="weak" color="primary" href={href} target="_blank" rel="noreferrer">
       {copy.actions.contact}
     </Button>
   );
@@ -81,7 +78,7 @@ export function ErrorNotice({ error, grant, held, onRetry, onShowOwned, onDismis
             {copy.actions.owned}
           </Button>
         ) : null}
-        {error.action === 'contact' ? <ContactButton /> : null}
+        {error.action === 'contact' ? <ContactButton orderId={grant?.orderId ?? null} /> : null}
         <Button size="small" variant="weak" color="dark" onClick={onDismiss}>
           {error.action === 'retry' || error.action === 'owned' || error.action === 'contact'
             ? copy.actions.dismiss

@@ -1,12 +1,14 @@
 /**
  * Paid orders held for an operator (the server answered UNDER_REVIEW), shown at the top of every tab until the
- * operator decides: the product, and the contract's UNDER_REVIEW copy — nothing promised beyond it.
+ * operator decides: the product with its short order reference (to quote to support), and the contract's UNDER_REVIEW
+ * copy — nothing promised beyond it. The support link carries the reference when one order is held.
  * `data-testid="held-<orderId>"` per order.
  */
 import { fulfillReasonCopy } from '@ait-iap/iap-contract';
 import { copy } from '../copy';
 import type { HeldOrder } from '../iap/recovery';
 import { ContactButton } from './ErrorNotice';
+import { OrderReference } from './OrderReference';
 
 export function HeldOrders({
   orders,
@@ -23,13 +25,13 @@ export function HeldOrders({
         <ul className="held-list">
           {orders.map((order) => (
             <li key={order.orderId} data-testid={`held-${order.orderId}`}>
-              {nameOf(order.sku)}
+              {nameOf(order.sku)} <OrderReference orderId={order.orderId} />
             </li>
           ))}
         </ul>
         <p className="notice__body">{fulfillReasonCopy.UNDER_REVIEW}</p>
         <div className="notice__actions">
-          <ContactButton />
+          <ContactButton orderId={orders.length === 1 ? (orders[0]?.orderId ?? null) : null} />
         </div>
       </section>
     </div>
