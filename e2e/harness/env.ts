@@ -7,6 +7,8 @@ export interface HarnessEnv {
   webUrl: string;
   /** The fulfillment server (tRPC at `${serverUrl}/trpc`). */
   serverUrl: string;
+  /** The support console and its API (tRPC at `${adminUrl}/trpc`), on the server's admin port (ADMIN_PORT). */
+  adminUrl: string;
   /** toss-mock's scenario control API (`/__mock/*`, plain HTTP). */
   controlUrl: string;
   /** toss-mock's partner API (HTTPS, client certificate required). */
@@ -15,13 +17,14 @@ export interface HarnessEnv {
   databasePath: string;
   /** The mock's dev CA and the server's mTLS client certificate (`ca.pem`, `client.pem`, `client-key.pem`). */
   certDir: string;
-  /** Where the children's logs are: `<logDir>/{toss-mock,server,web-build,web-preview}.log`. */
+  /** Where the children's logs are: `<logDir>/{toss-mock,server,web-build,console-build,web-preview}.log`. */
   logDir: string;
 }
 
 const names = {
   webUrl: 'E2E_WEB_URL',
   serverUrl: 'E2E_SERVER_URL',
+  adminUrl: 'E2E_ADMIN_URL',
   controlUrl: 'E2E_CONTROL_URL',
   partnerUrl: 'E2E_PARTNER_URL',
   databasePath: 'E2E_DATABASE_PATH',
@@ -43,6 +46,7 @@ export function readHarnessEnv(): HarnessEnv {
   return {
     webUrl: read('webUrl'),
     serverUrl: read('serverUrl'),
+    adminUrl: read('adminUrl'),
     controlUrl: read('controlUrl'),
     partnerUrl: read('partnerUrl'),
     databasePath: read('databasePath'),
@@ -51,4 +55,4 @@ export function readHarnessEnv(): HarnessEnv {
   };
 }
 
-export const childLogNames = ['toss-mock', 'server', 'web-build', 'web-preview'] as const;
+export const childLogNames = ['toss-mock', 'server', 'web-build', 'console-build', 'web-preview'] as const;

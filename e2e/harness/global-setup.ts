@@ -1,7 +1,7 @@
 /**
  * Global setup for the browser suite: on free ports, start toss-mock (partner API over mTLS + scenario control),
- * the fulfillment server against it, and a PRODUCTION build of the mini-app (mock host compiled in) served by
- * `vite preview` on localhost. Returns the teardown, which kills every child's process group.
+ * the fulfillment server against it (with the support console on its admin port, ADMIN_PORT, serving a build of
+ * apps/console), and a PRODUCTION build of the mini-app (mock host compiled in) served by `vite preview` on localhost. Returns the teardown, which kills every child's process group.
  * Logs stay in <tmp>/logs and are copied to <outputDir>/harness-logs/ (e2e/test-results/ by default) at the end.
  * How each part starts and when it is ready: scripts/lib/stack.mjs; here are the ports, folders and e2e settings.
  */
@@ -10,7 +10,15 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { FullConfig } from '@playwright/test';
 import { freePorts, logTail, repoRoot, stopAll } from '../../scripts/lib/processes.mjs';
-import { buildWeb, stackEnv, stackUrls, startMock, startServer, startWeb } from '../../scripts/lib/stack.mjs';
+import {
+  buildConsole,
+  buildWeb,
+  stackEnv,
+  stackUrls,
+  startMock,
+  startServer,
+  startWeb,
+} from '../../scripts/lib/stack.mjs';
 import { childLogNames, writeHarnessEnv } from './env';
 
 /** The grant deadline the mock host enforces in e2e (Toss: 30 s). Short so a stuck grant fails fast. */
@@ -23,11 +31,19 @@ export default async function globalSetup(config: FullConfig): Promise<() => Pro
   const tmp = mkdtempSync(path.join(tmpdir(), 'ait-iap-e2e-'));
   const logDir = path.join(tmp, 'logs');
   const webOut = path.join(tmp, 'web');
+  const consoleOut = path.join(tmp, 'console');
   mkdirSync(logDir);
   const log = (name: (typeof childLogNames)[number]) => ({ logFile: path.join(logDir, `${name}.log`) });
-  const [mock, control, server, web] = (await freePorts(4)) as [number, number, number, number];
+  const [mock, control, server, web, admin] = (await freePorts(5)) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const ports = { mock, control, server, web };
   const { webUrl, serverUrl, controlUrl, partnerUrl } = stackUrls(ports);
+  const adminUrl = `http://127.0.0.1:${admin}`;
   const databasePath = path.join(tmp, 'app.db');
   const certDir = path.join(tmp, 'certs');
   const catalog = path.join(repoRoot, 'catalog', 'products.json');
@@ -57,6 +73,11 @@ export default async function globalSetup(config: FullConfig): Promise<() => Pro
     // The reconcile job would race the scenarios; they drive recovery and refunds themselves.
     RECONCILE_INTERVAL_SECONDS: '0',
     SHUTDOWN_GRACE_MS: '500',
+    // The support console on its own loopback port, serving the build made below.
+    ADMIN_PORT: String(admin),
+    ADMIN_HOST: '127.0.0.1',
+    ADMIN_CONSOLE_DIR: consoleOut,
+    ADMIN_LOGIN_PER_MINUTE: '1000',
   };
 
   const keepTmp = process.env.E2E_KEEP_TMP === '1';
@@ -81,12 +102,15 @@ export default async function globalSetup(config: FullConfig): Promise<() => Pro
     // has written the certificates; the build served on localhost once it is done.
     const build = buildWeb(env, webOut, log('web-build'));
     build.catch(() => undefined); // a failed build is reported below, not as an unhandled rejection meanwhile
+    const consoleBuild = buildConsole(env, consoleOut, log('console-build'));
+    consoleBuild.catch(() => undefined);
     await startMock(env, { ...log('toss-mock'), timeoutMs: 30_000 });
     await Promise.all([
       startServer(env, log('server')),
       build.then(() =>
         startWeb(env, { ...log('web-preview'), port: web, outDir: webOut, timeoutMs: 30_000 }),
       ),
+      consoleBuild,
     ]);
   } catch (error) {
     console.error(`[e2e] harness failed to start: ${(error as Error).message}`);
@@ -95,9 +119,9 @@ export default async function globalSetup(config: FullConfig): Promise<() => Pro
     throw error;
   }
 
-  writeHarnessEnv({ webUrl, serverUrl, controlUrl, partnerUrl, databasePath, certDir, logDir });
+  writeHarnessEnv({ webUrl, serverUrl, adminUrl, controlUrl, partnerUrl, databasePath, certDir, logDir });
   console.log(
-    `[e2e] harness up in ${((Date.now() - started) / 1000).toFixed(1)} s: web ${webUrl}, server ${serverUrl}, mock control ${controlUrl}`,
+    `[e2e] harness up in ${((Date.now() - started) / 1000).toFixed(1)} s: web ${webUrl}, server ${serverUrl}, console ${adminUrl}, mock control ${controlUrl}`,
   );
   return teardown;
 }

@@ -36,3 +36,9 @@ export declare function buildWeb(
   outDir: string,
   options?: Omit<StartOptions, 'env' | 'cwd'>,
 ): Promise<void>;
+/** The support console built into `outDir`; with `watch`, rebuilding on changes (resolves with the watcher). */
+export declare function buildConsole(
+  env: Env,
+  outDir: string,
+  options?: Omit<StartOptions, 'env' | 'cwd'> & { watch?: boolean; timeoutMs?: number },
+): Promise<Child | undefined>;

@@ -2,12 +2,15 @@
 // and the mini-app, each with its command, the environment it reads and when it is ready. The callers choose ports,
 // folders and their own settings (dev: .dev/ and the usual ports; e2e: free ports, a temp database and a production
 // build; bench: its own entries and CPU-relevant settings). Starting, waiting and stopping: processes.mjs.
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { finished, repoRoot, startNode, startProcess, waitUntil } from './processes.mjs';
 
 const tsx = path.join(repoRoot, 'node_modules', 'tsx', 'dist', 'cli.mjs');
 const webDir = path.join(repoRoot, 'apps', 'web');
 const vite = path.join(webDir, 'node_modules', 'vite', 'bin', 'vite.js');
+const consoleDir = path.join(repoRoot, 'apps', 'console');
+const consoleVite = path.join(consoleDir, 'node_modules', 'vite', 'bin', 'vite.js');
 
 /** Where the parts answer, given their ports. */
 export function stackUrls(ports) {
@@ -83,4 +86,22 @@ export async function startWeb(env, { port, outDir, timeoutMs, ...options }) {
 export function buildWeb(env, outDir, options = {}) {
   const args = [vite, 'build', '--outDir', outDir, '--emptyOutDir'];
   return finished(startProcess('web-build', process.execPath, args, { ...options, cwd: webDir, env }));
+}
+
+/**
+ * The support console built into `outDir` (the server serves it on ADMIN_PORT: point ADMIN_CONSOLE_DIR there).
+ * `watch`: keep rebuilding on source changes (`pnpm dev`); resolves once the first build is written.
+ */
+export async function buildConsole(env, outDir, { watch = false, timeoutMs = 120_000, ...options } = {}) {
+  const args = [consoleVite, 'build', '--outDir', outDir, '--emptyOutDir', ...(watch ? ['--watch'] : [])];
+  const child = startProcess('console', process.execPath, args, { ...options, cwd: consoleDir, env });
+  if (!watch) return finished(child);
+  const index = path.join(outDir, 'index.html');
+  const started = Date.now();
+  while (!(existsSync(index) && statSync(index).mtimeMs >= started - 1_000)) {
+    if (Date.now() - started > timeoutMs)
+      throw new Error(`console: no build in ${outDir} after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return child;
 }
