@@ -2,11 +2,17 @@
 //   toss-mock  partner API https://localhost:3100 (mTLS), control http://127.0.0.1:3101
 //   server     http://127.0.0.1:3000 (tRPC at /trpc), SQLite at .dev/app.db; restarts on source changes (tsx watch)
 //   web        http://localhost:5173 (Vite, with the mock host and its dev panel)
+//   console    http://127.0.0.1:3200 (ADMIN_PORT, served by the server; a `dev` approver is made and printed)
+// While it runs, .dev/stack.env says where everything is (the mock's URL, the dev certificates, the database,
+// ADMIN_PORT), so `pnpm --filter @ait-iap/server ops …` from any terminal reaches this stack with nothing set; it is
+// removed when the stack stops. Ports come from MOCK_TOSS_PORT, MOCK_TOSS_CONTROL_PORT, PORT, WEB_PORT, ADMIN_PORT.
 // `node scripts/dev.mjs --smoke` starts everything, checks that each part answers, and exits (used by `pnpm test`).
 // How each part starts: lib/stack.mjs. Ctrl-C, or any part exiting, stops them all.
-import { existsSync, mkdirSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { parseEnv, promisify } from 'node:util';
 import { ensureCurrentNode } from './lib/node-runtime.mjs';
 import { repoRoot, stopAll } from './lib/processes.mjs';
 import { runSeed, stackEnv, stackUrls, startMock, startServer, startWeb } from './lib/stack.mjs';
@@ -23,22 +29,108 @@ const ports = {
   control: Number(process.env.MOCK_TOSS_CONTROL_PORT ?? 3101),
   server: Number(process.env.PORT ?? 3000),
   web: Number(process.env.WEB_PORT ?? 5173),
+  admin: Number(process.env.ADMIN_PORT ?? 3200),
 };
 const urls = stackUrls(ports);
 const certDir = process.env.MOCK_TOSS_CERT_DIR ?? join(devDir, 'certs');
+// What apps/server/.env sets, the server reads from there (as the ops CLI does): the stack's defaults yield to it.
+const serverEnvFile = join(repoRoot, 'apps', 'server', '.env');
+const serverDotEnv = existsSync(serverEnvFile) ? parseEnv(readFileSync(serverEnvFile, 'utf8')) : {};
+const stackDefaults = Object.fromEntries(
+  Object.entries(stackEnv({ ports, certDir, databasePath: join(devDir, 'app.db') })).filter(
+    ([key]) => !(key in serverDotEnv),
+  ),
+);
 const env = {
-  ...stackEnv({ ports, certDir, databasePath: join(devDir, 'app.db') }),
+  ...stackDefaults,
   LOG_FORMAT: 'pretty', // the server's output is piped through here, so it cannot see the terminal itself
   ...process.env, // the caller's environment (and .env) wins, but the mock's control URL follows its port
   MOCK_TOSS_CONTROL_URL: urls.controlUrl,
   VITE_TOSS_MOCK_CONTROL_URL: urls.controlUrl,
 };
 
+// .dev/stack.env: the settings the server runs with (except what apps/server/.env sets), for the ops CLI and the
+// reconcile job in other terminals (apps/server/src/settings-files.ts reads it; DEV_STACK_PID says it is live).
+const stackFile = join(devDir, 'stack.env');
+const stackKeys = [
+  'TOSS_ENVIRONMENT',
+  'DATABASE_PATH',
+  'DATABASE_URL',
+  'TOSS_API_BASE_URL',
+  'TOSS_MTLS_CERT',
+  'TOSS_MTLS_KEY',
+  'TOSS_MTLS_CA',
+  'PORT',
+  'ADMIN_PORT',
+  'CORS_ORIGINS',
+  'CATALOG_PATH',
+  'MOCK_TOSS_CONTROL_URL',
+];
+const pathKeys = [
+  'DATABASE_PATH',
+  'DATABASE_URL',
+  'TOSS_MTLS_CERT',
+  'TOSS_MTLS_KEY',
+  'TOSS_MTLS_CA',
+  'CATALOG_PATH',
+];
+let wroteStackFile = false;
+
+function pidAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error.code === 'EPERM';
+  }
+}
+
+function writeStackFile() {
+  if (existsSync(stackFile)) {
+    const pid = Number(parseEnv(readFileSync(stackFile, 'utf8')).DEV_STACK_PID);
+    if (pid && pid !== process.pid && pidAlive(pid)) {
+      throw new Error(`another pnpm dev is running here (pid ${pid}, ${stackFile}); stop it first`);
+    }
+  }
+  // Paths absolute: the server resolved a relative one against the repository root (the CLI would use .dev/).
+  const value = (key) =>
+    pathKeys.includes(key) && !/^[a-z][a-z0-9+.-]*:/i.test(env[key]) ? resolve(repoRoot, env[key]) : env[key];
+  const lines = stackKeys
+    .filter((key) => env[key] !== undefined && env[key] !== '' && !(key in serverDotEnv))
+    .map((key) => `${key}=${JSON.stringify(value(key))}`);
+  writeFileSync(
+    stackFile,
+    `# Written by pnpm dev (scripts/dev.mjs) while its stack runs; removed when it stops. Do not edit.\nDEV_STACK_PID=${process.pid}\n${lines.join('\n')}\n`,
+  );
+  wroteStackFile = true;
+}
+
+function removeStackFile() {
+  if (wroteStackFile) rmSync(stackFile, { force: true });
+  wroteStackFile = false;
+}
+process.on('exit', removeStackFile);
+
+/** The `dev` approver for the console (made once; its password printed in the banner). */
+async function devOperator() {
+  const cli = join(repoRoot, 'apps', 'server', 'src', 'ops', 'cli.ts');
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ['--import', 'tsx', cli, 'operator', 'dev', '--json'],
+    {
+      cwd: repoRoot,
+      env,
+    },
+  );
+  return JSON.parse(stdout);
+}
+
 let stopping = false;
 async function stop(code) {
   if (stopping) return;
   stopping = true;
   await stopAll();
+  removeStackFile();
   process.exit(code);
 }
 process.on('SIGINT', () => stop(0));
@@ -64,8 +156,10 @@ const stopWhenItExits = (child) =>
 
 try {
   for (const [name, port] of Object.entries(ports)) await ensureFree(name, port);
+  writeStackFile();
   stopWhenItExits(await startMock(env));
   await runSeed(env);
+  const operator = await devOperator();
   stopWhenItExits(await startServer(env, { watch: true }));
   stopWhenItExits(await startWeb(env, { port: ports.web }));
   if (smoke) {
@@ -80,7 +174,15 @@ try {
       `\n  Mini-app     ${urls.webUrl}   (open at 375 px width; the "Toss 모의" button drives the mock)`,
     );
     console.log(`  Server       ${urls.serverUrl}/healthz · tRPC ${urls.serverUrl}/trpc`);
-    console.log(`  Mock Toss    ${urls.partnerUrl} (mTLS) · control ${urls.controlUrl}/__mock/state\n`);
+    console.log(`  Mock Toss    ${urls.partnerUrl} (mTLS) · control ${urls.controlUrl}/__mock/state`);
+    console.log(
+      operator.disabled
+        ? `  Console      ${urls.adminUrl}   (the dev operator is disabled: ops operator add <name> --role approver)`
+        : `  Console      ${urls.adminUrl}   sign in as ${operator.name} / ${operator.password}`,
+    );
+    console.log(
+      `  Ops CLI      pnpm --filter @ait-iap/server ops --help   (reads .dev/stack.env: this stack)\n`,
+    );
   }
 } catch (error) {
   console.error(`dev: ${error instanceof Error ? error.message : error}`);

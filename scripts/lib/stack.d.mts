@@ -8,12 +8,15 @@ export interface StackPorts {
   control: number;
   server: number;
   web: number;
+  /** The support console (ADMIN_PORT); optional: stacks without a console leave it out. */
+  admin?: number;
 }
 export declare function stackUrls(ports: StackPorts): {
   partnerUrl: string;
   controlUrl: string;
   serverUrl: string;
   webUrl: string;
+  adminUrl: string;
 };
 export declare function stackEnv(options: {
   ports: StackPorts;

@@ -19,6 +19,8 @@ export function stackUrls(ports) {
     controlUrl: `http://127.0.0.1:${ports.control}`,
     serverUrl: `http://127.0.0.1:${ports.server}`,
     webUrl: `http://localhost:${ports.web}`,
+    // The support console, served by the server on ADMIN_PORT (loopback only).
+    adminUrl: `http://127.0.0.1:${ports.admin ?? 3200}`,
   };
 }
 
@@ -31,6 +33,7 @@ export function stackEnv({ ports, certDir, databasePath }) {
     MOCK_TOSS_CERT_DIR: certDir,
     MOCK_TOSS_CONTROL_URL: urls.controlUrl,
     PORT: String(ports.server),
+    ...(ports.admin === undefined ? {} : { ADMIN_PORT: String(ports.admin) }),
     DATABASE_PATH: databasePath,
     TOSS_API_BASE_URL: urls.partnerUrl,
     TOSS_MTLS_CERT: path.join(certDir, 'client.pem'),

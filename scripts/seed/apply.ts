@@ -33,22 +33,22 @@ export class DatabaseSyncError extends Error {
 }
 
 /**
- * Open the database the server would open for these variables (its own `loadConfig` + `openDatabase`: SQLite file,
- * or PostgreSQL), creating and migrating it if needed; sync the catalog; close it. The server's modules are loaded
+ * Open the database the server would open for these variables (its own settings loader — these variables, then
+ * apps/server/.env, .env and a running `pnpm dev`'s .dev/stack.env — and `openDatabase`: SQLite file, or PostgreSQL), creating and migrating it if needed; sync the catalog; close it. The server's modules are loaded
  * here, lazily, so `--sheet` and `--check` never load a database driver.
  */
 export async function syncDatabase(
   env: DatabaseEnv,
   catalog: Catalog,
 ): Promise<{ label: string; result: CatalogSyncResult }> {
-  const { loadConfig } = await import('../../apps/server/src/config');
+  const { loadSettingsConfig } = await import('../../apps/server/src/settings-files');
   const { databaseOptions, describePostgresUrl, openDatabase } = await import(
     '../../apps/server/src/db/database'
   );
   const { syncCatalog } = await import('../../apps/server/src/catalog/sync');
   let label = 'database';
   try {
-    const options = databaseOptions(loadConfig({ ...env }));
+    const options = databaseOptions(loadSettingsConfig({ env: { ...env } }).config);
     label = options.databaseUrl
       ? `PostgreSQL ${describePostgresUrl(options.databaseUrl)}`
       : (options.databasePath ?? label);

@@ -4,7 +4,7 @@
  * answers /readyz, logs a user in (the bundled contract at work) and drains on SIGTERM.
  */
 import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -42,6 +42,21 @@ test('pnpm build → node dist/main.js serves /readyz and logins, then drains on
   expect(packageJson.scripts.start).toBe('node --enable-source-maps dist/main.js');
 
   const database = await testDatabase(tmp.dir, 'built');
+  // The built CLI loads settings like the server: the database apps/server/.env names, from another working directory.
+  const root = path.join(tmp.dir, 'settings-root');
+  mkdirSync(path.join(root, 'apps', 'server'), { recursive: true });
+  const dbLine = database.env.DATABASE_URL
+    ? `DATABASE_URL=${database.env.DATABASE_URL}`
+    : `DATABASE_PATH=${path.relative(path.join(root, 'apps', 'server'), database.env.DATABASE_PATH ?? '')}`;
+  writeFileSync(path.join(root, 'apps', 'server', '.env'), `TOSS_ENVIRONMENT=sandbox\n${dbLine}\n`);
+  const listed = await promisify(execFile)(
+    process.execPath,
+    [path.join(serverDir, 'dist', 'ops.js'), 'operator', 'list', '--json'],
+    { cwd: tmp.dir, env: { PATH: process.env.PATH, AIT_IAP_SETTINGS_ROOT: root } },
+  );
+  expect(listed.stderr).toMatch(/database .* \(from apps\/server\/\.env\)/);
+  expect(JSON.parse(listed.stdout)).toEqual([]);
+
   const lines: Array<Record<string, unknown>> = [];
   // No NODE_OPTIONS (vitest's loaders), no tsx: only what production has.
   const started = spawn(process.execPath, ['--enable-source-maps', 'dist/main.js'], {
@@ -61,6 +76,7 @@ test('pnpm build → node dist/main.js serves /readyz and logins, then drains on
       SHUTDOWN_DRAIN_MS: '300',
       LOG_LEVEL: 'info',
       LOG_FORMAT: 'json',
+      AIT_IAP_SETTINGS_ROOT: 'none',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

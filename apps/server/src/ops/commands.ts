@@ -34,6 +34,7 @@ import {
   recheckOrder,
   unverifiedGrants,
 } from './actions';
+import { devOperatorFile, ensureDevOperator } from './dev-operator';
 import { fields, sections, table } from './format';
 import { resolveOrder } from './lookup';
 
@@ -263,8 +264,21 @@ async function credit(ctx: CommandContext): Promise<number> {
   return printResult(ctx, result);
 }
 
+/** `ops operator dev` (run by `pnpm dev`): the dev approver and its password; refused on a production config. */
+async function devOperator(ctx: CommandContext): Promise<number> {
+  const { config } = ctx.deps;
+  if (config.environment === 'production' || process.env.NODE_ENV === 'production') {
+    ctx.out.error('ops operator dev is for dev stacks only (TOSS_ENVIRONMENT or NODE_ENV is production)');
+    return 1;
+  }
+  const dev = await ensureDevOperator(ctx.deps, devOperatorFile(config));
+  ctx.out.print(dev, () => fields(dev));
+  return 0;
+}
+
 async function operatorCommand(ctx: CommandContext): Promise<number> {
   const [sub, name] = ctx.args;
+  if (sub === 'dev') return devOperator(ctx);
   if (sub === 'list') {
     const operators = await listOperators(ctx.deps);
     ctx.out.print(operators, () => table(operators, ['name', 'role', 'createdAt', 'disabledAt']));
