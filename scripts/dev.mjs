@@ -2,7 +2,8 @@
 //   toss-mock  partner API https://localhost:3100 (mTLS), control http://127.0.0.1:3101
 //   server     http://127.0.0.1:3000 (tRPC at /trpc), SQLite at .dev/app.db; restarts on source changes (tsx watch)
 //   web        http://localhost:5173 (Vite, with the mock host and its dev panel)
-//   console    http://127.0.0.1:3200 (ADMIN_PORT, served by the server; a `dev` approver is made and printed)
+//   console    http://127.0.0.1:3200 (ADMIN_PORT, served by the server from apps/console/dist, rebuilt on change by
+//              `vite build --watch`; a `dev` approver is made and printed)
 // While it runs, .dev/stack.env says where everything is (the mock's URL, the dev certificates, the database,
 // ADMIN_PORT), so `pnpm --filter @ait-iap/server ops …` from any terminal reaches this stack with nothing set; it is
 // removed when the stack stops. Ports come from MOCK_TOSS_PORT, MOCK_TOSS_CONTROL_PORT, PORT, WEB_PORT, ADMIN_PORT.
@@ -15,7 +16,15 @@ import { join, resolve } from 'node:path';
 import { parseEnv, promisify } from 'node:util';
 import { ensureCurrentNode } from './lib/node-runtime.mjs';
 import { repoRoot, stopAll } from './lib/processes.mjs';
-import { runSeed, stackEnv, stackUrls, startMock, startServer, startWeb } from './lib/stack.mjs';
+import {
+  buildConsole,
+  runSeed,
+  stackEnv,
+  stackUrls,
+  startMock,
+  startServer,
+  startWeb,
+} from './lib/stack.mjs';
 
 await ensureCurrentNode();
 
@@ -160,6 +169,12 @@ try {
   stopWhenItExits(await startMock(env));
   await runSeed(env);
   const operator = await devOperator();
+  // The console the server serves on ADMIN_PORT: built once, then rebuilt on every change (`vite build --watch`).
+  const consoleOut = env.ADMIN_CONSOLE_DIR
+    ? resolve(repoRoot, env.ADMIN_CONSOLE_DIR)
+    : join(repoRoot, 'apps', 'console', 'dist');
+  if (smoke) await buildConsole(env, consoleOut);
+  else stopWhenItExits(await buildConsole(env, consoleOut, { watch: true }));
   stopWhenItExits(await startServer(env, { watch: true }));
   stopWhenItExits(await startWeb(env, { port: ports.web }));
   if (smoke) {
@@ -167,7 +182,10 @@ try {
     if (!html.includes('id="root"')) throw new Error('web: the page has no #root element');
     const health = await (await fetch(`${urls.serverUrl}/healthz`)).json();
     if (health.ok !== true) throw new Error('server: /healthz did not say ok');
-    console.log('dev smoke: mock, seed, server and web all answered');
+    const consolePage = await (await fetch(`${urls.adminUrl}/`)).text();
+    if (!consolePage.includes('id="root"'))
+      throw new Error('console: the admin port did not serve the console');
+    console.log('dev smoke: mock, seed, server, console and web all answered');
     await stop(0);
   } else {
     console.log(
