@@ -15,6 +15,7 @@ import {
   validateAppName,
   validatePackageName,
   validateScope,
+  validateSupportUrl,
 } from './names.mjs';
 import { format, initGit, install, isEmptyDir, ScaffoldError, writeProject } from './scaffold.mjs';
 import { packageRoot, resolveSource } from './source.mjs';
@@ -27,6 +28,8 @@ Options:
   --name <name>          project (root package.json) name      default: the directory name
   --scope <@scope>       package scope of the workspace        default: @<name>
   --app-name <appName>   Apps in Toss appName (granite.config)  default: <name>
+  --support-url <url>    your support page ("고객센터 문의"; {ref} = the order's reference),
+                         written to apps/web/.env.production     default: none (Toss's page)
   -y, --yes              don't ask; use flags and defaults
   --no-install           don't run pnpm install
   --no-git               don't git init / commit
@@ -36,10 +39,11 @@ Options:
 
 Examples:
   pnpm create ait-iap my-shop
-  npx create-ait-iap my-shop --scope @acme --app-name acme-shop --yes --no-install`;
+  npx create-ait-iap my-shop --scope @acme --app-name acme-shop --yes --no-install
+  npx create-ait-iap my-shop --support-url "https://help.acme.com/contact?order={ref}" --yes`;
 
 /**
- * @typedef {{ targetDir?: string, name?: string, scope?: string, appName?: string, yes: boolean,
+ * @typedef {{ targetDir?: string, name?: string, scope?: string, appName?: string, supportUrl?: string, yes: boolean,
  *   install: boolean, git: boolean, force: boolean, help: boolean, version: boolean }} CliOptions
  */
 
@@ -56,6 +60,7 @@ export function parseCliArgs(argv) {
       name: { type: 'string' },
       scope: { type: 'string' },
       'app-name': { type: 'string' },
+      'support-url': { type: 'string' },
       yes: { type: 'boolean', short: 'y', default: false },
       'no-install': { type: 'boolean', default: false },
       'no-git': { type: 'boolean', default: false },
@@ -70,6 +75,7 @@ export function parseCliArgs(argv) {
     name: values.name,
     scope: values.scope,
     appName: values['app-name'],
+    supportUrl: values['support-url'],
     yes: Boolean(values.yes),
     install: !values['no-install'],
     git: !values['no-git'],
@@ -114,13 +120,22 @@ export async function resolveNames(options, ask) {
     ),
   );
   const appName = await pick(options.appName, 'Apps in Toss appName', defaults.appName, validateAppName);
+  // Asked last: the page customers reach from "고객센터 문의" (with the order's reference); "none" leaves it unset.
+  const support = await pick(
+    options.supportUrl,
+    "Support page URL for customers ({ref} = order reference; none = Toss's page)",
+    'none',
+    (v) => validateSupportUrl(v === 'none' ? '' : v.trim()),
+  );
+  const supportUrl = support === 'none' ? '' : support.trim();
   const problems = [
     ...validatePackageName(name).map((p) => `project name "${name}": ${p}`),
     ...validateScope(scope),
     ...validateAppName(appName),
+    ...validateSupportUrl(supportUrl),
   ];
   if (problems.length > 0) throw new ScaffoldError(problems.join('\n'));
-  return { targetDir: path.resolve(targetDir), names: { name, scope, appName } };
+  return { targetDir: path.resolve(targetDir), names: { name, scope, appName }, settings: { supportUrl } };
 }
 
 /**
@@ -165,7 +180,7 @@ export async function main(argv, io = {}) {
       return 0;
     }
     prompt = !options.yes && isInteractive(env, stdin, stdout) ? readlineAsk(stdin, stdout) : null;
-    const { targetDir, names } = await resolveNames(options, prompt?.ask ?? null);
+    const { targetDir, names, settings } = await resolveNames(options, prompt?.ask ?? null);
     prompt?.close();
     prompt = null;
     if (!options.force && !isEmptyDir(targetDir)) {
@@ -179,7 +194,8 @@ export async function main(argv, io = {}) {
     log(
       `  scope ${names.scope} · appName ${names.appName} · from the starter ${source.kind} (${source.files.length} files)`,
     );
-    writeProject({ source, targetDir, names, force: options.force });
+    writeProject({ source, targetDir, names, settings, force: options.force });
+    if (settings.supportUrl) log(`  support page ${settings.supportUrl} (apps/web/.env.production)`);
 
     let installed = false;
     if (options.install) {

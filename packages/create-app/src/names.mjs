@@ -74,6 +74,23 @@ export function validateAppName(appName) {
 }
 
 /**
+ * The team's support page the mini-app's "고객센터 문의" opens (VITE_SUPPORT_URL): an http(s) URL; `{ref}` in it is
+ * replaced by the order's short reference. Empty = not set (the app falls back to Toss's general page).
+ * @param {string} url
+ * @returns {string[]}
+ */
+export function validateSupportUrl(url) {
+  if (url === '') return [];
+  try {
+    const parsed = new URL(url.replace('{ref}', 'ref'));
+    if (parsed.protocol === 'https:' || parsed.protocol === 'http:') return [];
+  } catch {}
+  return [
+    `support URL must be an http(s) URL, e.g. https://help.example.com/contact?order={ref}, got "${url}"`,
+  ];
+}
+
+/**
  * Turn any folder name into a package-name-like slug: "My Shop!" → "my-shop".
  * @param {string} text
  * @returns {string}

@@ -38,11 +38,15 @@ export function isEmptyDir(dir) {
   return readdirSync(dir).every((entry) => entry === '.git' || entry === '.DS_Store');
 }
 
+/** What the mini-app's release build reads for the team's support page (apps/web/.env.production, committed). */
+export const supportSettingsFile = 'apps/web/.env.production';
+
 /**
- * @param {{ source: TemplateSource, targetDir: string, names: ProjectNames, force?: boolean }} options
+ * @param {{ source: TemplateSource, targetDir: string, names: ProjectNames, settings?: { supportUrl?: string },
+ *   force?: boolean }} options
  * @returns {{ written: number }}
  */
-export function writeProject({ source, targetDir, names, force = false }) {
+export function writeProject({ source, targetDir, names, settings = {}, force = false }) {
   const target = lstatOrNull(targetDir);
   if (target?.isSymbolicLink()) {
     throw new ScaffoldError(
@@ -59,7 +63,8 @@ export function writeProject({ source, targetDir, names, force = false }) {
     );
   }
   const readme = source.files.some((file) => file.to === 'README.md') ? [] : ['README.md'];
-  const destinations = [...source.files.map((file) => file.to), ...readme];
+  const extra = settings.supportUrl ? [supportSettingsFile] : [];
+  const destinations = [...source.files.map((file) => file.to), ...readme, ...extra];
   // Check every destination before writing anything, so a refusal leaves the directory as it was.
   if (target) {
     const root = realpathSync(targetDir);
@@ -74,6 +79,13 @@ export function writeProject({ source, targetDir, names, force = false }) {
   }
   // A starter without a README still gives the new project one (quick start and names).
   if (readme.length > 0) writeInside(root, 'README.md', projectReadme('', names), false);
+  if (settings.supportUrl) {
+    const body =
+      "# The mini-app's release-build settings (Vite reads this file for `vite build`). Written by create-ait-iap.\n" +
+      '# Your support page: "고객센터 문의" opens it with the order\'s short reference ({ref}, else ?ref=).\n' +
+      `VITE_SUPPORT_URL=${settings.supportUrl}\n`;
+    writeInside(root, supportSettingsFile, Buffer.from(body), false);
+  }
   return { written: source.files.length };
 }
 

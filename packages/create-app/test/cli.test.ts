@@ -108,6 +108,23 @@ describe('create-ait-iap (non-interactive)', () => {
     expect(existsSync(dir)).toBe(false);
   });
 
+  it('writes --support-url for the release build, refuses a bad one, and writes nothing without it', async () => {
+    const withUrl = path.join(tmp.dir, 'with-support');
+    const url = 'https://help.acme.com/contact?order={ref}';
+    expect((await create([withUrl, '--support-url', url, '--no-install', '--no-git'])).code).toBe(0);
+    expect(readFileSync(path.join(withUrl, 'apps/web/.env.production'), 'utf8')).toContain(
+      `VITE_SUPPORT_URL=${url}\n`,
+    );
+    const bad = path.join(tmp.dir, 'bad-support');
+    const refused = await create([bad, '--support-url', 'help desk', '--no-install', '--no-git']);
+    expect(refused.code).toBe(1);
+    expect(refused.err.join('\n')).toMatch(/support URL must be an http\(s\) URL/);
+    expect(existsSync(bad)).toBe(false);
+    const without = path.join(tmp.dir, 'no-support');
+    expect((await create([without, '--no-install', '--no-git'])).code).toBe(0);
+    expect(existsSync(path.join(without, 'apps/web/.env.production'))).toBe(false);
+  });
+
   it('explains an unknown option and a missing directory', async () => {
     expect((await create(['--colour'])).code).toBe(1);
     expect(errors.join('\n')).toMatch(/--colour/);
@@ -127,6 +144,8 @@ describe('create-ait-iap (interactive)', () => {
       [/Package scope \(@asked\)/, 'Bad Scope'],
       [/Package scope \(@asked\)/, 'team'],
       [/appName \(asked\)/, 'asked-mini'],
+      [/Support page URL .*\(none\)/, 'help desk'],
+      [/Support page URL .*\(none\)/, 'https://help.asked.dev/contact?order={ref}'],
     ];
     let transcript = '';
     stdout.on('data', (chunk: Buffer) => {
@@ -151,6 +170,9 @@ describe('create-ait-iap (interactive)', () => {
     expect(JSON.parse(readFileSync(path.join(dir, 'apps/web/package.json'), 'utf8')).name).toBe('@team/web');
     expect(readFileSync(path.join(dir, 'apps/web/granite.config.ts'), 'utf8')).toContain(
       "appName: 'asked-mini'",
+    );
+    expect(readFileSync(path.join(dir, 'apps/web/.env.production'), 'utf8')).toContain(
+      'VITE_SUPPORT_URL=https://help.asked.dev/contact?order={ref}\n',
     );
   });
 });
