@@ -291,6 +291,41 @@ test('two approvers approving the same held order at once grant it once; the oth
   expect(await auditRows(orderId)).toHaveLength(1);
 });
 
+test('revoke and re-grant from the console each write one audit row naming the operator; revoking twice is refused with the state', async () => {
+  const { user, orderId } = await heldOrder();
+  const kim = await signIn('kim');
+  expect((await kim.mutation('ops.approve', { orderId, reason: 'paid per settlement' })).status).toBe(200);
+  const revoked = await kim.mutation<{ from: string; to: string }>('ops.revoke', {
+    orderId,
+    reason: 'refund by phone',
+  });
+  expect(revoked.data).toMatchObject({ from: 'GRANTED', to: 'REVOKED' });
+  const again = await kim.mutation('ops.revoke', { orderId, reason: 'twice' });
+  expect(again.status).toBe(409);
+  expect(again.error?.data).toMatchObject({
+    consoleCode: 'NOT_POSSIBLE',
+    decided: { state: 'REVOKED', by: 'kim' },
+  });
+  const regranted = await kim.mutation<{ to: string }>('ops.regrant', {
+    orderId,
+    reason: 'refund cancelled',
+  });
+  expect(regranted.data).toMatchObject({ to: 'GRANTED' });
+  expect((await auditRows(orderId)).map((row) => [row.action, row.operator]).sort()).toEqual(
+    [
+      ['approve', 'kim'],
+      ['regrant', 'kim'],
+      ['revoke', 'kim'],
+    ].sort(),
+  );
+  const inventory = await publicApi().query<{ balances: Record<string, number> }>(
+    'me.inventory',
+    undefined,
+    user.token,
+  );
+  expect(inventory.data?.balances.COIN).toBe(100);
+});
+
 test('an unknown order is a clear 404 for reads and decisions', async () => {
   const kim = await signIn('kim');
   const read = await kim.query('ops.order', { orderId: 'ZZZZ-9999' });
