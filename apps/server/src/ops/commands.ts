@@ -317,6 +317,7 @@ async function operatorCommand(ctx: CommandContext): Promise<number> {
 
 const reviewColumns = [
   'heldAt',
+  'reference',
   'orderId',
   'sku',
   'salePrice',
