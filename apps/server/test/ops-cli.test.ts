@@ -206,7 +206,8 @@ describe('the ops CLI', { timeout: 120_000 }, () => {
       claims: 1,
     });
     const shown = await ops('review', '--table');
-    expect(shown.stdout.split('\n')[0]).toMatch(/^heldAt\s+orderId\s+sku\s+salePrice/);
+    expect(shown.stdout.split('\n')[0]).toMatch(/^heldAt\s+reference\s+orderId\s+sku\s+salePrice/);
+    expect(shown.stdout).toContain(orderReference(orderId));
     expect(shown.stdout).toContain(orderId);
     const conflicts = await ops('conflicts', '--table');
     expect(conflicts.code).toBe(0);

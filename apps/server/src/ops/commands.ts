@@ -6,6 +6,7 @@
  * Customization point: add a command here (and to the README's ops section).
  */
 import { userInfo } from 'node:os';
+import { orderReference } from '@ait-iap/iap-contract';
 import {
   createOperator,
   disableOperator,
@@ -316,6 +317,7 @@ async function operatorCommand(ctx: CommandContext): Promise<number> {
 
 const reviewColumns = [
   'heldAt',
+  'reference',
   'orderId',
   'sku',
   'salePrice',
@@ -331,7 +333,9 @@ export const commands: Record<string, Command> = {
     summary: 'HELD orders waiting for an operator, oldest first',
     run: async (ctx) => {
       const held = await listHeld(ctx.deps);
-      ctx.out.print(held, () => table(held, reviewColumns));
+      // On a terminal, also the short reference the customer sees (`--json` keeps today's shape).
+      const rows = held.map((h) => ({ ...h, reference: orderReference(h.orderId) }));
+      ctx.out.print(held, () => table(rows, reviewColumns));
       return 0;
     },
   },
