@@ -326,6 +326,13 @@ test('revoke and re-grant from the console each write one audit row naming the o
   expect(inventory.data?.balances.COIN).toBe(100);
 });
 
+test('the inbox shows the last result of the reconcile job once it has run', async () => {
+  const kim = await signIn('kim');
+  await server.reconcileOnce();
+  const inbox = await kim.query<{ reconcile: { ok: boolean; summary: { held: number } } | null }>('ops.inbox');
+  expect(inbox.data?.reconcile).toMatchObject({ ok: true, summary: { held: expect.any(Number) } });
+});
+
 test('an unknown order is a clear 404 for reads and decisions', async () => {
   const kim = await signIn('kim');
   const read = await kim.query('ops.order', { orderId: 'ZZZZ-9999' });

@@ -5,6 +5,7 @@
  * reference the mini-app shows (`orderReference`). A fork normally does not edit this file.
  */
 import { orderReference } from '@ait-iap/iap-contract';
+import { sql } from 'kysely';
 import type { ReconcileReport } from '../fulfillment/reconcile';
 import { listConflicts, listHeld, unverifiedGrants } from '../fulfillment/review';
 import { describeOrder, describeUser, findUser, type OpsDeps } from '../ops/actions';
@@ -85,29 +86,62 @@ async function listRetrying(deps: ReadDeps) {
     .slice(0, listLimit);
 }
 
+/**
+ * The last run recorded in `reconcile_runs` (a later migration records every run, from any instance or the
+ * `reconcile` job), or null while that table does not exist or is empty.
+ */
+async function lastRecordedRun(deps: ReadDeps): Promise<LastReconcile | null> {
+  let rows: Array<{ finished_at: string; result: string }>;
+  try {
+    rows = (
+      await sql<{ finished_at: string; result: string }>`
+        select finished_at, result from reconcile_runs order by started_at desc, id desc limit 1`.execute(
+        deps.database.db,
+      )
+    ).rows;
+  } catch {
+    return null; // no such table in this schema: only this process's last run is known
+  }
+  const row = rows[0];
+  if (!row) return null;
+  return { at: row.finished_at, ok: true, report: JSON.parse(row.result) as ReconcileReport };
+}
+
+/** A count from a report field that is a list (today) or a number. */
+const countOf = (value: unknown): number => (Array.isArray(value) ? value.length : Number(value ?? 0) || 0);
+
+function reconcileSummary(last: LastReconcile | null) {
+  if (!last) return null;
+  const report = last.report as Partial<Record<string, unknown>> | null;
+  return {
+    at: last.at,
+    ok: last.ok,
+    summary: report && {
+      rechecked: countOf(report.rechecked),
+      retried: countOf(report.retried),
+      granted: countOf(report.granted),
+      revoked: countOf(report.revoked),
+      stuck: countOf(report.stuck),
+      held: countOf(report.held),
+      skipped: report.skipped === true,
+    },
+  };
+}
+
 export async function inbox(deps: ReadDeps, lastReconcile: LastReconcile | null) {
-  const [held, conflicts, retrying] = await Promise.all([
+  const [held, conflicts, retrying, recorded] = await Promise.all([
     listHeld(deps, listLimit),
     listConflicts(deps, listLimit),
     listRetrying(deps),
+    lastRecordedRun(deps),
   ]);
+  // This process's last run, or the last recorded one (another instance, the `reconcile` job), whichever is newer.
+  const last = !recorded || (lastReconcile && lastReconcile.at >= recorded.at) ? lastReconcile : recorded;
   return {
     held: held.map((order) => ({ ...order, reference: orderReference(order.orderId) })),
     conflicts: conflicts.map((claim) => ({ ...claim, reference: orderReference(claim.orderId) })),
     retrying,
-    reconcile: lastReconcile && {
-      at: lastReconcile.at,
-      ok: lastReconcile.ok,
-      summary: lastReconcile.report && {
-        rechecked: lastReconcile.report.rechecked,
-        retried: lastReconcile.report.retried,
-        granted: lastReconcile.report.granted.length,
-        revoked: lastReconcile.report.revoked.length,
-        stuck: lastReconcile.report.stuck.length,
-        held: lastReconcile.report.held.length,
-        skipped: lastReconcile.report.skipped === true,
-      },
-    },
+    reconcile: reconcileSummary(last),
   };
 }
 
