@@ -329,7 +329,9 @@ test('revoke and re-grant from the console each write one audit row naming the o
 test('the inbox shows the last result of the reconcile job once it has run', async () => {
   const kim = await signIn('kim');
   await server.reconcileOnce();
-  const inbox = await kim.query<{ reconcile: { ok: boolean; summary: { held: number } } | null }>('ops.inbox');
+  const inbox = await kim.query<{ reconcile: { ok: boolean; summary: { held: number } } | null }>(
+    'ops.inbox',
+  );
   expect(inbox.data?.reconcile).toMatchObject({ ok: true, summary: { held: expect.any(Number) } });
 });
 

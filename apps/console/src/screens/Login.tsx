@@ -50,7 +50,8 @@ export function Login() {
           {login.isPending ? '로그인 중…' : '로그인'}
         </button>
         <p className="muted small">
-          계정은 서버에서 `pnpm --filter @ait-iap/server ops operator add` 로 만들어요.
+          계정은 서버에서 pnpm --filter @ait-iap/server ops operator add 로 만들어요. 개발 중에는 pnpm dev
+          배너에 나온 dev 계정으로 로그인하세요.
         </p>
       </form>
     </main>

@@ -20,9 +20,12 @@ export interface ConfirmDialogProps {
 export function ConfirmDialog(props: ConfirmDialogProps) {
   const [reason, setReason] = useState('');
   const dialog = useRef<HTMLDialogElement>(null);
+  const reasonField = useRef<HTMLTextAreaElement>(null);
   useEffect(() => {
     const element = dialog.current;
     if (element && !element.open) element.showModal();
+    // The reason is the one thing every decision needs: start there.
+    reasonField.current?.focus();
   }, []);
   const trimmed = reason.trim();
   return (
@@ -43,6 +46,7 @@ export function ConfirmDialog(props: ConfirmDialogProps) {
         <label className="field">
           <span>사유 (필수, 감사 로그에 남아요)</span>
           <textarea
+            ref={reasonField}
             name="reason"
             value={reason}
             required
