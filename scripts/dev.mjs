@@ -61,6 +61,7 @@ const env = {
 // .dev/stack.env: the settings the server runs with (except what apps/server/.env sets), for the ops CLI and the
 // reconcile job in other terminals (apps/server/src/settings-files.ts reads it; DEV_STACK_PID says it is live).
 const stackFile = join(devDir, 'stack.env');
+// Not PORT: another server started by hand while this stack runs must not inherit it (and the CLI never needs it).
 const stackKeys = [
   'TOSS_ENVIRONMENT',
   'DATABASE_PATH',
@@ -69,7 +70,6 @@ const stackKeys = [
   'TOSS_MTLS_CERT',
   'TOSS_MTLS_KEY',
   'TOSS_MTLS_CA',
-  'PORT',
   'ADMIN_PORT',
   'CORS_ORIGINS',
   'CATALOG_PATH',

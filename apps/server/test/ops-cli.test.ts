@@ -218,6 +218,19 @@ describe('the ops CLI', { timeout: 120_000 }, () => {
     const shown = JSON.parse(added.stdout) as { name: string; role: string; password: string };
     expect(shown).toEqual({ name: 'cli-kim', role: 'approver', password: expect.stringMatching(/^\S{24}$/) });
     expect(await verifyOperatorLogin(deps(), 'cli-kim', shown.password)).toMatchObject({ name: 'cli-kim' });
+    const accountAudit = await deps()
+      .database.db.selectFrom('audit_log')
+      .selectAll()
+      .where('reason', '=', 'operator cli-kim')
+      .execute();
+    expect(accountAudit).toEqual([
+      expect.objectContaining({
+        action: 'operator_add',
+        detail: 'role approver',
+        actor_kind: 'cli',
+        os_user: 'cli-tester',
+      }),
+    ]);
     await createOperator(deps(), { name: 'cli-viewer', role: 'viewer' });
 
     const { orderId } = await heldOrder();
@@ -267,6 +280,16 @@ describe('the ops CLI', { timeout: 120_000 }, () => {
 
     const disabled = await ops('operator', 'disable', 'cli-kim', '--json');
     expect(disabled.code).toBe(0);
+    expect(
+      (
+        await deps()
+          .database.db.selectFrom('audit_log')
+          .select('action')
+          .where('reason', '=', 'operator cli-kim')
+          .orderBy('created_at')
+          .execute()
+      ).map((r) => r.action),
+    ).toEqual(['operator_add', 'operator_disable']);
     expect(await verifyOperatorLogin(deps(), 'cli-kim', shown.password)).toBeNull();
   });
 

@@ -14,7 +14,8 @@ import { createHash, randomBytes, randomUUID, scrypt, timingSafeEqual } from 'no
 import { z } from 'zod';
 import { type Clock, isoAt } from '../clock';
 import { type AppDatabase, writeTransaction } from '../db/database';
-import type { OperatorsTable } from '../db/schema';
+import type { OperatorsTable, Tx } from '../db/schema';
+import { type Actor, writeAudit } from '../ops/audit';
 
 export const operatorRoles = ['viewer', 'approver'] as const;
 export type OperatorRole = (typeof operatorRoles)[number];
@@ -122,10 +123,32 @@ function checkPassword(password: string): string {
   return password;
 }
 
-/** Create an operator with a generated password (or the one given); returns the password once — it is not kept. */
+/** With `actor`: the account change's `audit_log` row, written in its transaction (no order, no user). */
+async function auditAccount(
+  trx: Tx,
+  actor: Actor | undefined,
+  change: { action: string; name: string; detail: string; now: number },
+) {
+  if (!actor) return;
+  const { action, name, detail, now } = change;
+  await writeAudit(trx, actor, {
+    action,
+    orderId: null,
+    userId: null,
+    reason: `operator ${name}`,
+    detail,
+    now,
+  });
+}
+
+/**
+ * Create an operator with a generated password (or the one given); returns the password once — it is not kept.
+ * `actor` (who created it) is written to the audit log with it.
+ */
 export async function createOperator(
   deps: OperatorsDeps,
   input: { name: string; role: OperatorRole; password?: string },
+  actor?: Actor,
 ): Promise<{ operator: Operator; password: string }> {
   const name = checkName(input.name);
   const role = z.enum(operatorRoles).parse(input.role);
@@ -139,13 +162,22 @@ export async function createOperator(
     created_at: isoAt(deps.clock.now()),
     disabled_at: null,
   };
-  const inserted = await writeTransaction(deps.database, (trx) =>
-    trx
+  const inserted = await writeTransaction(deps.database, async (trx) => {
+    const result = await trx
       .insertInto('operators')
       .values(row)
       .onConflict((oc) => oc.column('name').doNothing())
-      .executeTakeFirst(),
-  );
+      .executeTakeFirst();
+    if (Number(result.numInsertedOrUpdatedRows ?? 0) === 1) {
+      await auditAccount(trx, actor, {
+        action: 'operator_add',
+        name,
+        detail: `role ${role}`,
+        now: deps.clock.now(),
+      });
+    }
+    return result;
+  });
   if (Number(inserted.numInsertedOrUpdatedRows ?? 0) !== 1) {
     throw new OperatorError('NAME_TAKEN', `an operator named ${name} already exists`);
   }
@@ -156,6 +188,7 @@ export async function createOperator(
 export async function setOperatorPassword(
   deps: OperatorsDeps,
   input: { name: string; password?: string },
+  actor?: Actor,
 ): Promise<{ operator: Operator; password: string }> {
   const password = checkPassword(input.password ?? generatePassword());
   const passwordHash = await hashPassword(password, deps.scrypt);
@@ -173,17 +206,20 @@ export async function setOperatorPassword(
       .where('id', '=', found.id)
       .execute();
     await revokeSessionsOf(trx, found.id, now);
+    const detail = 'new password; sessions ended';
+    await auditAccount(trx, actor, {
+      action: 'operator_password',
+      name: found.name,
+      detail,
+      now: deps.clock.now(),
+    });
     return found;
   });
   if (!row) throw new OperatorError('NOT_FOUND', `no operator named ${input.name}`);
   return { operator: toOperator(row), password };
 }
 
-async function revokeSessionsOf(
-  trx: Parameters<Parameters<typeof writeTransaction>[1]>[0],
-  id: string,
-  at: string,
-) {
+async function revokeSessionsOf(trx: Tx, id: string, at: string) {
   await trx
     .updateTable('operator_sessions')
     .set({ revoked_at: at })
@@ -193,13 +229,24 @@ async function revokeSessionsOf(
 }
 
 /** Disable an operator (they can no longer sign in; their sessions end now). Null if no such operator. */
-export async function disableOperator(deps: OperatorsDeps, name: string): Promise<Operator | null> {
+export async function disableOperator(
+  deps: OperatorsDeps,
+  name: string,
+  actor?: Actor,
+): Promise<Operator | null> {
   const now = isoAt(deps.clock.now());
   const row = await writeTransaction(deps.database, async (trx) => {
     const found = await trx.selectFrom('operators').selectAll().where('name', '=', name).executeTakeFirst();
     if (!found) return null;
     if (found.disabled_at === null) {
       await trx.updateTable('operators').set({ disabled_at: now }).where('id', '=', found.id).execute();
+      const detail = 'sessions ended';
+      await auditAccount(trx, actor, {
+        action: 'operator_disable',
+        name: found.name,
+        detail,
+        now: deps.clock.now(),
+      });
     }
     await revokeSessionsOf(trx, found.id, now);
     return { ...found, disabled_at: found.disabled_at ?? now };

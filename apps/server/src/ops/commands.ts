@@ -291,8 +291,13 @@ async function operatorCommand(ctx: CommandContext): Promise<number> {
     );
     return 1;
   }
+  const actor = await cliActor(ctx);
+  if (typeof actor === 'string') {
+    ctx.out.error(actor);
+    return 1;
+  }
   if (sub === 'disable') {
-    const disabled = await disableOperator(ctx.deps, name);
+    const disabled = await disableOperator(ctx.deps, name, actor);
     if (!disabled) ctx.out.error(`no operator named ${name}`);
     else ctx.out.print(disabled, () => `${disabled.name} is disabled (sessions ended)`);
     return disabled ? 0 : 1;
@@ -304,8 +309,8 @@ async function operatorCommand(ctx: CommandContext): Promise<number> {
   }
   const made =
     sub === 'add'
-      ? await createOperator(ctx.deps, { name, role: role as OperatorRole })
-      : await setOperatorPassword(ctx.deps, { name });
+      ? await createOperator(ctx.deps, { name, role: role as OperatorRole }, actor)
+      : await setOperatorPassword(ctx.deps, { name }, actor);
   const shown = { name: made.operator.name, role: made.operator.role, password: made.password };
   ctx.out.print(
     shown,

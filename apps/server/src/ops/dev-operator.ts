@@ -14,8 +14,10 @@ import {
   verifyOperatorLogin,
 } from '../auth/operators';
 import { type Config, repoRoot } from '../config';
+import type { Actor } from './audit';
 
 export const DEV_OPERATOR_NAME = 'dev';
+const devStack: Actor = { kind: 'system', name: 'pnpm dev' };
 
 /** Where the dev operator's password is kept: beside the SQLite file, else in .dev/. */
 export function devOperatorFile(config: Pick<Config, 'databasePath' | 'databaseUrl'>): string {
@@ -46,8 +48,8 @@ export async function ensureDevOperator(deps: OperatorsDeps, file: string): Prom
     return { name: DEV_OPERATOR_NAME, role: 'approver', password: known, created: false };
   }
   const made = existing
-    ? await setOperatorPassword(deps, { name: DEV_OPERATOR_NAME })
-    : await createOperator(deps, { name: DEV_OPERATOR_NAME, role: 'approver' });
+    ? await setOperatorPassword(deps, { name: DEV_OPERATOR_NAME }, devStack)
+    : await createOperator(deps, { name: DEV_OPERATOR_NAME, role: 'approver' }, devStack);
   writeFileSync(file, `${JSON.stringify({ name: DEV_OPERATOR_NAME, password: made.password }, null, 2)}\n`, {
     mode: 0o600,
   });
