@@ -102,7 +102,10 @@ export async function ops(harness: HarnessEnv, args: string[]): Promise<unknown>
   }
 }
 
-/** An operator approving a held order after checking the settlement (`ops approve`, as support would run it). */
+/**
+ * An operator approving a held order after checking the settlement (`ops approve`, as support would run it at the
+ * server: as the OS user, recorded as such — `--as <name>` would need an operator account).
+ */
 export function approveHeld(harness: HarnessEnv, orderId: string): Promise<unknown> {
-  return ops(harness, ['approve', orderId, '--reason', 'paid: checked the settlement', '--operator', 'e2e']);
+  return ops(harness, ['approve', orderId, '--reason', 'paid: checked the settlement', '--json']);
 }
