@@ -6,7 +6,7 @@
  * Real SDK (Storage and IAP over the bridge) → toss-mock host → real server; operators act through the server's ops
  * actions, as `pnpm --filter @ait-iap/server ops approve|deny` does.
  */
-import { fulfillReasonCopy, iapErrorInfo } from '@ait-iap/iap-contract';
+import { fulfillReasonCopy, iapErrorInfo, orderReference } from '@ait-iap/iap-contract';
 import { DEFAULT_APP_VERSION, type TossMockHost } from '@ait-iap/toss-mock/host';
 import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterAll, afterEach, beforeAll, beforeEach, expect, test } from 'vitest';
@@ -71,6 +71,11 @@ test('the grant answered "not granted" (server out of reach) and Toss now reads 
   expect(notice.textContent).toContain(fulfillReasonCopy.UNDER_REVIEW);
   expect(notice.textContent).not.toContain(iapErrorInfo.PRODUCT_NOT_GRANTED_BY_PARTNER.description);
   expect(screen.queryByTestId('error-PRODUCT_NOT_GRANTED_BY_PARTNER')).toBeNull();
+  // Something to quote: the order's short reference, and a support link that carries it.
+  expect(within(notice).getByTestId(`order-reference-${orderId}`).textContent).toBe(orderReference(orderId));
+  expect(within(notice).getByText(copy.actions.contact).closest('a')?.getAttribute('href')).toBe(
+    `${copy.supportUrl}?ref=${orderReference(orderId)}`,
+  );
   expect(mockOrder(orderId)).toMatchObject({ payment: 'paid', grantEnding: 'not-granted', completed: false });
   expect(balance()).toBe('0');
   expect(await deviceOutbox()).toEqual([expect.objectContaining({ orderId, held: true })]);
@@ -82,7 +87,11 @@ test('the grant answered "not granted" (server out of reach) and Toss now reads 
   const row = await screen.findByTestId(`inventory-held-${orderId}`);
   expect(row.textContent).toContain(fulfillReasonCopy.UNDER_REVIEW);
   fireEvent.click(screen.getByTestId('tab-history'));
-  expect((await screen.findByTestId(`history-${orderId}`)).textContent).toContain(copy.history.state.HELD);
+  const historyRow = await screen.findByTestId(`history-${orderId}`);
+  expect(historyRow.textContent).toContain(copy.history.state.HELD);
+  expect(within(historyRow).getByTestId(`order-reference-${orderId}`).textContent).toBe(
+    orderReference(orderId),
+  );
   // Dismissed, the notice gives way to the banner: still being checked.
   fireEvent.click(within(notice).getByText(copy.actions.dismiss));
   expect((await screen.findByTestId(`held-${orderId}`)).textContent).toContain('코인');
