@@ -80,8 +80,18 @@ describe('inside the grant window', () => {
 
   test('a retryable "not granted" (Toss down, payment in progress) is asked again, and the grant that follows wins', async () => {
     const { clock, pauses } = virtualClock();
-    const tossDown: FulfillOutput = { granted: false, reason: 'UPSTREAM_UNAVAILABLE', retryable: true, orderId };
-    const inProgress: FulfillOutput = { granted: false, reason: 'PAYMENT_IN_PROGRESS', retryable: true, orderId };
+    const tossDown: FulfillOutput = {
+      granted: false,
+      reason: 'UPSTREAM_UNAVAILABLE',
+      retryable: true,
+      orderId,
+    };
+    const inProgress: FulfillOutput = {
+      granted: false,
+      reason: 'PAYMENT_IN_PROGRESS',
+      retryable: true,
+      orderId,
+    };
     const server = scripted(tossDown, inProgress, tossDown, granted);
     const call = await fulfillWithinWindow(
       server.fulfill,
@@ -95,7 +105,12 @@ describe('inside the grant window', () => {
 
   test('when the window closes on retryable answers, the last one is returned in time (the order stays recoverable)', async () => {
     const { clock, elapsed } = virtualClock();
-    const tossDown: FulfillOutput = { granted: false, reason: 'UPSTREAM_UNAVAILABLE', retryable: true, orderId };
+    const tossDown: FulfillOutput = {
+      granted: false,
+      reason: 'UPSTREAM_UNAVAILABLE',
+      retryable: true,
+      orderId,
+    };
     const server = scripted(tossDown);
     const call = await fulfillWithinWindow(
       server.fulfill,

@@ -63,7 +63,9 @@ export async function fulfillWithinWindow(
   /** The last retryable answer: what Toss's "not granted" is based on if the window closes on it. */
   let lastAnswer: FulfillOutput | null = null;
   const giveUp = (): GrantCall =>
-    lastAnswer ? { kind: 'answered', output: lastAnswer, attempts } : { kind: 'unreachable', failure, attempts };
+    lastAnswer
+      ? { kind: 'answered', output: lastAnswer, attempts }
+      : { kind: 'unreachable', failure, attempts };
   for (;;) {
     const left = deadline - clock.now();
     if (left <= 0) return giveUp();
