@@ -169,6 +169,8 @@ export interface CreateLedgerDeps {
   clock: MockClock;
   catalog: Catalog;
   options: LedgerOptions;
+  /** Where product icons are served (the control API's URL); set once it listens (`setIconBaseUrl`). */
+  iconBaseUrl?: string;
 }
 
 export type MockState = ReturnType<typeof createLedger>;
@@ -176,6 +178,7 @@ export type MockState = ReturnType<typeof createLedger>;
 export function createLedger(deps: CreateLedgerDeps) {
   const { clock } = deps;
   let catalog = deps.catalog;
+  let iconBaseUrl = deps.iconBaseUrl ?? 'http://127.0.0.1:3101';
   const initialOptions = { ...deps.options };
   const options: LedgerOptions = { ...deps.options };
   const users = new Map<number, MockUser>();
@@ -648,7 +651,7 @@ export function createLedger(deps: CreateLedgerDeps) {
   }
 
   function products(environment: HostEnvironment): IapProductListItem[] {
-    return listProducts(catalog, environment);
+    return listProducts(catalog, environment, iconBaseUrl);
   }
 
   // ── subscriptions ──────────────────────────────────────────────────────────────────────────────────────────
@@ -901,6 +904,9 @@ export function createLedger(deps: CreateLedgerDeps) {
       faults.length = 0;
     },
     setCatalog,
+    setIconBaseUrl: (url: string) => {
+      iconBaseUrl = url;
+    },
     setOptions,
     reset,
     snapshot,

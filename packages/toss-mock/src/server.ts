@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultStatusReading, type StatusReading } from '@ait-iap/iap-contract';
-import { loadCatalogFile } from './catalog';
+import { iconFileFor, loadCatalogFile } from './catalog';
 import { type DevCerts, ensureDevCerts } from './certs';
 import { createMockClock } from './clock';
 import { createControlServer } from './control-api';
@@ -82,6 +82,8 @@ export async function startTossMock(options: TossMockOptions = {}): Promise<Toss
       state.setCatalog(catalog);
       return { products: catalog.products.length };
     },
+    // Icons: the catalog's own images, relative to the folder that holds `catalog/` (like the seed script reads them).
+    iconFile: (sku) => iconFileFor(state.catalog, sku, resolve(dirname(catalogPath), '..')),
     ...(options.log ? { log: options.log } : {}),
   });
 
@@ -103,6 +105,7 @@ export async function startTossMock(options: TossMockOptions = {}): Promise<Toss
 
   const partnerHost = host === '127.0.0.1' || host === '0.0.0.0' || host === 'localhost' ? 'localhost' : host;
   const controlHost = host === '0.0.0.0' || host === 'localhost' ? '127.0.0.1' : host;
+  state.setIconBaseUrl(`http://${controlHost}:${controlPort}`);
   let closing: Promise<void> | undefined;
   return {
     partnerUrl: `https://${partnerHost}:${partnerPort}`,
