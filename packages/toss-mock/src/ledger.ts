@@ -11,6 +11,7 @@ import {
   type Catalog,
   type CatalogProduct,
   type CompletedOrRefundedPage,
+  cycleEnd,
   formatKrw,
   type IapProductListItem,
   type OrderStatus,
@@ -117,6 +118,13 @@ export interface MockSubscription {
   renewals: number;
   /** Day of month (UTC) periods end on, clamped to shorter months: Jan 31 → Feb 28 → Mar 31. */
   anchorDay: number;
+  /**
+   * Where the paid cycles are counted from (the first payment, the end of a free trial, or a restart after a lapse):
+   * `expiresAt` = cycleEnd(anchorAt, cycle, paidCycles) — the contract's calendar, the one the server uses.
+   */
+  anchorAt: string;
+  /** Paid cycles since `anchorAt` that still count: a refunded renewal no longer does (the team's reading). */
+  paidCycles: number;
 }
 
 export type FaultKind = 'latency' | 'error5xx' | 'timeout' | 'malformed';
@@ -413,9 +421,27 @@ export function createLedger(deps: CreateLedgerDeps) {
       if (sub && sub.orderId === order.orderId) {
         sub.status = 'REVOKED';
         sub.isAutoRenew = false;
+      } else if (sub) {
+        refundRenewal(sub);
       }
     }
     return { ok: true, value: order };
+  }
+
+  /**
+   * A refunded renewal: its cycle no longer counts, so Toss's paid end shrinks by one cycle (undocumented; the
+   * team's reading, shared with the server — see the README's "Subscriptions"). Access ends at once if that end has
+   * passed; later renewals still need the subscription to be active.
+   */
+  function refundRenewal(sub: MockSubscription): void {
+    const product = subscriptionProduct(sub);
+    if (sub.paidCycles <= 0 || !product) return;
+    sub.paidCycles--;
+    sub.expiresAt = cycleEnd(new Date(sub.anchorAt), product.renewalCycle, sub.paidCycles).toISOString();
+    if (sub.status === 'ACTIVE' && Date.parse(sub.expiresAt) <= nowMs()) {
+      sub.status = 'EXPIRED';
+      sub.isAutoRenew = false;
+    }
   }
 
   /** `PAYMENT_PENDING` orders can be settled later: paid or failed. */
@@ -581,9 +607,12 @@ export function createLedger(deps: CreateLedgerDeps) {
       const sub = subscriptions.get(order.subscriptionId);
       const offer = checkout.product.offers.find((o) => o.offerId === checkout.offerId);
       if (sub && offer) {
+        // The offer's period is free: the paid cycles start counting at its end.
         const end = addPeriod(new Date(order.createdAt), offer.period);
         sub.expiresAt = end.toISOString();
         sub.anchorDay = end.getUTCDate();
+        sub.anchorAt = end.toISOString();
+        sub.paidCycles = 0;
       }
     }
     if (outcome === 'TOSS_SERVER_VERIFICATION_FAILED') return reject(outcome, order.orderId);
@@ -666,11 +695,13 @@ export function createLedger(deps: CreateLedgerDeps) {
       sku: product.sku,
       catalogId: catalogId(product.sku),
       status: order.payment === 'refunded' ? 'REVOKED' : 'ACTIVE',
-      expiresAt: addCycle(start, product.renewalCycle, start.getUTCDate()).toISOString(),
+      expiresAt: cycleEnd(start, product.renewalCycle, 1).toISOString(),
       isAutoRenew: order.payment === 'paid' || order.payment === 'in-progress',
       gracePeriodExpiresAt: null,
       renewals: 0,
       anchorDay: start.getUTCDate(),
+      anchorAt: start.toISOString(),
+      paidCycles: 1,
     });
   }
 
@@ -684,9 +715,14 @@ export function createLedger(deps: CreateLedgerDeps) {
     const cycle = product?.renewalCycle ?? 'MONTHLY';
     // An active subscription extends from its end; a lapsed one starts a new period (and day of month) now.
     const continues = sub.status === 'ACTIVE' && sub.expiresAt !== null && Date.parse(sub.expiresAt) > 0;
-    const from = continues ? new Date(sub.expiresAt!) : clock.now();
-    if (!continues) sub.anchorDay = from.getUTCDate();
-    sub.expiresAt = addCycle(from, cycle, sub.anchorDay).toISOString();
+    if (continues) {
+      sub.paidCycles++;
+    } else {
+      sub.anchorAt = nowIso();
+      sub.anchorDay = clock.now().getUTCDate();
+      sub.paidCycles = 1;
+    }
+    sub.expiresAt = cycleEnd(new Date(sub.anchorAt), cycle, sub.paidCycles).toISOString();
     sub.status = 'ACTIVE';
     sub.gracePeriodExpiresAt = null;
     sub.isAutoRenew = true;
