@@ -15,7 +15,15 @@ import { StatusReading } from '@ait-iap/iap-contract';
 import { z } from 'zod';
 import { readJsonBody, sendJson } from './http';
 import { controlOrderStatuses, type MockState, subscriptionActions } from './ledger';
-import { type CheckoutRequest, type GrantRecorded, grantEndings, purchaseOutcomes } from './protocol';
+import {
+  type CheckoutRequest,
+  type GrantRecorded,
+  grantEndings,
+  historyReadings,
+  purchaseOutcomes,
+  statusAfterCompleteReadings,
+  wrongKindPurchaseReadings,
+} from './protocol';
 
 export interface ControlApiDeps {
   state: MockState;
@@ -77,6 +85,9 @@ const schemas = {
       pageSize: z.number().int().min(1).max(100).optional(),
       grantDeadlineMs: z.number().int().min(1).max(120_000).optional(),
       statusReading: StatusReading.optional(),
+      historyReading: z.enum(historyReadings).optional(),
+      statusAfterComplete: z.enum(statusAfterCompleteReadings).optional(),
+      wrongKindPurchase: z.enum(wrongKindPurchaseReadings).optional(),
     })
     .strict(),
   hostLogin: z

@@ -30,12 +30,15 @@ import {
   type CheckoutRequest,
   type CheckoutResponse,
   type GrantEnding,
+  type HistoryReading,
   type HostEnvironment,
   type PayResponse,
   type PurchaseKind,
   type PurchaseOutcome,
   preCheckoutErrors,
+  type StatusAfterComplete,
   sdkErrorMessages,
+  type WrongKindPurchase,
 } from './protocol';
 import { uuidv7 } from './uuid';
 
@@ -165,7 +168,17 @@ export interface LedgerOptions {
   revealSku: boolean;
   /** Orders per page of getCompletedOrRefundedOrders. */
   pageSize: number;
+  /** Undocumented rules, as named readings (protocol.ts). Defaults: the first of each. */
+  historyReading: HistoryReading;
+  statusAfterComplete: StatusAfterComplete;
+  wrongKindPurchase: WrongKindPurchase;
 }
+
+export const defaultUndocumentedReadings = {
+  historyReading: 'after-complete-grant',
+  statusAfterComplete: 'unchanged',
+  wrongKindPurchase: 'refused',
+} as const satisfies Pick<LedgerOptions, 'historyReading' | 'statusAfterComplete' | 'wrongKindPurchase'>;
 
 export type LedgerResult<T> = { ok: true; value: T } | { ok: false; code: string; message: string };
 
@@ -302,6 +315,8 @@ export function createLedger(deps: CreateLedgerDeps) {
     completed?: boolean;
     amount?: number;
     renewalOf?: string | null;
+    /** False: a subscription SKU charged as a one-time purchase ('accepted' wrong-kind reading) starts nothing. */
+    startsSubscription?: boolean;
   }): MockOrder {
     const product = findProduct(fields.sku);
     const at = nowIso();
@@ -327,7 +342,13 @@ export function createLedger(deps: CreateLedgerDeps) {
       completeFailures: 0,
     };
     orders.set(order.orderId, order);
-    if (product?.type === 'SUBSCRIPTION' && order.renewalOf === null && order.payment !== 'failed') {
+    const starts = fields.startsSubscription ?? true;
+    if (
+      product?.type === 'SUBSCRIPTION' &&
+      starts &&
+      order.renewalOf === null &&
+      order.payment !== 'failed'
+    ) {
       startSubscription(order, product);
     }
     return order;
@@ -366,11 +387,14 @@ export function createLedger(deps: CreateLedgerDeps) {
    *   answer or the app closing; PAYMENT_COMPLETED after `true`.
    * - 'payment-completed' (developers' observation): PAYMENT_COMPLETED whatever the grant callback answered.
    * - 'purchased' (Unity SDK doc): PURCHASED after `true`, else PAYMENT_COMPLETED.
-   * completeProductGrant never changes what it reads.
+   * completeProductGrant changes nothing (`statusAfterComplete: 'unchanged'`), or makes it read as granted
+   * (`'reads-paid'`).
    */
   function paidStatus(order: MockOrder): 'PAYMENT_COMPLETED' | 'PURCHASED' | 'FAILED' {
     settleGrant(order);
-    const ending = order.grantEnding;
+    // 'reads-paid': a recovered order (completeProductGrant called) reads as if its grant had reached Toss.
+    const ending =
+      order.completed && options.statusAfterComplete === 'reads-paid' ? 'granted' : order.grantEnding;
     switch (options.statusReading) {
       case 'grant-failed':
         return ending === null || ending === 'granted' ? 'PAYMENT_COMPLETED' : 'FAILED';
@@ -463,6 +487,11 @@ export function createLedger(deps: CreateLedgerDeps) {
       .map((o) => ({ orderId: o.orderId, sku: o.clientSku, paymentCompletedDate: o.paidAt ?? o.createdAt }));
   }
 
+  /** A paid order is in the history as COMPLETED after completeProductGrant, or at once (`historyReading`). */
+  function listedCompleted(order: MockOrder): boolean {
+    return order.completed || options.historyReading === 'after-payment';
+  }
+
   function completedOrRefunded(
     userKey: number,
     key: string | null | undefined,
@@ -476,7 +505,7 @@ export function createLedger(deps: CreateLedgerDeps) {
     const dateOf = (o: MockOrder) => o.refundedAt ?? o.completedAt ?? o.paidAt ?? o.createdAt;
     const all = [...orders.values()]
       .filter((o) => o.userKey === userKey && !o.foreign)
-      .filter((o) => o.payment === 'refunded' || (o.payment === 'paid' && o.completed))
+      .filter((o) => o.payment === 'refunded' || (o.payment === 'paid' && listedCompleted(o)))
       .sort((a, b) => dateOf(b).localeCompare(dateOf(a)) || b.orderId.localeCompare(a.orderId));
     const page = all.slice(offset, offset + options.pageSize);
     const next = offset + options.pageSize;
@@ -546,8 +575,8 @@ export function createLedger(deps: CreateLedgerDeps) {
     } else {
       product = findProduct(request.sku);
       if (!product?.visible) return reject('INVALID_PRODUCT_ID');
-      if ((product.type === 'SUBSCRIPTION') !== (request.kind === 'subscription'))
-        return reject('INVALID_PRODUCT_ID');
+      const wrongKind = (product.type === 'SUBSCRIPTION') !== (request.kind === 'subscription');
+      if (wrongKind && options.wrongKindPurchase === 'refused') return reject('INVALID_PRODUCT_ID');
       if (
         request.offerId &&
         !(product.type === 'SUBSCRIPTION' && product.offers.some((o) => o.offerId === request.offerId))
@@ -598,6 +627,7 @@ export function createLedger(deps: CreateLedgerDeps) {
         clientSku: checkout.clientSku,
         payment,
         amount: checkout.amount,
+        startsSubscription: checkout.kind === 'subscription',
       });
     if (outcome === 'NETWORK_ERROR' || outcome === 'INTERNAL_ERROR') return reject(outcome);
     if (outcome === 'PAYMENT_PENDING') return reject(outcome, make('in-progress').orderId);

@@ -13,8 +13,9 @@ import { iconFileFor, loadCatalogFile } from './catalog';
 import { type DevCerts, ensureDevCerts } from './certs';
 import { createMockClock } from './clock';
 import { createControlServer } from './control-api';
-import { createLedger, type MockState } from './ledger';
+import { createLedger, defaultUndocumentedReadings, type MockState } from './ledger';
 import { createPartnerServer } from './partner-api';
+import type { HistoryReading, StatusAfterComplete, WrongKindPurchase } from './protocol';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 export const defaultCertDir = resolve(repoRoot, '.dev/certs');
@@ -33,6 +34,10 @@ export interface TossMockOptions {
   statusReading?: StatusReading;
   /** Add the undocumented `sku` to get-order-status answers. Default false: exactly `{ orderId, status, reason }`. */
   revealSku?: boolean;
+  /** The undocumented rules' readings (protocol.ts); defaults: after-complete-grant, unchanged, refused. */
+  historyReading?: HistoryReading;
+  statusAfterComplete?: StatusAfterComplete;
+  wrongKindPurchase?: WrongKindPurchase;
   /** How long the host waits for the grant callback's answer (30 s in real Toss). */
   grantDeadlineMs?: number;
   /** Injectable base clock; the mock adds its own offset (`POST /__mock/clock`). */
@@ -67,6 +72,9 @@ export async function startTossMock(options: TossMockOptions = {}): Promise<Toss
       grantDeadlineMs: options.grantDeadlineMs ?? 30_000,
       revealSku: options.revealSku ?? false,
       pageSize: 20,
+      historyReading: options.historyReading ?? defaultUndocumentedReadings.historyReading,
+      statusAfterComplete: options.statusAfterComplete ?? defaultUndocumentedReadings.statusAfterComplete,
+      wrongKindPurchase: options.wrongKindPurchase ?? defaultUndocumentedReadings.wrongKindPurchase,
     },
   });
   const partner = createPartnerServer({

@@ -5,7 +5,7 @@
 import { Catalog } from '@ait-iap/iap-contract';
 import { describe, expect, it } from 'vitest';
 import { createMockClock } from '../src/clock';
-import { addCycle, addMonths, addPeriod, createLedger } from '../src/ledger';
+import { addCycle, addMonths, addPeriod, createLedger, defaultUndocumentedReadings } from '../src/ledger';
 
 const at = (iso: string) => new Date(iso);
 const iso = (d: Date) => d.toISOString();
@@ -56,7 +56,13 @@ describe('a yearly subscription in the ledger', () => {
     const ledger = createLedger({
       clock,
       catalog,
-      options: { statusReading: 'grant-failed', grantDeadlineMs: 30_000, revealSku: false, pageSize: 20 },
+      options: {
+        statusReading: 'grant-failed',
+        grantDeadlineMs: 30_000,
+        revealSku: false,
+        pageSize: 20,
+        ...defaultUndocumentedReadings,
+      },
     });
     const order = ledger.createOrder({ userKey: 1, sku: 'premium_yearly' });
     const info = () => ledger.subscriptionInfo(order.orderId, 1)?.expiresAt;
@@ -76,7 +82,13 @@ describe("a monthly subscription in the ledger (the catalog's premium_monthly)",
     const ledger = createLedger({
       clock,
       catalog: await loadCatalogFile(defaultCatalogPath),
-      options: { statusReading: 'grant-failed', grantDeadlineMs: 30_000, revealSku: false, pageSize: 20 },
+      options: {
+        statusReading: 'grant-failed',
+        grantDeadlineMs: 30_000,
+        revealSku: false,
+        pageSize: 20,
+        ...defaultUndocumentedReadings,
+      },
     });
     const order = ledger.createOrder({ userKey: 1, sku: 'premium_monthly' });
     const info = () => ledger.subscriptionInfo(order.orderId, 1);
