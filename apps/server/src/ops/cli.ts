@@ -36,6 +36,7 @@ import {
   operatorRevoke,
   unverifiedGrants,
 } from './actions';
+import { runTraceCommand, traceUsage } from './traces';
 
 const usage = `usage: ops <review|approve|deny|conflicts|unverified|user|order|recheck|regrant|revoke|reconcile> ...
   review
@@ -48,7 +49,8 @@ const usage = `usage: ops <review|approve|deny|conflicts|unverified|user|order|r
   recheck <orderId> [--user <userId>] [--apply]
   regrant <orderId> --reason "..." [--operator name]
   revoke <orderId> --reason "..." [--operator name]
-  reconcile`;
+  reconcile
+${traceUsage}`;
 
 const print = (value: unknown) => console.log(JSON.stringify(value, null, 2));
 
@@ -64,6 +66,8 @@ async function run(argv: string[]): Promise<number> {
       since: { type: 'string' },
       sku: { type: 'string' },
       orders: { type: 'boolean', default: false },
+      'since-minutes': { type: 'string' },
+      last: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -191,6 +195,10 @@ async function run(argv: string[]): Promise<number> {
         const report = await reconcile(deps, config.reconcile);
         print(report);
         return report.stuck.length > 0 || report.held.length > 0 ? 2 : 0;
+      }
+      default: {
+        const code = await runTraceCommand(command, deps, config, values, print);
+        if (code !== null) return code;
       }
     }
     console.error(usage);
