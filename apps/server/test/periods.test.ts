@@ -49,6 +49,12 @@ describe('derived subscription ends', () => {
     expect(ends([first, late])).toEqual(['2027-03-10T00:00:00.000Z']);
   });
 
+  test('a renewal Toss charged inside the grace days stays in the subscription, on its own cycle', () => {
+    const first = order('2027-01-10T00:00:00.000Z', true, '2027-01-10T00:00:00.000Z', 1);
+    const retried = order('2027-02-12T00:00:00.000Z', true, '2027-02-12T00:00:00.000Z', 2);
+    expect(ends([first, retried])).toEqual(['2027-03-10T00:00:00.000Z']);
+  });
+
   test('a purchase after the subscription lapsed (past its grace) starts a new one on its own day', () => {
     const first = order('2027-01-10T00:00:00.000Z', true, '2027-01-10T00:00:00.000Z', 1);
     const again = order('2027-06-20T00:00:00.000Z', true, '2027-06-20T00:00:00.000Z', 2);

@@ -46,6 +46,7 @@ type Inventory = {
 };
 
 const day = 86_400_000;
+const hour = 3_600_000;
 let tmp: Awaited<ReturnType<typeof tempDir>>;
 let mock: MockHarness;
 let server: ServerHarness;
@@ -416,6 +417,30 @@ describe('who and what may be reported', () => {
     expect(
       (await report('', [{ orderId: user.orderId, subscription: forged({}) }])).error?.data.appCode,
     ).toBe('UNAUTHORIZED');
+  });
+});
+
+describe('renewals found late', () => {
+  test('a renewal the app syncs a month after Toss charged it lands on its own cycle, not on the day it was found', async () => {
+    const user = await subscriber();
+    const bought = clock.now();
+    // Toss renews an hour before the first period ends; the app is not opened then.
+    await moveMockClock(addMonths(bought, 1) - hour - bought);
+    const before = new Set(await ordersOf(user.userKey));
+    await subscriptionAction(user.orderId, 'renew');
+    const [renewal] = (await ordersOf(user.userKey)).filter((orderId) => !before.has(orderId));
+    // A month later the app comes back and syncs its completed orders.
+    await moveMockClock(addMonths(bought, 2) - hour - (addMonths(bought, 1) - hour));
+    clock.set(addMonths(bought, 2) - hour);
+    const synced = await server.api.mutation<{ granted: string[] }>(
+      'iap.sync',
+      { orders: [{ orderId: renewal, sku: 'premium_monthly', status: 'COMPLETED' }] },
+      user.token,
+    );
+    expect(synced.data?.granted).toEqual([renewal]);
+    const [premium] = (await inventory(user.token)).entitlements;
+    expect(premium?.expiresAt).toBe(iso(addMonths(bought, 2)));
+    expect(premium?.graceExpiresAt).toBe(iso(addMonths(bought, 2) + 3 * day));
   });
 });
 

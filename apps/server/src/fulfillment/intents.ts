@@ -151,13 +151,40 @@ export async function listStaleIntents(
 ): Promise<StaleIntent[]> {
   const db = deps.database.db;
   const before = isoAt(deps.clock.now() - options.staleAfterMinutes * 60_000);
-  const intents = await db
+  const intents = await unfulfilledIntents(db, before, options.limit ?? 200);
+  const reports =
+    intents.length === 0
+      ? []
+      : await db
+          .selectFrom('purchase_reports')
+          .selectAll()
+          .where(
+            'intent_id',
+            'in',
+            intents.map((intent) => intent.id),
+          )
+          .orderBy('created_at')
+          .execute();
+  return intents.map((intent) => ({
+    intentId: intent.id,
+    userId: intent.user_id,
+    sku: intent.sku,
+    appVersion: intent.app_version,
+    createdAt: intent.created_at,
+    reports: reports.filter((report) => report.intent_id === intent.id).map(traceReport),
+  }));
+}
+
+/** Intents created at or before `before` that no granted (or since revoked) order fulfilled (see the header). */
+function unfulfilledIntents(db: Tx, before: string, limit: number) {
+  return db
     .selectFrom('purchase_intents as i')
     .selectAll('i')
     .where('i.created_at', '<=', before)
     .where(({ not, exists, selectFrom }) =>
       not(
         exists(
+          // A granted order of this user and SKU first recorded after the intent, before the user's next intent.
           selectFrom('orders as o')
             .select('o.order_id')
             .whereRef('o.user_id', '=', 'i.user_id')
@@ -182,6 +209,7 @@ export async function listStaleIntents(
     .where(({ not, exists, selectFrom }) =>
       not(
         exists(
+          // A report against this intent naming an order of this user that was granted.
           selectFrom('purchase_reports as r')
             .innerJoin('orders as ro', 'ro.order_id', 'r.order_id')
             .select('r.id')
@@ -193,29 +221,8 @@ export async function listStaleIntents(
     )
     .orderBy('i.created_at')
     .orderBy('i.id')
-    .limit(options.limit ?? 200)
+    .limit(limit)
     .execute();
-  const reports =
-    intents.length === 0
-      ? []
-      : await db
-          .selectFrom('purchase_reports')
-          .selectAll()
-          .where(
-            'intent_id',
-            'in',
-            intents.map((intent) => intent.id),
-          )
-          .orderBy('created_at')
-          .execute();
-  return intents.map((intent) => ({
-    intentId: intent.id,
-    userId: intent.user_id,
-    sku: intent.sku,
-    appVersion: intent.app_version,
-    createdAt: intent.created_at,
-    reports: reports.filter((report) => report.intent_id === intent.id).map(traceReport),
-  }));
 }
 
 function traceReport(row: {

@@ -153,7 +153,11 @@ export async function derivedPeriodOf(
   orderId: string,
 ): Promise<DerivedPeriod | null> {
   const cycle = product.renewal_cycle ?? 'MONTHLY';
-  const runs = deriveSubscriptions(await subscriptionOrders(trx, userId, product.sku), cycle, 0);
+  const runs = deriveSubscriptions(
+    await subscriptionOrders(trx, userId, product.sku),
+    cycle,
+    product.grace_period_days,
+  );
   return derivedPeriods(runs, cycle, product.grace_period_days).get(orderId) ?? null;
 }
 
@@ -169,7 +173,11 @@ export async function rederiveSubscription(
 ): Promise<void> {
   const { userId, product } = input;
   const cycle = product.renewal_cycle ?? 'MONTHLY';
-  const runs = deriveSubscriptions(await subscriptionOrders(trx, userId, product.sku), cycle, 0);
+  const runs = deriveSubscriptions(
+    await subscriptionOrders(trx, userId, product.sku),
+    cycle,
+    product.grace_period_days,
+  );
   const periods = derivedPeriods(runs, cycle, product.grace_period_days);
   const paidAgain =
     input.mode === 'grant' ? runs.find((run) => run.orderIds.includes(input.orderId)) : undefined;
@@ -242,7 +250,11 @@ export function subscriptionDateViolations(rows: readonly SubscriptionRowFacts[]
       firstSeenAt: row.order_created_at,
       live: row.revoked_at === null,
     }));
-    const periods = derivedPeriods(deriveSubscriptions(orders, cycle, 0), cycle, grace_period_days);
+    const periods = derivedPeriods(
+      deriveSubscriptions(orders, cycle, grace_period_days),
+      cycle,
+      grace_period_days,
+    );
     for (const row of group) {
       const period = periods.get(row.order_id);
       if (!period) continue;
