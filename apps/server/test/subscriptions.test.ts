@@ -6,6 +6,7 @@
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { createManualClock } from '../src/clock';
+import { reconcile } from '../src/fulfillment/reconcile';
 import { createLogger } from '../src/log';
 import {
   ledgerViolations,
@@ -417,6 +418,25 @@ describe('who and what may be reported', () => {
     expect(
       (await report('', [{ orderId: user.orderId, subscription: forged({}) }])).error?.data.appCode,
     ).toBe('UNAUTHORIZED');
+  });
+});
+
+describe('dates written before the derivation', () => {
+  test('a subscription carrying an unpaid extra cycle (as older servers wrote it) is cut to the paid end by the next reconcile', async () => {
+    const user = await subscriber();
+    const paidEnd = addMonths(clock.now(), 1);
+    // What the old "one extra cycle per forged report" left in the ledger.
+    await server.server.deps.database.db
+      .updateTable('entitlements')
+      .set({ expires_at: iso(addMonths(paidEnd, 1)), grace_expires_at: iso(addMonths(paidEnd, 1) + 3 * day) })
+      .where('order_id', '=', user.orderId)
+      .execute();
+    expect((await inventory(user.token)).entitlements[0]?.expiresAt).toBe(iso(addMonths(paidEnd, 1)));
+
+    await reconcile(server.server.deps, server.server.deps.config.reconcile);
+    const [premium] = (await inventory(user.token)).entitlements;
+    expect(premium?.expiresAt).toBe(iso(paidEnd));
+    expect(premium?.graceExpiresAt).toBe(iso(paidEnd + 3 * day));
   });
 });
 

@@ -156,6 +156,6 @@ export async function revokeGrant(effect: RevokeEffect): Promise<void> {
   for (const row of revoked) {
     if (row.type !== 'SUBSCRIPTION') continue;
     const product = await findProduct(trx, row.sku);
-    if (product) await rederiveSubscription(trx, { userId, product, orderId, mode: 'revoke' });
+    if (product) await rederiveSubscription(trx, { userId, product, orderId, mode: 'shrink' });
   }
 }

@@ -18,12 +18,14 @@
  * You probably don't need to edit this file.
  */
 import { sql } from 'kysely';
+import { findProduct } from '../catalog/products';
 import { isoAt } from '../clock';
 import { exclusiveJob } from '../db/database';
 import { type FulfillDeps, fulfill } from './fulfill';
 import { expireTraces } from './intents';
 import { expireReconcileRuns, recordReconcileRun } from './reconcile-runs';
 import { type HeldOrder, listHeld, type UnverifiedReport, unverifiedGrants } from './review';
+import { settleSubscriptionDates } from './subscription-periods';
 import { mapLimit } from './sync';
 
 export interface ReconcileOptions {
@@ -154,7 +156,7 @@ function emptyHorizon(from: string, to: string): HorizonProgress {
 async function walkRefundHorizon(
   deps: FulfillDeps,
   window: { from: string; to: string; limit: number },
-): Promise<HorizonProgress> {
+): Promise<{ progress: HorizonProgress; rows: RecheckedRow[] }> {
   const db = deps.database.db;
   const inWindow = () =>
     db
@@ -164,7 +166,7 @@ async function walkRefundHorizon(
       .where('orders.granted_at', '<', window.to);
   const due = await inWindow()
     .innerJoin('users', 'users.id', 'orders.user_id')
-    .select(['orders.order_id', 'orders.sku', 'orders.user_id', 'users.user_key'])
+    .select(['orders.order_id', 'orders.sku', 'orders.user_id', 'users.user_key', 'orders.product_type'])
     .orderBy(sql`case when orders.checked_at is null then 0 else 1 end`)
     .orderBy('orders.checked_at')
     .orderBy('orders.granted_at', 'desc')
@@ -180,7 +182,7 @@ async function walkRefundHorizon(
     ])
     .executeTakeFirst();
   const grants = Number(counts?.grants ?? 0);
-  return {
+  const progress = {
     ...emptyHorizon(window.from, window.to),
     checked: due.length,
     revoked: results.filter((r) => r.effect === 'revoked').map((r) => r.output.orderId),
@@ -188,6 +190,24 @@ async function walkRefundHorizon(
     neverChecked: grants - Number(counts?.checked ?? 0),
     oldestCheckAt: counts?.oldest ? String(counts.oldest) : null,
   };
+  return { progress, rows: due };
+}
+
+interface RecheckedRow {
+  user_id: string;
+  sku: string;
+  product_type: string;
+}
+
+/** `settleSubscriptionDates` for the subscription orders among `rows`. */
+async function settleSubscriptionsOf(deps: FulfillDeps, rows: readonly RecheckedRow[]): Promise<void> {
+  const subscriptions = [];
+  for (const row of rows) {
+    if (row.product_type !== 'SUBSCRIPTION') continue;
+    const product = await findProduct(deps.database.db, row.sku);
+    if (product) subscriptions.push({ userId: row.user_id, product });
+  }
+  await settleSubscriptionDates(deps.database, subscriptions);
 }
 
 async function reconcileNow(deps: FulfillDeps, options: ReconcileOptions): Promise<ReconcileReport> {
@@ -212,7 +232,7 @@ async function reconcileNow(deps: FulfillDeps, options: ReconcileOptions): Promi
   const granted = await db
     .selectFrom('orders')
     .innerJoin('users', 'users.id', 'orders.user_id')
-    .select(['orders.order_id', 'orders.sku', 'orders.user_id', 'users.user_key'])
+    .select(['orders.order_id', 'orders.sku', 'orders.user_id', 'users.user_key', 'orders.product_type'])
     .where('orders.state', '=', 'GRANTED')
     .where('orders.granted_at', '>=', since)
     .orderBy(sql`coalesce(orders.checked_at, orders.granted_at)`)
@@ -224,8 +244,12 @@ async function reconcileNow(deps: FulfillDeps, options: ReconcileOptions): Promi
   for (const result of rechecks) if (result.effect === 'revoked') report.revoked.push(result.output.orderId);
 
   // 1b. Older grants, up to the refund horizon: a bounded walk, so every one of them gets its turn.
-  report.horizon = await walkRefundHorizon(deps, { from: horizonSince, to: since, limit });
+  const walk = await walkRefundHorizon(deps, { from: horizonSince, to: since, limit });
+  report.horizon = walk.progress;
   report.revoked.push(...report.horizon.revoked);
+  // 1c. The subscriptions of the grants just re-checked: dates written by older code (stacked renewals, a forged
+  // date's extra cycle) shrink to the derived ones; never extended.
+  await settleSubscriptionsOf(deps, [...granted, ...walk.rows]);
 
   // 2. Orders someone asked for that are not settled, whose latest attempt (by that caller) was retryable.
   const candidates = await db

@@ -23,6 +23,7 @@
  */
 import { cycleEnd, type RenewalCycle } from '@ait-iap/iap-contract';
 import { isoAt } from '../clock';
+import { type AppDatabase, lockLedgerRows, writeTransaction } from '../db/database';
 import type { Tx } from '../db/schema';
 
 const dayMs = 86_400_000;
@@ -164,12 +165,13 @@ export async function derivedPeriodOf(
 /**
  * Write the derived periods onto the user's live entitlement rows of `product` (inside the grant/revoke transaction).
  * `grant`: the subscription `orderId` now belongs to was paid again, so its rows take the derived end as it is (a new
- * payment outranks an earlier report that shortened access). `revoke`, and every other subscription: rows only ever
- * shrink to the derived end (a report that ended or shortened access stays in force; a refunded cycle is gone).
+ * payment outranks an earlier report that shortened access). `shrink` (after a revoke, or reconcile settling dates
+ * written by older code), and every other subscription: rows only ever shrink to the derived end (a report that
+ * ended or shortened access stays in force; a refunded cycle is gone).
  */
 export async function rederiveSubscription(
   trx: Tx,
-  input: { userId: string; product: SubscriptionProduct; orderId: string; mode: 'grant' | 'revoke' },
+  input: { userId: string; product: SubscriptionProduct; orderId?: string; mode: 'grant' | 'shrink' },
 ): Promise<void> {
   const { userId, product } = input;
   const cycle = product.renewal_cycle ?? 'MONTHLY';
@@ -179,8 +181,11 @@ export async function rederiveSubscription(
     product.grace_period_days,
   );
   const periods = derivedPeriods(runs, cycle, product.grace_period_days);
+  const { orderId } = input;
   const paidAgain =
-    input.mode === 'grant' ? runs.find((run) => run.orderIds.includes(input.orderId)) : undefined;
+    input.mode === 'grant' && orderId !== undefined
+      ? runs.find((run) => run.orderIds.includes(orderId))
+      : undefined;
   const rows = await trx
     .selectFrom('entitlements')
     .select(['id', 'order_id', 'starts_at', 'expires_at', 'grace_expires_at'])
@@ -271,4 +276,24 @@ export function subscriptionDateViolations(rows: readonly SubscriptionRowFacts[]
     }
   }
   return problems;
+}
+
+/**
+ * Reconcile's housekeeping: bring the dates of these users' subscriptions to the derived ones, shrinking only (rows
+ * written before the derivation existed — stacked renewals, a forged date's extra cycle — lose what was never paid;
+ * nothing is ever extended here). One short write transaction per subscription, under the user's ledger lock.
+ * Returns how many subscriptions it looked at.
+ */
+export async function settleSubscriptionDates(
+  database: AppDatabase,
+  subscriptions: ReadonlyArray<{ userId: string; product: SubscriptionProduct }>,
+): Promise<number> {
+  const unique = new Map(subscriptions.map((s) => [`${s.userId}/${s.product.sku}`, s]));
+  for (const { userId, product } of unique.values()) {
+    await writeTransaction(database, async (trx) => {
+      await lockLedgerRows(database, trx, userId);
+      await rederiveSubscription(trx, { userId, product, mode: 'shrink' });
+    });
+  }
+  return unique.size;
 }
