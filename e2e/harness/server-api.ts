@@ -5,7 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import type { HistoryOrder, InventoryOutput } from '@ait-iap/iap-contract';
 import type { HarnessEnv } from './env';
@@ -38,6 +38,8 @@ async function trpc<T>(
 }
 
 export interface ServerView {
+  /** The server's id for this user (what operator lists show). */
+  userId: string;
   inventory(): Promise<InventoryOutput>;
   orders(): Promise<HistoryOrder[]>;
   /** The COIN (or other currency) balance; 0 when the user has none. */
@@ -53,12 +55,13 @@ export async function serverViewOf(
   userKey: number,
 ): Promise<ServerView> {
   const authorizationCode = await mock.loginCode(userKey);
-  const { token } = await trpc<{ token: string }>(serverUrl, 'auth.login', {
+  const { token, user } = await trpc<{ token: string; user: { id: string } }>(serverUrl, 'auth.login', {
     post: true,
     input: { authorizationCode, referrer: 'DEFAULT' },
   });
   const inventory = () => trpc<InventoryOutput>(serverUrl, 'me.inventory', { token });
   return {
+    userId: user.id,
     inventory,
     orders: async () => (await trpc<{ orders: HistoryOrder[] }>(serverUrl, 'me.orders', { token })).orders,
     balance: async (currency = 'COIN') => (await inventory()).balances[currency] ?? 0,
@@ -67,15 +70,27 @@ export async function serverViewOf(
 }
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const laterClock = path.join(path.dirname(fileURLToPath(import.meta.url)), 'later-clock.mjs');
 
 /**
  * Run the operators' CLI exactly as support would — `pnpm --filter @ait-iap/server ops <args>` — against the e2e
  * server's SQLite file and the mock's partner API (an approval re-checks the order with Toss). Returns its JSON output;
  * throws with its stderr when it exits non-zero.
  */
-export async function ops(harness: HarnessEnv, args: string[]): Promise<unknown> {
+export async function ops(
+  harness: HarnessEnv,
+  args: string[],
+  options: { laterMinutes?: number } = {},
+): Promise<unknown> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
+    // `laterMinutes`: the operator runs the command that much later (the CLI's clock moved on, nothing else).
+    ...(options.laterMinutes
+      ? {
+          E2E_CLOCK_OFFSET_MS: String(options.laterMinutes * 60_000),
+          NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${pathToFileURL(laterClock).href}`.trim(),
+        }
+      : {}),
     NODE_ENV: 'production',
     TOSS_ENVIRONMENT: 'production',
     DATABASE_PATH: harness.databasePath,
@@ -108,4 +123,26 @@ export async function ops(harness: HarnessEnv, args: string[]): Promise<unknown>
  */
 export function approveHeld(harness: HarnessEnv, orderId: string): Promise<unknown> {
   return ops(harness, ['approve', orderId, '--reason', 'paid: checked the settlement', '--json']);
+}
+
+/** A purchase intent with no granted order, as `ops intents` lists it for the settlement check. */
+export interface StaleIntent {
+  intentId: string;
+  userId: string;
+  sku: string;
+  appVersion: string | null;
+  reports: {
+    outcome: string;
+    orderId: string | null;
+    errorCode: string | null;
+    serverReason: string | null;
+  }[];
+}
+
+/**
+ * `ops intents` as support runs it once the intents are stale (INTENT_STALE_AFTER_MINUTES, 60 by default): the CLI
+ * runs 61 minutes "later" so a purchase made seconds ago is already on the list.
+ */
+export async function staleIntents(harness: HarnessEnv): Promise<StaleIntent[]> {
+  return (await ops(harness, ['intents'], { laterMinutes: 61 })) as StaleIntent[];
 }

@@ -3,10 +3,17 @@
  *  - no order granted twice: at most one GRANT wallet entry / entitlement per order;
  *  - no paid order lost: every paid order the bench bought is GRANTED in `orders` (after recovery);
  *  - wallets equal their ledgers: each cached balance = the sum of its wallet entries, and = what the GRANTED
- *    orders should have credited (catalog amount per SKU).
+ *    orders should have credited (catalog amount per SKU);
+ *  - subscription dates are derived: each live entitlement expires at its subscription's derived paid end (anchor +
+ *    paid cycles; shorter only after an app report), its grace at most one catalog grace later
+ *    (`subscriptionDateViolations`, the server's own rule).
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import {
+  type SubscriptionRowFacts,
+  subscriptionDateViolations,
+} from '../../apps/server/src/fulfillment/subscription-periods';
 import { repoRoot } from '../lib/processes.mjs';
 
 type Sqlite = {
@@ -36,6 +43,9 @@ export interface LedgerReport {
   /** Wallets whose cached balance differs from the sum of their entries, or from what GRANTED orders credit. */
   walletMismatches: number;
   walletDetails: string[];
+  /** Live subscription entitlements whose dates are not the derived ones (see `subscriptionDateViolations`). */
+  subscriptionDateMismatches: number;
+  subscriptionDetails: string[];
 }
 
 /** `readonly` while the server is still running (a reader never blocks its writes). */
@@ -116,6 +126,16 @@ export function checkLedger(
         );
       }
     }
+    const subscriptionDetails = subscriptionDateViolations(
+      db
+        .prepare(
+          `select e.user_id, e.sku, e.order_id, o.created_at as order_created_at, e.revoked_at, e.expires_at,
+                  e.grace_expires_at, e.toss_reported_at, p.renewal_cycle, p.grace_period_days
+           from entitlements e join orders o on o.order_id = e.order_id join products p on p.sku = e.sku
+           where e.type = 'SUBSCRIPTION'`,
+        )
+        .all() as SubscriptionRowFacts[],
+    );
     const granted = [...states.values()].filter((s) => s === 'GRANTED').length;
     return {
       ordersInLedger: states.size,
@@ -128,6 +148,8 @@ export function checkLedger(
       paidByState,
       walletMismatches: walletDetails.length,
       walletDetails: walletDetails.slice(0, 10),
+      subscriptionDateMismatches: subscriptionDetails.length,
+      subscriptionDetails: subscriptionDetails.slice(0, 10),
     };
   } finally {
     db.close();

@@ -79,6 +79,7 @@ export function summary(results: BenchResults) {
       (results.chaos?.walletMismatches ?? 0) +
       [f?.inproc?.balanceOk, f?.mock?.balanceOk, results.storm?.balanceOk].filter((ok) => ok === false).length
     : null;
+  const subscriptionDateMismatches = phaseRan ? sumOf((l) => l.subscriptionDateMismatches) : null;
   const web = results.bundle?.web;
   const base = results.bundle?.baseline;
   const cores = os.cpus().length;
@@ -173,6 +174,7 @@ export function summary(results: BenchResults) {
     doubleGrants,
     lostGrants,
     walletMismatches,
+    subscriptionDateMismatches,
     webInitialJsGzipBytes: web?.initialJsGzipBytes ?? null,
     baselineJsGzipBytes: base?.initialJsGzipBytes ?? null,
     bundleRatio: web && base ? round(web.initialJsGzipBytes / base.initialJsGzipBytes, 2) : null,
@@ -190,6 +192,8 @@ export function invariantViolations(s: Summary): string[] {
   if (s.doubleGrants) problems.push(`${s.doubleGrants} double grant(s)`);
   if (s.lostGrants) problems.push(`${s.lostGrants} lost grant(s)`);
   if (s.walletMismatches) problems.push(`${s.walletMismatches} wallet/ledger mismatch(es)`);
+  if (s.subscriptionDateMismatches)
+    problems.push(`${s.subscriptionDateMismatches} subscription date(s) not derived from their orders`);
   return problems;
 }
 

@@ -77,6 +77,8 @@ const EnvSchema = z.object({
   RECONCILE_LOOKBACK_DAYS: intFrom('RECONCILE_LOOKBACK_DAYS', 30, 1),
   RECONCILE_ALERT_AFTER_SECONDS: intFrom('RECONCILE_ALERT_AFTER_SECONDS', 600, 0),
   RECONCILE_BATCH_SIZE: intFrom('RECONCILE_BATCH_SIZE', 200, 1),
+  RECONCILE_REFUND_HORIZON_DAYS: intFrom('RECONCILE_REFUND_HORIZON_DAYS', 180, 1),
+  INTENT_STALE_AFTER_MINUTES: intFrom('INTENT_STALE_AFTER_MINUTES', 60, 1),
   RATE_LIMIT_LOGIN_PER_MINUTE: intFrom('RATE_LIMIT_LOGIN_PER_MINUTE', 20, 1),
   RATE_LIMIT_LOGIN_GLOBAL_PER_MINUTE: intFrom('RATE_LIMIT_LOGIN_GLOBAL_PER_MINUTE', 1_200, 1),
   RATE_LIMIT_PUBLIC_PER_MINUTE: intFrom('RATE_LIMIT_PUBLIC_PER_MINUTE', 300, 1),
@@ -164,7 +166,16 @@ export interface Config {
     requireVerifiedSku: boolean;
   };
   corsOrigins: string[];
-  reconcile: { intervalSeconds: number; lookbackDays: number; alertAfterSeconds: number; limit: number };
+  reconcile: {
+    intervalSeconds: number;
+    lookbackDays: number;
+    alertAfterSeconds: number;
+    limit: number;
+    /** Grants older than `lookbackDays` and younger than this are re-checked by the horizon walk (`limit` a run). */
+    refundHorizonDays: number;
+  };
+  /** Purchase intents (`iap.beginPurchase`): listed for operators when no granted order followed within this time. */
+  intents: { staleAfterMinutes: number };
   rateLimits: {
     loginPerMinute: number;
     loginGlobalPerMinute: number;
@@ -319,6 +330,11 @@ export function loadConfig(rawEnv: Record<string, string | undefined> = process.
   if (sqlitePath?.startsWith('file://')) sqlitePath = fileURLToPath(sqlitePath);
   else if (sqlitePath?.startsWith('file:')) sqlitePath = sqlitePath.slice('file:'.length);
   const admin = adminConfig(e, problems);
+  if (e.RECONCILE_REFUND_HORIZON_DAYS < e.RECONCILE_LOOKBACK_DAYS) {
+    problems.push(
+      `RECONCILE_REFUND_HORIZON_DAYS (${e.RECONCILE_REFUND_HORIZON_DAYS}) must be at least RECONCILE_LOOKBACK_DAYS (${e.RECONCILE_LOOKBACK_DAYS}): refunds can come long after a purchase`,
+    );
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     port: e.PORT,
@@ -345,7 +361,9 @@ export function loadConfig(rawEnv: Record<string, string | undefined> = process.
       lookbackDays: e.RECONCILE_LOOKBACK_DAYS,
       alertAfterSeconds: e.RECONCILE_ALERT_AFTER_SECONDS,
       limit: e.RECONCILE_BATCH_SIZE,
+      refundHorizonDays: e.RECONCILE_REFUND_HORIZON_DAYS,
     },
+    intents: { staleAfterMinutes: e.INTENT_STALE_AFTER_MINUTES },
     rateLimits: {
       loginPerMinute: e.RATE_LIMIT_LOGIN_PER_MINUTE,
       loginGlobalPerMinute: e.RATE_LIMIT_LOGIN_GLOBAL_PER_MINUTE,

@@ -134,6 +134,19 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ DATABASE_POOL_SIZE: '1' })).toThrow(/DATABASE_POOL_SIZE/);
   });
 
+  test('the refund horizon defaults to 180 days and may not be shorter than the lookback', () => {
+    expect(loadConfig({}).reconcile.refundHorizonDays).toBe(180);
+    expect(loadConfig({}).intents.staleAfterMinutes).toBe(60);
+    expect(loadConfig({ RECONCILE_REFUND_HORIZON_DAYS: '365' }).reconcile.refundHorizonDays).toBe(365);
+    expect(() => loadConfig({ RECONCILE_REFUND_HORIZON_DAYS: '20' })).toThrow(
+      /RECONCILE_REFUND_HORIZON_DAYS \(20\) must be at least RECONCILE_LOOKBACK_DAYS \(30\)/,
+    );
+    expect(() => loadConfig({ RECONCILE_REFUND_HORIZON_DAYS: 'soon' })).toThrow(
+      /RECONCILE_REFUND_HORIZON_DAYS/,
+    );
+    expect(() => loadConfig({ INTENT_STALE_AFTER_MINUTES: '0' })).toThrow(/INTENT_STALE_AFTER_MINUTES/);
+  });
+
   test('empty values mean "use the default"', () => {
     expect(loadConfig({ PORT: '', DATABASE_PATH: '' }).port).toBe(3000);
   });

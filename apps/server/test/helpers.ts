@@ -19,6 +19,7 @@ import pg from 'pg';
 import { inject } from 'vitest';
 import { type Config, loadConfig, repoRoot } from '../src/config';
 import { type AppDatabase, type DatabaseOptions, openDatabase } from '../src/db/database';
+import { subscriptionDateViolations } from '../src/fulfillment/subscription-periods';
 import { type AppServer, createServer, type ServerOverrides } from '../src/server';
 
 export const catalogPath = path.join(repoRoot, 'catalog', 'products.json');
@@ -321,7 +322,9 @@ export async function loginUser(api: Api, control: MockHarness['control']) {
  *  - every wallet's balance equals the sum of its ledger entries;
  *  - per order, wallet credits net to the product amount when GRANTED and to 0 otherwise;
  *  - per order, at most one entitlement row, unrevoked iff the order is GRANTED;
- *  - every order-linked effect belongs to the order's user.
+ *  - every order-linked effect belongs to the order's user;
+ *  - every live subscription entitlement expires at its subscription's derived paid end (anchor + paid cycles; a
+ *    report may only shorten it), its grace at most one catalog grace later.
  */
 export async function ledgerViolations(database: AppDatabase): Promise<string[]> {
   const db = database.db;
@@ -381,6 +384,25 @@ export async function ledgerViolations(database: AppDatabase): Promise<string[]>
         problems.push(`order ${order.order_id}: entitlement of another user`);
     }
   }
+  const subscriptionRows = await db
+    .selectFrom('entitlements')
+    .innerJoin('orders', 'orders.order_id', 'entitlements.order_id')
+    .innerJoin('products', 'products.sku', 'entitlements.sku')
+    .select([
+      'entitlements.user_id',
+      'entitlements.sku',
+      'entitlements.order_id',
+      'orders.created_at as order_created_at',
+      'entitlements.revoked_at',
+      'entitlements.expires_at',
+      'entitlements.grace_expires_at',
+      'entitlements.toss_reported_at',
+      'products.renewal_cycle',
+      'products.grace_period_days',
+    ])
+    .where('entitlements.type', '=', 'SUBSCRIPTION')
+    .execute();
+  problems.push(...subscriptionDateViolations(subscriptionRows));
   const orphans = await sql<{
     n: number;
   }>`select count(*) as n from wallet_entries where order_id is not null and order_id not in (select order_id from orders)`.execute(

@@ -5,6 +5,7 @@
  * every order has exactly one effect. And two instances reconciling at the same moment do the work once.
  */
 import type { ChildProcess } from 'node:child_process';
+import { cycleEnd } from '@ait-iap/iap-contract';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { reconcile } from '../src/fulfillment/reconcile';
 import {
@@ -115,7 +116,8 @@ test('two server processes on one database: started together, then concurrent fu
         .sort(),
     );
     // Four subscription orders of one user, granted concurrently on two instances: the periods follow each other
-    // (each grant saw the one before it: on PostgreSQL that is the lock on the user's ledger), never overlap.
+    // (each grant saw the ones before it: on PostgreSQL that is the lock on the user's ledger), never overlap, and
+    // the access end is the derived one — the first cycle's start + four months — on every row.
     const periods = await shared.db
       .selectFrom('entitlements')
       .select(['starts_at', 'expires_at'])
@@ -124,7 +126,13 @@ test('two server processes on one database: started together, then concurrent fu
       .orderBy('starts_at')
       .execute();
     expect(periods).toHaveLength(4);
-    for (let i = 1; i < periods.length; i++) expect(periods[i]?.starts_at).toBe(periods[i - 1]?.expires_at);
+    const anchor = new Date(periods[0]!.starts_at);
+    expect(periods.map((p) => p.starts_at)).toEqual(
+      [0, 1, 2, 3].map((k) => cycleEnd(anchor, 'MONTHLY', k).toISOString()),
+    );
+    expect(new Set(periods.map((p) => p.expires_at))).toEqual(
+      new Set([cycleEnd(anchor, 'MONTHLY', 4).toISOString()]),
+    );
   } finally {
     await shared.close();
   }

@@ -1,10 +1,12 @@
 /**
  * `iap.syncSubscriptions` against toss-mock over real mTLS: what Toss's getSubscriptionInfo says (as the mock's host
- * answers it, or as a lying client forges it) reaches the inventory only under the trust policy — reports end
- * access, shorten it, or extend it by at most one renewal cycle; other users' orders, refunds and outages are safe.
+ * answers it, or as a lying client forges it) reaches the inventory only under the trust policy — reports end or
+ * shorten access, never extend it past what the paid orders cover (derived: anchor + paid cycles, plus one grace);
+ * other users' orders, refunds and outages are safe.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { createManualClock } from '../src/clock';
+import { reconcile } from '../src/fulfillment/reconcile';
 import { createLogger } from '../src/log';
 import {
   ledgerViolations,
@@ -45,6 +47,7 @@ type Inventory = {
 };
 
 const day = 86_400_000;
+const hour = 3_600_000;
 let tmp: Awaited<ReturnType<typeof tempDir>>;
 let mock: MockHarness;
 let server: ServerHarness;
@@ -58,7 +61,7 @@ beforeAll(async () => {
   // Sessions outlive the days these tests move the server's clock by.
   server = await startServer(
     testConfig(mock.mock, await testDatabase(tmp.dir, 'subscriptions'), {
-      SESSION_TTL_SECONDS: '31536000',
+      SESSION_TTL_SECONDS: String(3 * 365 * 86_400),
     }),
     {
       clock,
@@ -127,6 +130,28 @@ const forged = (overrides: Partial<SubscriptionInfo>): SubscriptionInfo => ({
   isAccessible: true,
   ...overrides,
 });
+
+/**
+ * Toss renews the user's subscription `count` times now (the mock's `renew`), and the app hands the renewal orders
+ * to `iap.sync` as its completed-orders page would. Returns the renewal order ids, oldest first.
+ */
+async function renew(user: { userKey: number; token: string; orderId: string }, count: number) {
+  const before = new Set(await ordersOf(user.userKey));
+  for (let i = 0; i < count; i++) await subscriptionAction(user.orderId, 'renew');
+  const renewals = (await ordersOf(user.userKey)).filter((orderId) => !before.has(orderId));
+  expect(renewals).toHaveLength(count);
+  const synced = await server.api.mutation<{ granted: string[] }>(
+    'iap.sync',
+    { orders: renewals.map((orderId) => ({ orderId, sku: 'premium_monthly', status: 'COMPLETED' })) },
+    user.token,
+  );
+  expect(synced.data?.granted).toHaveLength(count);
+  return renewals;
+}
+const ordersOf = async (userKey: number) =>
+  (await mockControl<{ orders: Array<{ orderId: string; userKey: number }> }>('GET', 'state')).orders
+    .filter((order) => order.userKey === userKey)
+    .map((order) => order.orderId);
 
 /** A logged-in user who bought premium_monthly (3 grace days in the catalog), granted now on the server's clock. */
 async function subscriber() {
@@ -255,22 +280,74 @@ describe('reports are bounded', () => {
     expect((await inventory(user.token)).entitlements).toEqual([]);
   });
 
-  test('a forged far-future expiry extends by at most one cycle past the paid period, and never ratchets', async () => {
-    const user = await subscriber();
-    const paidEnd = addMonths(clock.now(), 1);
-    const lie = forged({ expiresAt: '2099-01-01T00:00:00Z', gracePeriodExpiresAt: '2099-02-01T00:00:00Z' });
-    lines.length = 0;
-    await report(user.token, [{ orderId: user.orderId, subscription: lie }]);
-    const [premium] = (await inventory(user.token)).entitlements;
-    expect(premium?.expiresAt).toBe(iso(addMonths(paidEnd, 1)));
-    expect(premium?.graceExpiresAt).toBe(iso(addMonths(paidEnd, 1) + 3 * day));
-    expect(lines.find((line) => line.event === 'subscription.reported')).toMatchObject({ capped: true });
+  test.each([1, 3, 12])(
+    'a forged far-future expiry on the first order and on each of %i renewals → access ends at the paid end plus one grace',
+    async (renewals) => {
+      const user = await subscriber();
+      const renewalIds = await renew(user, renewals);
+      const orderIds = [user.orderId, ...renewalIds];
+      // The paid end: the first order's day + (renewals + 1) months — what Toss itself says (its clock runs on by
+      // the milliseconds these calls take, hence the minute).
+      const paidEnd = addMonths(clock.now(), renewals + 1);
+      const honest = await subscriptionInfo(user.userKey, renewalIds.at(-1) as string);
+      expect(honest.expiresAt?.slice(0, 16)).toBe(iso(paidEnd).slice(0, 16));
 
-    for (let i = 0; i < 3; i++) {
-      clock.advance(day);
-      await report(user.token, [{ orderId: user.orderId, subscription: lie }]);
+      const lie = forged({ expiresAt: '2099-01-01T00:00:00Z', gracePeriodExpiresAt: '2099-02-01T00:00:00Z' });
+      lines.length = 0;
+      for (let round = 0; round < 3; round++) {
+        await report(
+          user.token,
+          orderIds.map((orderId) => ({ orderId, subscription: lie })),
+        );
+        clock.advance(day);
+      }
+      const [premium] = (await inventory(user.token)).entitlements;
+      expect(premium?.expiresAt).toBe(iso(paidEnd));
+      expect(premium?.graceExpiresAt).toBe(iso(paidEnd + 3 * day));
+      expect(lines.some((line) => line.event === 'subscription.reported' && line.capped === true)).toBe(true);
+
+      clock.set(paidEnd + 3 * day - 1); // the last millisecond of the one grace
+      expect((await inventory(user.token)).entitlements[0]?.status).toBe('IN_GRACE_PERIOD');
+      clock.set(paidEnd + 3 * day);
+      expect((await inventory(user.token)).entitlements).toEqual([]);
+    },
+  );
+
+  test('a refunded renewal shrinks access by its cycle, and no later report of the first order restores it', async () => {
+    const user = await subscriber();
+    const [r1] = await renew(user, 1);
+    const bought = clock.now();
+    expect((await inventory(user.token)).entitlements[0]?.expiresAt).toBe(iso(addMonths(bought, 2)));
+
+    await mock.control.refund(r1 as string);
+    const synced = await server.api.mutation<{ revoked: string[] }>(
+      'iap.sync',
+      { orders: [{ orderId: r1, sku: 'premium_monthly', status: 'REFUNDED' }] },
+      user.token,
+    );
+    expect(synced.data?.revoked).toEqual([r1]);
+    const shrunk = (await inventory(user.token)).entitlements[0];
+    expect(shrunk?.orderId).toBe(user.orderId);
+    expect(shrunk?.expiresAt).toBe(iso(addMonths(bought, 1)));
+    expect(shrunk?.graceExpiresAt).toBe(iso(addMonths(bought, 1) + 3 * day));
+
+    // The app reports the first order as still ACTIVE until the refunded cycle's end (and then beyond), in its grace.
+    clock.set(addMonths(bought, 1) + day);
+    for (const expiresAt of [iso(addMonths(bought, 2)), '2099-01-01T00:00:00Z']) {
+      await report(user.token, [{ orderId: user.orderId, subscription: forged({ expiresAt }) }]);
+      const [premium] = (await inventory(user.token)).entitlements;
+      expect(premium?.expiresAt).toBe(iso(addMonths(bought, 1)));
+      expect(premium?.status).toBe('IN_GRACE_PERIOD');
     }
-    expect((await inventory(user.token)).entitlements[0]?.expiresAt).toBe(iso(addMonths(paidEnd, 1)));
+    // A sync of the completed first order changes nothing either.
+    await server.api.mutation(
+      'iap.sync',
+      { orders: [{ orderId: user.orderId, sku: 'premium_monthly', status: 'COMPLETED' }] },
+      user.token,
+    );
+    expect((await inventory(user.token)).entitlements[0]?.expiresAt).toBe(iso(addMonths(bought, 1)));
+    clock.set(addMonths(bought, 1) + 3 * day);
+    expect((await inventory(user.token)).entitlements).toEqual([]);
   });
 });
 
@@ -344,24 +421,71 @@ describe('who and what may be reported', () => {
   });
 });
 
+describe('dates written before the derivation', () => {
+  test('a subscription carrying an unpaid extra cycle (as older servers wrote it) is cut to the paid end by the next reconcile', async () => {
+    const user = await subscriber();
+    const paidEnd = addMonths(clock.now(), 1);
+    // What the old "one extra cycle per forged report" left in the ledger.
+    await server.server.deps.database.db
+      .updateTable('entitlements')
+      .set({ expires_at: iso(addMonths(paidEnd, 1)), grace_expires_at: iso(addMonths(paidEnd, 1) + 3 * day) })
+      .where('order_id', '=', user.orderId)
+      .execute();
+    expect((await inventory(user.token)).entitlements[0]?.expiresAt).toBe(iso(addMonths(paidEnd, 1)));
+
+    await reconcile(server.server.deps, server.server.deps.config.reconcile);
+    const [premium] = (await inventory(user.token)).entitlements;
+    expect(premium?.expiresAt).toBe(iso(paidEnd));
+    expect(premium?.graceExpiresAt).toBe(iso(paidEnd + 3 * day));
+  });
+});
+
+describe('renewals found late', () => {
+  test('a renewal the app syncs a month after Toss charged it lands on its own cycle, not on the day it was found', async () => {
+    const user = await subscriber();
+    const bought = clock.now();
+    // Toss renews an hour before the first period ends; the app is not opened then.
+    await moveMockClock(addMonths(bought, 1) - hour - bought);
+    const before = new Set(await ordersOf(user.userKey));
+    await subscriptionAction(user.orderId, 'renew');
+    const [renewal] = (await ordersOf(user.userKey)).filter((orderId) => !before.has(orderId));
+    // A month later the app comes back and syncs its completed orders.
+    await moveMockClock(addMonths(bought, 2) - hour - (addMonths(bought, 1) - hour));
+    clock.set(addMonths(bought, 2) - hour);
+    const synced = await server.api.mutation<{ granted: string[] }>(
+      'iap.sync',
+      { orders: [{ orderId: renewal, sku: 'premium_monthly', status: 'COMPLETED' }] },
+      user.token,
+    );
+    expect(synced.data?.granted).toEqual([renewal]);
+    const [premium] = (await inventory(user.token)).entitlements;
+    expect(premium?.expiresAt).toBe(iso(addMonths(bought, 2)));
+    expect(premium?.graceExpiresAt).toBe(iso(addMonths(bought, 2) + 3 * day));
+  });
+});
+
 describe('calendar months', () => {
-  test('a monthly subscription bought on Jan 31 ends at the end of February, and its renewal a month later', async () => {
-    // The server's clock on Jan 31 (Toss's clock is not involved in the period the server grants).
+  test('a monthly subscription bought on Jan 31 ends Feb 28, renewed Mar 31, then Apr 30 — the anchor day kept', async () => {
+    // Toss's clock and the server's both on Jan 31.
+    await moveMockClock(Date.parse('2027-01-31T09:30:00.000Z') - clock.now());
     clock.set(Date.parse('2027-01-31T09:30:00.000Z'));
     const user = await subscriber();
     const [premium] = (await inventory(user.token)).entitlements;
     expect(premium?.expiresAt).toBe('2027-02-28T09:30:00.000Z');
     expect(premium?.graceExpiresAt).toBe('2027-03-03T09:30:00.000Z');
-    const renewal = await mock.control.order(user.userKey, 'premium_monthly');
-    expect(
-      (
-        await server.api.mutation<{ reason: string }>(
-          'iap.fulfill',
-          { orderId: renewal.orderId, sku: 'premium_monthly' },
-          user.token,
-        )
-      ).data?.reason,
-    ).toBe('GRANTED');
-    expect((await inventory(user.token)).entitlements[0]?.expiresAt).toBe('2027-03-28T09:30:00.000Z');
+
+    // Each renewal is charged an hour before the period ends.
+    for (const [renewedAt, expected] of [
+      ['2027-02-28T08:30:00.000Z', '2027-03-31T09:30:00.000Z'],
+      ['2027-03-31T08:30:00.000Z', '2027-04-30T09:30:00.000Z'],
+    ] as const) {
+      await moveMockClock(Date.parse(renewedAt) - clock.now());
+      clock.set(Date.parse(renewedAt));
+      await renew(user, 1);
+      expect((await inventory(user.token)).entitlements[0]?.expiresAt).toBe(expected);
+      expect((await subscriptionInfo(user.userKey, user.orderId)).expiresAt?.slice(0, 16)).toBe(
+        expected.slice(0, 16),
+      );
+    }
   });
 });

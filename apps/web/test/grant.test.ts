@@ -78,11 +78,61 @@ describe('inside the grant window', () => {
     expect(elapsed()).toBeLessThan(window);
   });
 
-  test('any answer from the server is final, even "not granted, retryable"', async () => {
+  test('a retryable "not granted" (Toss down, payment in progress) is asked again, and the grant that follows wins', async () => {
+    const { clock, pauses } = virtualClock();
+    const tossDown: FulfillOutput = {
+      granted: false,
+      reason: 'UPSTREAM_UNAVAILABLE',
+      retryable: true,
+      orderId,
+    };
+    const inProgress: FulfillOutput = {
+      granted: false,
+      reason: 'PAYMENT_IN_PROGRESS',
+      retryable: true,
+      orderId,
+    };
+    const server = scripted(tossDown, inProgress, tossDown, granted);
+    const call = await fulfillWithinWindow(
+      server.fulfill,
+      clock.now() + window,
+      defaultGrantRetryPolicy,
+      clock,
+    );
+    expect(call).toEqual({ kind: 'answered', output: granted, attempts: 4 });
+    expect(pauses).toEqual([500, 1_000, 2_000]);
+  });
+
+  test('when the window closes on retryable answers, the last one is returned in time (the order stays recoverable)', async () => {
+    const { clock, elapsed } = virtualClock();
+    const tossDown: FulfillOutput = {
+      granted: false,
+      reason: 'UPSTREAM_UNAVAILABLE',
+      retryable: true,
+      orderId,
+    };
+    const server = scripted(tossDown);
+    const call = await fulfillWithinWindow(
+      server.fulfill,
+      clock.now() + window,
+      defaultGrantRetryPolicy,
+      clock,
+    );
+    expect(call).toEqual({ kind: 'answered', output: tossDown, attempts: 9 });
+    expect(elapsed()).toBeLessThan(window);
+  });
+
+  test('a definitive answer is final at once: granted, held, not paid, refunded, unknown order', async () => {
     const { clock } = virtualClock();
-    const busy: FulfillOutput = { granted: false, reason: 'UPSTREAM_UNAVAILABLE', retryable: true, orderId };
-    const underReview: FulfillOutput = { granted: false, reason: 'UNDER_REVIEW', retryable: false, orderId };
-    for (const output of [busy, underReview, granted]) {
+    const definitive: FulfillOutput[] = [
+      granted,
+      { granted: true, reason: 'ALREADY_GRANTED', retryable: false, orderId },
+      { granted: false, reason: 'UNDER_REVIEW', retryable: false, orderId },
+      { granted: false, reason: 'NOT_PAID', retryable: false, orderId },
+      { granted: false, reason: 'REFUNDED', retryable: false, orderId },
+      { granted: false, reason: 'ORDER_NOT_FOUND', retryable: false, orderId },
+    ];
+    for (const output of definitive) {
       const server = scripted(output, granted);
       const call = await fulfillWithinWindow(
         server.fulfill,

@@ -68,11 +68,44 @@ describe('the grant callback fights for the paid reading', () => {
     expect(stored(device.data)).toEqual([]);
   });
 
-  test('a decision from the server ("not granted, retryable") goes to Toss at once: never asked again inside the window', async () => {
+  test('Toss\'s partner API fails twice while granting: the callback asks again (a retryable answer), Toss hears "granted", nothing is held', async () => {
+    const link = serverLink();
+    await renderApp(stack, { fetch: link.fetch, store: memoryStore().store });
+    await stack.control('POST', '/__mock/faults', {
+      kind: 'error5xx',
+      path: partnerPaths.getOrderStatus,
+      count: 2,
+    });
+    const from = host.messages.length;
+    fireEvent.click(screen.getByTestId('buy-coin_100'));
+
+    await waitFor(() => expect(balance()).toBe('100'));
+    const [order] = ordersOfUser();
+    expect(grantAnswers(from)).toEqual([{ orderId: order?.orderId, isProductGranted: true }]);
+    expect(link.fulfilled.filter((id) => id === order?.orderId).length).toBeGreaterThanOrEqual(3);
+    // Toss heard "granted": the order reads paid under Toss staff's reading, so no operator is needed.
+    expect(order).toMatchObject({ grantEnding: 'granted', completed: true });
+    expect(screen.queryByTestId(`held-${order?.orderId}`)).toBeNull();
+    expect(screen.queryByRole('alert')).toBeNull();
+  });
+
+  test('a decision from the server ("not granted", not retryable) goes to Toss at once: never asked again inside the window', async () => {
     let grantAnswered = 0;
     const link = serverLink({ tag: () => (grantAnswered > 0 ? 'after' : 'during') });
-    await renderApp(stack, { fetch: link.fetch, store: memoryStore().store });
+    // The server decides "not paid" (as it would for a payment Toss says failed).
+    const decided: typeof fetch = async (input, init) => {
+      const url = String(input instanceof Request ? input.url : input);
+      if (!url.includes('iap.fulfill') || grantAnswered > 0) return link.fetch(input, init);
+      await link.fetch(input, init).catch(() => undefined); // recorded (and granted nothing: it is refused below)
+      const { orderId } = JSON.parse(String(init?.body)) as { orderId: string };
+      const data = { granted: false, reason: 'NOT_PAID', retryable: false, orderId };
+      return new Response(JSON.stringify({ result: { data } }), {
+        status: 200,
+        headers: { 'content-type': 'application/json' },
+      });
+    };
     await stack.control('POST', '/__mock/faults', { kind: 'error5xx', path: partnerPaths.getOrderStatus });
+    await renderApp(stack, { fetch: decided, store: memoryStore().store });
     const from = host.messages.length;
     const watch = setInterval(() => {
       grantAnswered = sent(host, from, 'method', 'processProductGrant').length;

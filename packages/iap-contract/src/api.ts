@@ -105,8 +105,8 @@ export type SyncOutput = z.infer<typeof SyncOutput>;
 // iap.syncSubscriptions
 /**
  * The mini-app reports what `IAP.getSubscriptionInfo({ params: { orderId } })` said for each subscription it owns.
- * The server does not trust it: a report may only shorten access, or extend it by at most one renewal cycle past
- * what the granted orders paid for (see apps/server/README.md, "Subscriptions").
+ * The server does not trust it: a report may only shorten access (or end it); it never extends access past what the
+ * verified paid orders cover plus one bounded grace (see apps/server/README.md, "Subscriptions").
  */
 export const SyncSubscriptionsInput = z
   .object({
@@ -134,6 +134,45 @@ export const SyncSubscriptionsOutput = z.object({
   deferred: z.array(z.string()),
 });
 export type SyncSubscriptionsOutput = z.infer<typeof SyncSubscriptionsOutput>;
+
+// iap.beginPurchase / iap.reportPurchase — purchase intents
+/**
+ * Before opening Toss's checkout the app records an intent (user from the session, SKU, time, app version; no order
+ * id yet), so a paid order whose grant callback never ran still leaves a trace an operator can find. Every path
+ * that ends without a grant reports what it knows against the intent. Intents never move money: they feed the
+ * operator lists only (apps/server/README.md, "Purchase intents").
+ */
+export const IntentId = z
+  .string()
+  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'intentId must be a UUID');
+export const BeginPurchaseInput = z
+  .object({ sku: Sku, appVersion: z.string().max(64).nullable().optional() })
+  .strict();
+export type BeginPurchaseInput = z.infer<typeof BeginPurchaseInput>;
+export const BeginPurchaseOutput = z.object({ intentId: z.string() });
+export type BeginPurchaseOutput = z.infer<typeof BeginPurchaseOutput>;
+
+/**
+ * How a purchase ended without a grant: `ERROR` — the SDK's `onError` (its code in `errorCode`); `NOT_GRANTED` — the
+ * server answered a grant with `granted: false` and the app stopped (the reason in `serverReason`);
+ * `OUTBOX_DROPPED` — the app dropped an outbox entry because the server answered `ORDER_NOT_FOUND` / `UNKNOWN_SKU`.
+ */
+export const purchaseReportOutcomes = ['ERROR', 'NOT_GRANTED', 'OUTBOX_DROPPED'] as const;
+export const PurchaseReportOutcome = z.enum(purchaseReportOutcomes);
+export type PurchaseReportOutcome = z.infer<typeof PurchaseReportOutcome>;
+export const ReportPurchaseInput = z
+  .object({
+    intentId: IntentId.optional(),
+    orderId: OrderId.optional(),
+    sku: Sku,
+    outcome: PurchaseReportOutcome,
+    errorCode: z.string().min(1).max(128).optional(),
+    serverReason: z.string().min(1).max(128).optional(),
+  })
+  .strict();
+export type ReportPurchaseInput = z.infer<typeof ReportPurchaseInput>;
+export const ReportPurchaseOutput = z.object({ ok: z.literal(true) });
+export type ReportPurchaseOutput = z.infer<typeof ReportPurchaseOutput>;
 
 // me.inventory
 export const Entitlement = z.object({

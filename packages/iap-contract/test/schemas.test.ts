@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
+  BeginPurchaseInput,
   FulfillInput,
   LoginInput,
+  ReportPurchaseInput,
   SyncInput,
   SyncSubscriptionsInput,
   SyncSubscriptionsOutput,
@@ -33,6 +35,25 @@ describe('procedure inputs', () => {
     expect(LoginInput.safeParse({ authorizationCode: 'c', referrer: 'DEFAULT' }).success).toBe(true);
     expect(LoginInput.safeParse({ authorizationCode: 'c', referrer: 'SANDBOX' }).success).toBe(true);
     expect(LoginInput.safeParse({ authorizationCode: 'c', referrer: 'WEB' }).success).toBe(false);
+  });
+
+  it('takes a purchase intent with only a SKU and an app version; the user comes from the session', () => {
+    expect(BeginPurchaseInput.safeParse({ sku: 'coin_100', appVersion: '5.232.0' }).success).toBe(true);
+    expect(BeginPurchaseInput.safeParse({ sku: 'coin_100', appVersion: null }).success).toBe(true);
+    expect(BeginPurchaseInput.safeParse({ sku: 'coin_100', userId: 'someone' }).success).toBe(false);
+    expect(BeginPurchaseInput.safeParse({ sku: '' }).success).toBe(false);
+  });
+
+  it('takes a purchase report with a known outcome and refuses anything else', () => {
+    const report = { sku: 'coin_100', outcome: 'OUTBOX_DROPPED', orderId, serverReason: 'ORDER_NOT_FOUND' };
+    expect(ReportPurchaseInput.safeParse(report).success).toBe(true);
+    expect(
+      ReportPurchaseInput.safeParse({ sku: 'coin_100', outcome: 'ERROR', errorCode: 'NETWORK_ERROR' })
+        .success,
+    ).toBe(true);
+    expect(ReportPurchaseInput.safeParse({ ...report, outcome: 'GRANTED' }).success).toBe(false);
+    expect(ReportPurchaseInput.safeParse({ ...report, intentId: 'not-a-uuid' }).success).toBe(false);
+    expect(ReportPurchaseInput.safeParse({ ...report, amount: 100 }).success).toBe(false);
   });
 
   it('bounds a sync batch', () => {

@@ -8,18 +8,29 @@
  * POST past CORS to refund orders or reset the mock. CORS answers (and preflights) loopback origins only.
  * Add a route here when you add a scenario; keep the README's table in step.
  */
+import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:http';
 import { StatusReading } from '@ait-iap/iap-contract';
 import { z } from 'zod';
 import { readJsonBody, sendJson } from './http';
 import { controlOrderStatuses, type MockState, subscriptionActions } from './ledger';
-import { type CheckoutRequest, type GrantRecorded, grantEndings, purchaseOutcomes } from './protocol';
+import {
+  type CheckoutRequest,
+  type GrantRecorded,
+  grantEndings,
+  historyReadings,
+  purchaseOutcomes,
+  statusAfterCompleteReadings,
+  wrongKindPurchaseReadings,
+} from './protocol';
 
 export interface ControlApiDeps {
   state: MockState;
   /** Re-read the catalog file (`POST /__mock/catalog`). */
   reloadCatalog: () => Promise<{ products: number }>;
+  /** The image file of a product's icon (`GET /__mock/icons/<sku>.png`), or null. */
+  iconFile?: (sku: string) => string | null;
   log?: (line: string) => void;
 }
 
@@ -74,6 +85,9 @@ const schemas = {
       pageSize: z.number().int().min(1).max(100).optional(),
       grantDeadlineMs: z.number().int().min(1).max(120_000).optional(),
       statusReading: StatusReading.optional(),
+      historyReading: z.enum(historyReadings).optional(),
+      statusAfterComplete: z.enum(statusAfterCompleteReadings).optional(),
+      wrongKindPurchase: z.enum(wrongKindPurchaseReadings).optional(),
     })
     .strict(),
   hostLogin: z
@@ -191,6 +205,11 @@ export function createControlServer(deps: ControlApiDeps): Server {
       res.end();
       return;
     }
+    if (method === 'GET' && path.startsWith('/__mock/icons/')) {
+      req.resume();
+      await sendIcon(res, decodeSegment(path.slice('/__mock/icons/'.length)));
+      return;
+    }
     let body: unknown = {};
     if (method === 'POST') {
       const read = await readJsonBody(req);
@@ -202,6 +221,27 @@ export function createControlServer(deps: ControlApiDeps): Server {
     const result = await route(method, path, body);
     if (method !== 'GET' && !path.startsWith('/__mock/host/')) log(`control: ${method} ${path}`);
     sendJson(res, 200, result, cors(req));
+  }
+
+  /** A product's icon: the catalog's own PNG, so a client shows real images without leaving the machine. */
+  async function sendIcon(res: ServerResponse, file: string): Promise<void> {
+    const sku = /^(.+)\.png$/i.exec(file)?.[1];
+    const path = sku ? deps.iconFile?.(sku) : null;
+    if (!path) throw new HttpError(404, 'NOT_FOUND', `no icon ${file}`);
+    let png: Buffer;
+    try {
+      png = await readFile(path);
+    } catch {
+      throw new HttpError(404, 'NOT_FOUND', `the catalog image for ${sku} is missing`);
+    }
+    res.writeHead(200, {
+      'content-type': 'image/png',
+      'content-length': png.length,
+      'cache-control': 'no-cache',
+      // An <img> on the mini-app's page (another loopback port) may show it.
+      'cross-origin-resource-policy': 'cross-origin',
+    });
+    res.end(png);
   }
 
   async function route(method: string, path: string, body: unknown): Promise<unknown> {

@@ -9,6 +9,7 @@ export {
   AUTH_CODE_TTL_MS,
   type ControlOrderStatus,
   controlOrderStatuses,
+  defaultUndocumentedReadings,
   type Fault,
   type FaultKind,
   type MockOrder,
@@ -17,7 +18,18 @@ export {
   subscriptionActions,
 } from './ledger';
 export { hashUserKey, removeByUserKeyPath } from './partner-api';
-export { type GrantEnding, grantEndings, type PurchaseOutcome, purchaseOutcomes } from './protocol';
+export {
+  type GrantEnding,
+  grantEndings,
+  type HistoryReading,
+  historyReadings,
+  type PurchaseOutcome,
+  purchaseOutcomes,
+  type StatusAfterComplete,
+  statusAfterCompleteReadings,
+  type WrongKindPurchase,
+  wrongKindPurchaseReadings,
+} from './protocol';
 export {
   defaultCatalogPath,
   defaultCertDir,

@@ -11,6 +11,7 @@ import {
   type Catalog,
   type CatalogProduct,
   type CompletedOrRefundedPage,
+  cycleEnd,
   formatKrw,
   type IapProductListItem,
   type OrderStatus,
@@ -29,12 +30,15 @@ import {
   type CheckoutRequest,
   type CheckoutResponse,
   type GrantEnding,
+  type HistoryReading,
   type HostEnvironment,
   type PayResponse,
   type PurchaseKind,
   type PurchaseOutcome,
   preCheckoutErrors,
+  type StatusAfterComplete,
   sdkErrorMessages,
+  type WrongKindPurchase,
 } from './protocol';
 import { uuidv7 } from './uuid';
 
@@ -117,6 +121,13 @@ export interface MockSubscription {
   renewals: number;
   /** Day of month (UTC) periods end on, clamped to shorter months: Jan 31 → Feb 28 → Mar 31. */
   anchorDay: number;
+  /**
+   * Where the paid cycles are counted from (the first payment, the end of a free trial, or a restart after a lapse):
+   * `expiresAt` = cycleEnd(anchorAt, cycle, paidCycles) — the contract's calendar, the one the server uses.
+   */
+  anchorAt: string;
+  /** Paid cycles since `anchorAt` that still count: a refunded renewal no longer does (the team's reading). */
+  paidCycles: number;
 }
 
 export type FaultKind = 'latency' | 'error5xx' | 'timeout' | 'malformed';
@@ -157,7 +168,17 @@ export interface LedgerOptions {
   revealSku: boolean;
   /** Orders per page of getCompletedOrRefundedOrders. */
   pageSize: number;
+  /** Undocumented rules, as named readings (protocol.ts). Defaults: the first of each. */
+  historyReading: HistoryReading;
+  statusAfterComplete: StatusAfterComplete;
+  wrongKindPurchase: WrongKindPurchase;
 }
+
+export const defaultUndocumentedReadings = {
+  historyReading: 'after-complete-grant',
+  statusAfterComplete: 'unchanged',
+  wrongKindPurchase: 'refused',
+} as const satisfies Pick<LedgerOptions, 'historyReading' | 'statusAfterComplete' | 'wrongKindPurchase'>;
 
 export type LedgerResult<T> = { ok: true; value: T } | { ok: false; code: string; message: string };
 
@@ -169,6 +190,8 @@ export interface CreateLedgerDeps {
   clock: MockClock;
   catalog: Catalog;
   options: LedgerOptions;
+  /** Where product icons are served (the control API's URL); set once it listens (`setIconBaseUrl`). */
+  iconBaseUrl?: string;
 }
 
 export type MockState = ReturnType<typeof createLedger>;
@@ -176,6 +199,7 @@ export type MockState = ReturnType<typeof createLedger>;
 export function createLedger(deps: CreateLedgerDeps) {
   const { clock } = deps;
   let catalog = deps.catalog;
+  let iconBaseUrl = deps.iconBaseUrl ?? 'http://127.0.0.1:3101';
   const initialOptions = { ...deps.options };
   const options: LedgerOptions = { ...deps.options };
   const users = new Map<number, MockUser>();
@@ -291,6 +315,8 @@ export function createLedger(deps: CreateLedgerDeps) {
     completed?: boolean;
     amount?: number;
     renewalOf?: string | null;
+    /** False: a subscription SKU charged as a one-time purchase ('accepted' wrong-kind reading) starts nothing. */
+    startsSubscription?: boolean;
   }): MockOrder {
     const product = findProduct(fields.sku);
     const at = nowIso();
@@ -316,7 +342,13 @@ export function createLedger(deps: CreateLedgerDeps) {
       completeFailures: 0,
     };
     orders.set(order.orderId, order);
-    if (product?.type === 'SUBSCRIPTION' && order.renewalOf === null && order.payment !== 'failed') {
+    const starts = fields.startsSubscription ?? true;
+    if (
+      product?.type === 'SUBSCRIPTION' &&
+      starts &&
+      order.renewalOf === null &&
+      order.payment !== 'failed'
+    ) {
       startSubscription(order, product);
     }
     return order;
@@ -355,11 +387,14 @@ export function createLedger(deps: CreateLedgerDeps) {
    *   answer or the app closing; PAYMENT_COMPLETED after `true`.
    * - 'payment-completed' (developers' observation): PAYMENT_COMPLETED whatever the grant callback answered.
    * - 'purchased' (Unity SDK doc): PURCHASED after `true`, else PAYMENT_COMPLETED.
-   * completeProductGrant never changes what it reads.
+   * completeProductGrant changes nothing (`statusAfterComplete: 'unchanged'`), or makes it read as granted
+   * (`'reads-paid'`).
    */
   function paidStatus(order: MockOrder): 'PAYMENT_COMPLETED' | 'PURCHASED' | 'FAILED' {
     settleGrant(order);
-    const ending = order.grantEnding;
+    // 'reads-paid': a recovered order (completeProductGrant called) reads as if its grant had reached Toss.
+    const ending =
+      order.completed && options.statusAfterComplete === 'reads-paid' ? 'granted' : order.grantEnding;
     switch (options.statusReading) {
       case 'grant-failed':
         return ending === null || ending === 'granted' ? 'PAYMENT_COMPLETED' : 'FAILED';
@@ -410,9 +445,27 @@ export function createLedger(deps: CreateLedgerDeps) {
       if (sub && sub.orderId === order.orderId) {
         sub.status = 'REVOKED';
         sub.isAutoRenew = false;
+      } else if (sub) {
+        refundRenewal(sub);
       }
     }
     return { ok: true, value: order };
+  }
+
+  /**
+   * A refunded renewal: its cycle no longer counts, so Toss's paid end shrinks by one cycle (undocumented; the
+   * team's reading, shared with the server — see the README's "Subscriptions"). Access ends at once if that end has
+   * passed; later renewals still need the subscription to be active.
+   */
+  function refundRenewal(sub: MockSubscription): void {
+    const product = subscriptionProduct(sub);
+    if (sub.paidCycles <= 0 || !product) return;
+    sub.paidCycles--;
+    sub.expiresAt = cycleEnd(new Date(sub.anchorAt), product.renewalCycle, sub.paidCycles).toISOString();
+    if (sub.status === 'ACTIVE' && Date.parse(sub.expiresAt) <= nowMs()) {
+      sub.status = 'EXPIRED';
+      sub.isAutoRenew = false;
+    }
   }
 
   /** `PAYMENT_PENDING` orders can be settled later: paid or failed. */
@@ -434,6 +487,11 @@ export function createLedger(deps: CreateLedgerDeps) {
       .map((o) => ({ orderId: o.orderId, sku: o.clientSku, paymentCompletedDate: o.paidAt ?? o.createdAt }));
   }
 
+  /** A paid order is in the history as COMPLETED after completeProductGrant, or at once (`historyReading`). */
+  function listedCompleted(order: MockOrder): boolean {
+    return order.completed || options.historyReading === 'after-payment';
+  }
+
   function completedOrRefunded(
     userKey: number,
     key: string | null | undefined,
@@ -447,7 +505,7 @@ export function createLedger(deps: CreateLedgerDeps) {
     const dateOf = (o: MockOrder) => o.refundedAt ?? o.completedAt ?? o.paidAt ?? o.createdAt;
     const all = [...orders.values()]
       .filter((o) => o.userKey === userKey && !o.foreign)
-      .filter((o) => o.payment === 'refunded' || (o.payment === 'paid' && o.completed))
+      .filter((o) => o.payment === 'refunded' || (o.payment === 'paid' && listedCompleted(o)))
       .sort((a, b) => dateOf(b).localeCompare(dateOf(a)) || b.orderId.localeCompare(a.orderId));
     const page = all.slice(offset, offset + options.pageSize);
     const next = offset + options.pageSize;
@@ -517,8 +575,8 @@ export function createLedger(deps: CreateLedgerDeps) {
     } else {
       product = findProduct(request.sku);
       if (!product?.visible) return reject('INVALID_PRODUCT_ID');
-      if ((product.type === 'SUBSCRIPTION') !== (request.kind === 'subscription'))
-        return reject('INVALID_PRODUCT_ID');
+      const wrongKind = (product.type === 'SUBSCRIPTION') !== (request.kind === 'subscription');
+      if (wrongKind && options.wrongKindPurchase === 'refused') return reject('INVALID_PRODUCT_ID');
       if (
         request.offerId &&
         !(product.type === 'SUBSCRIPTION' && product.offers.some((o) => o.offerId === request.offerId))
@@ -569,6 +627,7 @@ export function createLedger(deps: CreateLedgerDeps) {
         clientSku: checkout.clientSku,
         payment,
         amount: checkout.amount,
+        startsSubscription: checkout.kind === 'subscription',
       });
     if (outcome === 'NETWORK_ERROR' || outcome === 'INTERNAL_ERROR') return reject(outcome);
     if (outcome === 'PAYMENT_PENDING') return reject(outcome, make('in-progress').orderId);
@@ -578,9 +637,12 @@ export function createLedger(deps: CreateLedgerDeps) {
       const sub = subscriptions.get(order.subscriptionId);
       const offer = checkout.product.offers.find((o) => o.offerId === checkout.offerId);
       if (sub && offer) {
+        // The offer's period is free: the paid cycles start counting at its end.
         const end = addPeriod(new Date(order.createdAt), offer.period);
         sub.expiresAt = end.toISOString();
         sub.anchorDay = end.getUTCDate();
+        sub.anchorAt = end.toISOString();
+        sub.paidCycles = 0;
       }
     }
     if (outcome === 'TOSS_SERVER_VERIFICATION_FAILED') return reject(outcome, order.orderId);
@@ -648,7 +710,7 @@ export function createLedger(deps: CreateLedgerDeps) {
   }
 
   function products(environment: HostEnvironment): IapProductListItem[] {
-    return listProducts(catalog, environment);
+    return listProducts(catalog, environment, iconBaseUrl);
   }
 
   // ── subscriptions ──────────────────────────────────────────────────────────────────────────────────────────
@@ -663,11 +725,13 @@ export function createLedger(deps: CreateLedgerDeps) {
       sku: product.sku,
       catalogId: catalogId(product.sku),
       status: order.payment === 'refunded' ? 'REVOKED' : 'ACTIVE',
-      expiresAt: addCycle(start, product.renewalCycle, start.getUTCDate()).toISOString(),
+      expiresAt: cycleEnd(start, product.renewalCycle, 1).toISOString(),
       isAutoRenew: order.payment === 'paid' || order.payment === 'in-progress',
       gracePeriodExpiresAt: null,
       renewals: 0,
       anchorDay: start.getUTCDate(),
+      anchorAt: start.toISOString(),
+      paidCycles: 1,
     });
   }
 
@@ -681,9 +745,14 @@ export function createLedger(deps: CreateLedgerDeps) {
     const cycle = product?.renewalCycle ?? 'MONTHLY';
     // An active subscription extends from its end; a lapsed one starts a new period (and day of month) now.
     const continues = sub.status === 'ACTIVE' && sub.expiresAt !== null && Date.parse(sub.expiresAt) > 0;
-    const from = continues ? new Date(sub.expiresAt!) : clock.now();
-    if (!continues) sub.anchorDay = from.getUTCDate();
-    sub.expiresAt = addCycle(from, cycle, sub.anchorDay).toISOString();
+    if (continues) {
+      sub.paidCycles++;
+    } else {
+      sub.anchorAt = nowIso();
+      sub.anchorDay = clock.now().getUTCDate();
+      sub.paidCycles = 1;
+    }
+    sub.expiresAt = cycleEnd(new Date(sub.anchorAt), cycle, sub.paidCycles).toISOString();
     sub.status = 'ACTIVE';
     sub.gracePeriodExpiresAt = null;
     sub.isAutoRenew = true;
@@ -901,6 +970,9 @@ export function createLedger(deps: CreateLedgerDeps) {
       faults.length = 0;
     },
     setCatalog,
+    setIconBaseUrl: (url: string) => {
+      iconBaseUrl = url;
+    },
     setOptions,
     reset,
     snapshot,

@@ -41,6 +41,26 @@ export const preCheckoutErrors: readonly SdkIapErrorCode[] = [
 export const grantEndings = ['granted', 'not-granted', 'no-answer', 'app-closed'] as const;
 export type GrantEnding = (typeof grantEndings)[number];
 
+/**
+ * Three rules no Toss document states, each a named reading the mock can be switched to (`POST /__mock/options`, the
+ * panel, `startTossMock` options). The first value is the default: the stricter one for the mini-app.
+ * - `historyReading`: when `getCompletedOrRefundedOrders` lists a paid order as COMPLETED —
+ *   'after-complete-grant' (only once `completeProductGrant` was called) or 'after-payment' (as soon as it is paid).
+ * - `statusAfterComplete`: what get-order-status reads once `completeProductGrant` was called for an order whose
+ *   grant did not reach Toss as "granted" (a recovered order) — 'unchanged' (what the status reading says: FAILED
+ *   under `grant-failed`, while the history lists it COMPLETED) or 'reads-paid' (it reads paid again, agreeing with
+ *   the history).
+ * - `wrongKindPurchase`: a one-time purchase of a subscription SKU, or a subscription purchase of a one-time SKU —
+ *   'refused' (INVALID_PRODUCT_ID before the checkout) or 'accepted' (charged once as asked: a plain paid order, no
+ *   subscription started).
+ */
+export const historyReadings = ['after-complete-grant', 'after-payment'] as const;
+export type HistoryReading = (typeof historyReadings)[number];
+export const statusAfterCompleteReadings = ['unchanged', 'reads-paid'] as const;
+export type StatusAfterComplete = (typeof statusAfterCompleteReadings)[number];
+export const wrongKindPurchaseReadings = ['refused', 'accepted'] as const;
+export type WrongKindPurchase = (typeof wrongKindPurchaseReadings)[number];
+
 export type PurchaseKind = 'one-time' | 'subscription';
 export type HostEnvironment = 'toss' | 'sandbox';
 

@@ -9,12 +9,13 @@ import type { AddressInfo } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultStatusReading, type StatusReading } from '@ait-iap/iap-contract';
-import { loadCatalogFile } from './catalog';
+import { iconFileFor, loadCatalogFile } from './catalog';
 import { type DevCerts, ensureDevCerts } from './certs';
 import { createMockClock } from './clock';
 import { createControlServer } from './control-api';
-import { createLedger, type MockState } from './ledger';
+import { createLedger, defaultUndocumentedReadings, type MockState } from './ledger';
 import { createPartnerServer } from './partner-api';
+import type { HistoryReading, StatusAfterComplete, WrongKindPurchase } from './protocol';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 export const defaultCertDir = resolve(repoRoot, '.dev/certs');
@@ -33,6 +34,10 @@ export interface TossMockOptions {
   statusReading?: StatusReading;
   /** Add the undocumented `sku` to get-order-status answers. Default false: exactly `{ orderId, status, reason }`. */
   revealSku?: boolean;
+  /** The undocumented rules' readings (protocol.ts); defaults: after-complete-grant, unchanged, refused. */
+  historyReading?: HistoryReading;
+  statusAfterComplete?: StatusAfterComplete;
+  wrongKindPurchase?: WrongKindPurchase;
   /** How long the host waits for the grant callback's answer (30 s in real Toss). */
   grantDeadlineMs?: number;
   /** Injectable base clock; the mock adds its own offset (`POST /__mock/clock`). */
@@ -67,6 +72,9 @@ export async function startTossMock(options: TossMockOptions = {}): Promise<Toss
       grantDeadlineMs: options.grantDeadlineMs ?? 30_000,
       revealSku: options.revealSku ?? false,
       pageSize: 20,
+      historyReading: options.historyReading ?? defaultUndocumentedReadings.historyReading,
+      statusAfterComplete: options.statusAfterComplete ?? defaultUndocumentedReadings.statusAfterComplete,
+      wrongKindPurchase: options.wrongKindPurchase ?? defaultUndocumentedReadings.wrongKindPurchase,
     },
   });
   const partner = createPartnerServer({
@@ -82,6 +90,8 @@ export async function startTossMock(options: TossMockOptions = {}): Promise<Toss
       state.setCatalog(catalog);
       return { products: catalog.products.length };
     },
+    // Icons: the catalog's own images, relative to the folder that holds `catalog/` (like the seed script reads them).
+    iconFile: (sku) => iconFileFor(state.catalog, sku, resolve(dirname(catalogPath), '..')),
     ...(options.log ? { log: options.log } : {}),
   });
 
@@ -103,6 +113,7 @@ export async function startTossMock(options: TossMockOptions = {}): Promise<Toss
 
   const partnerHost = host === '127.0.0.1' || host === '0.0.0.0' || host === 'localhost' ? 'localhost' : host;
   const controlHost = host === '0.0.0.0' || host === 'localhost' ? '127.0.0.1' : host;
+  state.setIconBaseUrl(`http://${controlHost}:${controlPort}`);
   let closing: Promise<void> | undefined;
   return {
     partnerUrl: `https://${partnerHost}:${partnerPort}`,

@@ -77,6 +77,32 @@ describe('dev panel', () => {
     await eventually(() => expect(panel().textContent).toContain('coin_100 · 환불됨'));
   });
 
+  it("switches each undocumented rule's reading from its own select, defaults selected", async () => {
+    const pick = (label: string) =>
+      panel().querySelector(`select[aria-label="${label}"]`) as HTMLSelectElement;
+    await eventually(() => expect(pick('결제 내역에 완료로 보이는 때').value).toBe('after-complete-grant'));
+    expect(pick('복구 후 주문 조회').value).toBe('unchanged');
+    expect(pick('상품 종류가 다른 결제').value).toBe('refused');
+    for (const [label, value, option] of [
+      ['결제 내역에 완료로 보이는 때', 'after-payment', 'historyReading'],
+      ['복구 후 주문 조회', 'reads-paid', 'statusAfterComplete'],
+      ['상품 종류가 다른 결제', 'accepted', 'wrongKindPurchase'],
+    ] as const) {
+      const select = pick(label);
+      select.value = value;
+      select.dispatchEvent(new Event('change'));
+      await eventually(() => expect(mock.state.options[option]).toBe(value));
+    }
+  });
+
+  it('plays a Toss version scenario: the grant answer without getPendingOrders is Android 5.232.0', async () => {
+    const select = panel().querySelector('select[aria-label="토스 앱 버전 시나리오"]') as HTMLSelectElement;
+    expect([...select.options].map((o) => o.value)).toContain('5.232.0');
+    select.value = '5.232.0';
+    select.dispatchEvent(new Event('change'));
+    await eventually(() => expect(host.appVersion()).toBe('5.232.0'));
+  });
+
   it('offers the three status readings, the staff’s first and selected, each with its source', async () => {
     const reading = panel().querySelector('select[aria-label="주문 상태 판독"]') as HTMLSelectElement;
     expect([...reading.options].map((o) => o.value)).toEqual([

@@ -5,7 +5,7 @@
 import { Catalog } from '@ait-iap/iap-contract';
 import { describe, expect, it } from 'vitest';
 import { createMockClock } from '../src/clock';
-import { addCycle, addMonths, addPeriod, createLedger } from '../src/ledger';
+import { addCycle, addMonths, addPeriod, createLedger, defaultUndocumentedReadings } from '../src/ledger';
 
 const at = (iso: string) => new Date(iso);
 const iso = (d: Date) => d.toISOString();
@@ -56,7 +56,13 @@ describe('a yearly subscription in the ledger', () => {
     const ledger = createLedger({
       clock,
       catalog,
-      options: { statusReading: 'grant-failed', grantDeadlineMs: 30_000, revealSku: false, pageSize: 20 },
+      options: {
+        statusReading: 'grant-failed',
+        grantDeadlineMs: 30_000,
+        revealSku: false,
+        pageSize: 20,
+        ...defaultUndocumentedReadings,
+      },
     });
     const order = ledger.createOrder({ userKey: 1, sku: 'premium_yearly' });
     const info = () => ledger.subscriptionInfo(order.orderId, 1)?.expiresAt;
@@ -65,5 +71,71 @@ describe('a yearly subscription in the ledger', () => {
     expect(info()).toBe('2030-02-28T10:00:00.000Z');
     clock.set(at('2031-03-01T00:00:00Z'));
     expect(info()).toBe('2032-02-29T10:00:00.000Z');
+  });
+});
+
+describe("a monthly subscription in the ledger (the catalog's premium_monthly)", () => {
+  async function monthly(start: string) {
+    const { loadCatalogFile } = await import('../src/catalog');
+    const { defaultCatalogPath } = await import('../src/server');
+    const clock = createMockClock(() => at(start));
+    const ledger = createLedger({
+      clock,
+      catalog: await loadCatalogFile(defaultCatalogPath),
+      options: {
+        statusReading: 'grant-failed',
+        grantDeadlineMs: 30_000,
+        revealSku: false,
+        pageSize: 20,
+        ...defaultUndocumentedReadings,
+      },
+    });
+    const order = ledger.createOrder({ userKey: 1, sku: 'premium_monthly' });
+    const info = () => ledger.subscriptionInfo(order.orderId, 1);
+    const renewals = () => [...ledger.orders.values()].filter((o) => o.renewalOf === order.orderId);
+    return { clock, ledger, order, info, renewals };
+  }
+
+  it('started Jan 31 it renews to Feb 28, then Mar 31 (the anchor day comes back), then Apr 30', async () => {
+    const { clock, info } = await monthly('2027-01-31T09:00:00Z');
+    expect(info()?.expiresAt).toBe('2027-02-28T09:00:00.000Z');
+    clock.set(at('2027-03-01T00:00:00Z'));
+    expect(info()?.expiresAt).toBe('2027-03-31T09:00:00.000Z');
+    clock.set(at('2027-04-01T00:00:00Z'));
+    expect(info()?.expiresAt).toBe('2027-04-30T09:00:00.000Z');
+  });
+
+  it('a refunded renewal no longer counts: the paid end shrinks by that cycle and the other renewal stays', async () => {
+    const { clock, ledger, order, info, renewals } = await monthly('2027-01-31T09:00:00Z');
+    clock.set(at('2027-03-15T00:00:00Z'));
+    expect(info()?.expiresAt).toBe('2027-03-31T09:00:00.000Z');
+    ledger.subscriptionAction(order.orderId, 'renew'); // paid ahead: until Apr 30
+    expect(info()?.expiresAt).toBe('2027-04-30T09:00:00.000Z');
+    const [, second] = renewals();
+    if (!second) throw new Error('expected two renewals');
+    expect(ledger.refund(second.orderId).ok).toBe(true);
+    // Three paid cycles → two: Mar 31, still ahead, so access continues until then.
+    expect(info()).toMatchObject({
+      expiresAt: '2027-03-31T09:00:00.000Z',
+      status: 'ACTIVE',
+      isAccessible: true,
+    });
+  });
+
+  it('a refunded renewal whose shorter end has passed ends access at once, and does not renew by itself', async () => {
+    const { clock, ledger, info, renewals } = await monthly('2027-01-31T09:00:00Z');
+    clock.set(at('2027-03-10T00:00:00Z'));
+    expect(info()?.expiresAt).toBe('2027-03-31T09:00:00.000Z');
+    const [first] = renewals();
+    if (!first) throw new Error('expected a renewal');
+    expect(ledger.refund(first.orderId).ok).toBe(true);
+    expect(info()).toMatchObject({
+      expiresAt: '2027-02-28T09:00:00.000Z',
+      status: 'EXPIRED',
+      isAutoRenew: false,
+      isAccessible: false,
+    });
+    clock.set(at('2027-05-01T00:00:00Z'));
+    expect(renewals()).toHaveLength(1);
   });
 });

@@ -73,6 +73,7 @@ describe('ledger invariants read from the server database', () => {
       doubleGrants: 0,
       lostGrants: 0,
       walletMismatches: 0,
+      subscriptionDateMismatches: 0,
     });
   });
 
@@ -107,5 +108,36 @@ describe('ledger invariants read from the server database', () => {
     tamper(`update wallets set balance = balance + 1 where user_id = ? and currency = 'COIN'`, userId);
     const report = checkLedger(databasePath, granted);
     expect(report.walletDetails.some((line) => /balance 401 ≠ entries 400/.test(line))).toBe(true);
+  });
+
+  it('a subscription whose expiry is not its derived paid end (one order: anchor + one month) is a date mismatch', () => {
+    // A monthly subscription (3 grace days in the catalog) bought Jan 31, as the server writes it: Feb 28, Mar 3.
+    const orderId = randomUUID();
+    const at = '2027-01-31T09:30:00.000Z';
+    tamper(
+      `insert into orders (order_id, user_id, sku, product_type, state, last_reason, sku_verified, created_at,
+         updated_at, granted_at) values (?, ?, 'premium_monthly', 'SUBSCRIPTION', 'GRANTED', 'GRANTED', 1, ?, ?, ?)`,
+      orderId,
+      userId,
+      at,
+      at,
+      at,
+    );
+    tamper(
+      `insert into entitlements (id, user_id, entitlement, sku, type, order_id, starts_at, expires_at,
+         grace_expires_at, created_at) values (?, ?, 'premium', 'premium_monthly', 'SUBSCRIPTION', ?, ?,
+         '2027-02-28T09:30:00.000Z', '2027-03-03T09:30:00.000Z', ?)`,
+      randomUUID(),
+      userId,
+      orderId,
+      at,
+      at,
+    );
+    expect(checkLedger(databasePath, granted).subscriptionDateMismatches).toBe(0);
+    // One forged cycle more (the old "one extra cycle"): caught.
+    tamper(`update entitlements set expires_at = '2027-03-31T09:30:00.000Z' where order_id = ?`, orderId);
+    const report = checkLedger(databasePath, granted);
+    expect(report.subscriptionDateMismatches).toBe(1);
+    expect(report.subscriptionDetails[0]).toMatch(new RegExp(`${orderId}: expires 2027-03-31`));
   });
 });

@@ -17,6 +17,8 @@ const cleanLedger: LedgerReport = {
   paidByState: { GRANTED: 10 },
   walletMismatches: 0,
   walletDetails: [],
+  subscriptionDateMismatches: 0,
+  subscriptionDetails: [],
 };
 
 function chaos(overrides: Partial<ChaosResult>): ChaosResult {

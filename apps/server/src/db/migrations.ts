@@ -281,6 +281,72 @@ const m006: Migration = {
     await db.schema.alterTable('audit_log').dropColumn('actor_kind').execute();
     await db.schema.dropTable('operator_sessions').execute();
     await db.schema.dropTable('operators').execute();
+ * Every paid order leaves a trace (issue 21): purchase intents recorded before checkout opens and the app's reports of
+ * purchases that ended without a grant (both feed operator lists only, never money), and the result of each reconcile
+ * run (operators and the console read the last one). Plus an index for the refund-horizon walk over old grants.
+ */
+const m008: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('purchase_intents')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('user_id', 'text', (c) => c.notNull().references('users.id'))
+      .addColumn('sku', 'text', (c) => c.notNull())
+      .addColumn('app_version', 'text')
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createIndex('purchase_intents_user')
+      .on('purchase_intents')
+      .columns(['user_id', 'created_at'])
+      .execute();
+    await db.schema
+      .createIndex('purchase_intents_created')
+      .on('purchase_intents')
+      .column('created_at')
+      .execute();
+    await db.schema
+      .createTable('purchase_reports')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('user_id', 'text', (c) => c.notNull().references('users.id'))
+      .addColumn('intent_id', 'text')
+      .addColumn('order_id', 'text')
+      .addColumn('sku', 'text', (c) => c.notNull())
+      .addColumn('outcome', 'text', (c) => c.notNull())
+      .addColumn('error_code', 'text')
+      .addColumn('server_reason', 'text')
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createIndex('purchase_reports_outcome')
+      .on('purchase_reports')
+      .columns(['outcome', 'created_at'])
+      .execute();
+    await db.schema
+      .createIndex('purchase_reports_user')
+      .on('purchase_reports')
+      .columns(['user_id', 'created_at'])
+      .execute();
+    await db.schema
+      .createIndex('purchase_reports_intent')
+      .on('purchase_reports')
+      .column('intent_id')
+      .execute();
+    await db.schema
+      .createTable('reconcile_runs')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('started_at', 'text', (c) => c.notNull())
+      .addColumn('finished_at', 'text', (c) => c.notNull())
+      .addColumn('result', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('reconcile_runs_started').on('reconcile_runs').column('started_at').execute();
+    await db.schema.createIndex('orders_granted').on('orders').columns(['state', 'granted_at']).execute();
+  },
+  async down(db: Kysely<unknown>) {
+    await db.schema.dropIndex('orders_granted').execute();
+    await db.schema.dropTable('reconcile_runs').execute();
+    await db.schema.dropTable('purchase_reports').execute();
+    await db.schema.dropTable('purchase_intents').execute();
   },
 };
 
@@ -291,6 +357,7 @@ export const migrations: Record<string, Migration> = {
   '004_orders_hold': m004,
   '005_sessions_orders_environment': m005,
   '006_operators_audit_actor': m006,
+  '008_intents_reports_reconcile_runs': m008,
 };
 
 class StaticMigrationProvider implements MigrationProvider {

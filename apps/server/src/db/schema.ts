@@ -3,7 +3,13 @@
  * timestamps, integer 0/1 booleans, text ids — so the same queries run on SQLite and PostgreSQL.
  * Change this together with a new migration in `migrations.ts`; never edit a shipped migration.
  */
-import type { FulfillReason, OrderState, ProductType, SubscriptionStatus } from '@ait-iap/iap-contract';
+import type {
+  FulfillReason,
+  OrderState,
+  ProductType,
+  PurchaseReportOutcome,
+  SubscriptionStatus,
+} from '@ait-iap/iap-contract';
 import type { Kysely, Transaction } from 'kysely';
 
 export interface UsersTable {
@@ -197,6 +203,40 @@ export interface OperatorSessionsTable {
   revoked_at: string | null;
 }
 
+/** A purchase the app was about to open Toss's checkout for (`iap.beginPurchase`, migration 008). No order id yet. */
+export interface PurchaseIntentsTable {
+  id: string;
+  user_id: string;
+  sku: string;
+  app_version: string | null;
+  created_at: string;
+}
+
+/**
+ * What the app reported about a purchase that ended without a grant (`iap.reportPurchase`, migration 008): the SDK's
+ * error, the server's refusal, or an outbox entry dropped on ORDER_NOT_FOUND / UNKNOWN_SKU. Never trusted for money.
+ */
+export interface PurchaseReportsTable {
+  id: string;
+  user_id: string;
+  /** The reporting user's own intent, or null (an unknown or another user's intent id is not linked). */
+  intent_id: string | null;
+  order_id: string | null;
+  sku: string;
+  outcome: PurchaseReportOutcome;
+  error_code: string | null;
+  server_reason: string | null;
+  created_at: string;
+}
+
+/** One reconcile run and its report as JSON (migration 008): what operators see as "the last reconcile". */
+export interface ReconcileRunsTable {
+  id: string;
+  started_at: string;
+  finished_at: string;
+  result: string;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -210,6 +250,9 @@ export interface Database {
   audit_log: AuditLogTable;
   operators: OperatorsTable;
   operator_sessions: OperatorSessionsTable;
+  purchase_intents: PurchaseIntentsTable;
+  purchase_reports: PurchaseReportsTable;
+  reconcile_runs: ReconcileRunsTable;
 }
 
 export type Db = Kysely<Database>;

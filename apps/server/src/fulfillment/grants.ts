@@ -4,18 +4,19 @@
  * together with the order's state change, or not at all. Out of the box, driven by the catalog's `grant` field:
  *  - consumable  → a wallet credit (a `wallet_entries` row + the cached `wallets` balance, same transaction)
  *  - non-consumable → an entitlement
- *  - subscription → an entitlement with an expiry (renewal cycle) and a grace period
+ *  - subscription → an entitlement whose expiry and grace are DERIVED from the subscription's paid orders
+ *    (subscription-periods.ts), rewritten on every grant and revoke of that SKU
  * Revoking (refund or operator) reverses exactly what the order added. Refund policy for consumables already spent:
  * we write a NEGATIVE wallet entry for the full amount; the balance may go below zero and is shown as owed.
  * Keep the two rules: every wallet change is a ledger entry with a unique idempotency key, and the cached balance
  * moves by exactly that entry's amount.
  */
 import { randomUUID } from 'node:crypto';
-import { addCycle as addRenewalCycle } from '@ait-iap/iap-contract';
 import { sql } from 'kysely';
-import type { ProductRow } from '../catalog/products';
+import { findProduct, type ProductRow } from '../catalog/products';
 import { isoAt } from '../clock';
 import type { Tx, WalletEntriesTable } from '../db/schema';
+import { rederiveSubscription } from './subscription-periods';
 
 export interface GrantEffect {
   trx: Tx;
@@ -74,11 +75,6 @@ export async function addWalletEntry(
   return true;
 }
 
-/** One renewal cycle after `fromMs` (calendar months/years in UTC, clamped to the month's last day: the contract's). */
-export function addCycle(fromMs: number, cycle: ProductRow['renewal_cycle']): number {
-  return addRenewalCycle(new Date(fromMs), cycle ?? 'MONTHLY').getTime();
-}
-
 /** Apply what `product` grants for one order. */
 export async function applyGrant(effect: GrantEffect): Promise<void> {
   const { trx, product, userId, orderId, now } = effect;
@@ -96,25 +92,8 @@ export async function applyGrant(effect: GrantEffect): Promise<void> {
     return;
   }
   const entitlement = product.grant_entitlement ?? product.sku;
-  let startsAt = now;
-  let expiresAt: string | null = null;
-  let graceExpiresAt: string | null = null;
-  if (product.type === 'SUBSCRIPTION') {
-    // A renewal bought before the current period ends extends it instead of overlapping it.
-    const current = await trx
-      .selectFrom('entitlements')
-      .select((eb) => eb.fn.max('expires_at').as('latest'))
-      .where('user_id', '=', userId)
-      .where('entitlement', '=', entitlement)
-      .where('revoked_at', 'is', null)
-      .where('order_id', '!=', orderId)
-      .executeTakeFirst();
-    const latest = current?.latest ? Date.parse(current.latest) : 0;
-    startsAt = Math.max(now, latest);
-    const end = addCycle(startsAt, product.renewal_cycle);
-    expiresAt = isoAt(end);
-    graceExpiresAt = isoAt(end + product.grace_period_days * 86_400_000);
-  }
+  const at = isoAt(now);
+  const subscription = product.type === 'SUBSCRIPTION';
   await trx
     .insertInto('entitlements')
     .values({
@@ -122,18 +101,20 @@ export async function applyGrant(effect: GrantEffect): Promise<void> {
       user_id: userId,
       entitlement,
       sku: product.sku,
-      type: product.type === 'SUBSCRIPTION' ? 'SUBSCRIPTION' : 'NON_CONSUMABLE',
+      type: subscription ? 'SUBSCRIPTION' : 'NON_CONSUMABLE',
       order_id: orderId,
       subscription_id: effect.subscriptionId,
-      starts_at: isoAt(startsAt),
-      expires_at: expiresAt,
-      grace_expires_at: graceExpiresAt,
+      // A subscription's period is derived right below, from all of its paid orders.
+      starts_at: at,
+      expires_at: subscription ? at : null,
+      grace_expires_at: subscription ? at : null,
       revoked_at: null,
-      created_at: isoAt(now),
+      created_at: at,
     })
     // Re-granting a revoked order restores its entitlement row (one row per order).
     .onConflict((oc) => oc.column('order_id').doUpdateSet({ revoked_at: null }))
     .execute();
+  if (subscription) await rederiveSubscription(trx, { userId, product, orderId, mode: 'grant' });
 }
 
 /** Reverse everything `orderId` granted: wallet credits net to zero, entitlements revoked. */
@@ -164,10 +145,17 @@ export async function revokeGrant(effect: RevokeEffect): Promise<void> {
       now,
     });
   }
-  await trx
+  const revoked = await trx
     .updateTable('entitlements')
     .set({ revoked_at: isoAt(now) })
     .where('order_id', '=', orderId)
     .where('revoked_at', 'is', null)
+    .returning(['sku', 'type'])
     .execute();
+  // A revoked subscription order's cycle is subtracted: the other periods of its subscription shrink by it.
+  for (const row of revoked) {
+    if (row.type !== 'SUBSCRIPTION') continue;
+    const product = await findProduct(trx, row.sku);
+    if (product) await rederiveSubscription(trx, { userId, product, orderId, mode: 'shrink' });
+  }
 }

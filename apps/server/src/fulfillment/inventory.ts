@@ -49,9 +49,10 @@ export async function getInventory(
       }
       continue;
     }
-    // Subscriptions: the period that ends last wins (renewals extend it).
+    // Subscriptions: the period that ends last wins; on a tie (the rows of one subscription share its derived end)
+    // the latest cycle's order, so the inventory names the renewal the user is in.
     const current = byEntitlement.get(row.entitlement);
-    if (current && (current.graceExpiresAt ?? '') >= (row.grace_expires_at ?? '')) continue;
+    if (current && (current.graceExpiresAt ?? '') > (row.grace_expires_at ?? '')) continue;
     const expiresAt = row.expires_at ?? nowIso;
     const graceExpiresAt = row.grace_expires_at ?? expiresAt;
     const byClock = nowIso < expiresAt ? 'ACTIVE' : nowIso < graceExpiresAt ? 'IN_GRACE_PERIOD' : 'EXPIRED';

@@ -1,6 +1,9 @@
 /**
  * The reconcile job (an interval in main.ts, or `pnpm --filter @ait-iap/server reconcile` once):
- *  1. re-checks recent grants with Toss and revokes the ones refunded since (there is no refund webhook);
+ *  1. re-checks recent grants (RECONCILE_LOOKBACK_DAYS) with Toss and revokes the ones refunded since (there is no
+ *     refund webhook); then walks the older grants up to RECONCILE_REFUND_HORIZON_DAYS — refunds come months later —
+ *     at most `limit` Toss calls a run, never-checked and least recently checked first (newest first among equals),
+ *     and reports how far the walk has got (`horizon`);
  *  2. retries orders whose last fulfillment attempt was retryable (Toss was down, payment in progress) — through
  *     the same `fulfill`, as the user who asked, so nothing is bound to a user Toss did not confirm;
  *  3. reports the ones still not granted after RECONCILE_ALERT_AFTER_SECONDS (logged at warn level for alerting);
@@ -10,20 +13,47 @@
  *     (This replaces the old `failed_after_paid` finding: such an order is now HELD by `fulfill` itself.)
  *  5. reports the grants of the lookback window whose SKU Toss did not state, per SKU (count, sum of sale prices), to
  *     audit against the console's settlement.
+ * Each run that did its work is stored in `reconcile_runs` (the last one is what operators see); housekeeping deletes
+ * sessions past the lookback and purchase intents/reports and run records past the refund horizon.
  * You probably don't need to edit this file.
  */
 import { sql } from 'kysely';
+import { findProduct } from '../catalog/products';
 import { isoAt } from '../clock';
 import { exclusiveJob } from '../db/database';
 import { type FulfillDeps, fulfill } from './fulfill';
+import { expireTraces } from './intents';
+import { expireReconcileRuns, recordReconcileRun } from './reconcile-runs';
 import { type HeldOrder, listHeld, type UnverifiedReport, unverifiedGrants } from './review';
+import { settleSubscriptionDates } from './subscription-periods';
 import { mapLimit } from './sync';
 
 export interface ReconcileOptions {
   lookbackDays: number;
   alertAfterSeconds: number;
-  /** Max orders re-checked (and max retried) per run. Default 200. */
+  /** Max orders re-checked (and max retried) per run, and max Toss calls of the horizon walk. Default 200. */
   limit?: number;
+  /** Grants up to this old are re-checked by the horizon walk. Default 180 (never less than `lookbackDays`). */
+  refundHorizonDays?: number;
+}
+
+/**
+ * How far the refund-horizon walk has got over the grants between the lookback and the horizon. When
+ * `neverChecked` is 0, every one of them was confirmed with Toss at or after `oldestCheckAt`.
+ */
+export interface HorizonProgress {
+  /** The window walked: grants from `from` (the horizon) up to `to` (the lookback). */
+  from: string;
+  to: string;
+  /** Grants re-checked with Toss in this run (≤ limit). */
+  checked: number;
+  revoked: string[];
+  /** Grants in the window now. */
+  grants: number;
+  /** Grants in the window never re-checked yet. */
+  neverChecked: number;
+  /** The least recent re-check among the window's grants (null when none was ever checked). */
+  oldestCheckAt: string | null;
 }
 
 export interface StuckOrder {
@@ -39,6 +69,8 @@ export interface StuckOrder {
 export interface ReconcileReport {
   rechecked: number;
   revoked: string[];
+  /** The refund-horizon walk (revocations found there are also in `revoked`). */
+  horizon: HorizonProgress;
   retried: number;
   granted: string[];
   /** Possibly paid, still not granted, older than the alert threshold: look at these. */
@@ -57,12 +89,21 @@ export interface ReconcileReport {
  * would still be safe — `fulfill` is idempotent — only wasteful.)
  */
 export async function reconcile(deps: FulfillDeps, options: ReconcileOptions): Promise<ReconcileReport> {
+  const startedAt = isoAt(deps.clock.now());
   const run = await exclusiveJob(deps.database, 'ait-iap:reconcile', () => reconcileNow(deps, options));
-  if (run.ran) return run.result;
+  if (run.ran) {
+    await recordReconcileRun(deps.database.db, {
+      startedAt,
+      finishedAt: isoAt(deps.clock.now()),
+      result: run.result,
+    });
+    return run.result;
+  }
   deps.log.info('reconcile.skipped', { reason: 'another instance is running it' });
   return {
     rechecked: 0,
     revoked: [],
+    horizon: { from: '', to: '', checked: 0, revoked: [], grants: 0, neverChecked: 0, oldestCheckAt: null },
     retried: 0,
     granted: [],
     stuck: [],
@@ -104,14 +145,82 @@ async function recheck(
   return results;
 }
 
+function emptyHorizon(from: string, to: string): HorizonProgress {
+  return { from, to, checked: 0, revoked: [], grants: 0, neverChecked: 0, oldestCheckAt: null };
+}
+
+/**
+ * Re-check up to `limit` grants granted in [from, to) with Toss (refunded → revoked through `fulfill`): the never
+ * checked first, then the least recently checked, newest first among equals. Each moves to the back of the queue.
+ */
+async function walkRefundHorizon(
+  deps: FulfillDeps,
+  window: { from: string; to: string; limit: number },
+): Promise<{ progress: HorizonProgress; rows: RecheckedRow[] }> {
+  const db = deps.database.db;
+  const inWindow = () =>
+    db
+      .selectFrom('orders')
+      .where('orders.state', '=', 'GRANTED')
+      .where('orders.granted_at', '>=', window.from)
+      .where('orders.granted_at', '<', window.to);
+  const due = await inWindow()
+    .innerJoin('users', 'users.id', 'orders.user_id')
+    .select(['orders.order_id', 'orders.sku', 'orders.user_id', 'users.user_key', 'orders.product_type'])
+    .orderBy(sql`case when orders.checked_at is null then 0 else 1 end`)
+    .orderBy('orders.checked_at')
+    .orderBy('orders.granted_at', 'desc')
+    .orderBy('orders.order_id')
+    .limit(window.limit)
+    .execute();
+  const results = await recheck(deps, due, { recheckGranted: true });
+  const counts = await inWindow()
+    .select([
+      (eb) => eb.fn.countAll<number>().as('grants'),
+      (eb) => eb.fn.count<number>('orders.checked_at').as('checked'),
+      (eb) => eb.fn.min('orders.checked_at').as('oldest'),
+    ])
+    .executeTakeFirst();
+  const grants = Number(counts?.grants ?? 0);
+  const progress = {
+    ...emptyHorizon(window.from, window.to),
+    checked: due.length,
+    revoked: results.filter((r) => r.effect === 'revoked').map((r) => r.output.orderId),
+    grants,
+    neverChecked: grants - Number(counts?.checked ?? 0),
+    oldestCheckAt: counts?.oldest ? String(counts.oldest) : null,
+  };
+  return { progress, rows: due };
+}
+
+interface RecheckedRow {
+  user_id: string;
+  sku: string;
+  product_type: string;
+}
+
+/** `settleSubscriptionDates` for the subscription orders among `rows`. */
+async function settleSubscriptionsOf(deps: FulfillDeps, rows: readonly RecheckedRow[]): Promise<void> {
+  const subscriptions = [];
+  for (const row of rows) {
+    if (row.product_type !== 'SUBSCRIPTION') continue;
+    const product = await findProduct(deps.database.db, row.sku);
+    if (product) subscriptions.push({ userId: row.user_id, product });
+  }
+  await settleSubscriptionDates(deps.database, subscriptions);
+}
+
 async function reconcileNow(deps: FulfillDeps, options: ReconcileOptions): Promise<ReconcileReport> {
   const db = deps.database.db;
   const now = deps.clock.now();
   const since = isoAt(now - options.lookbackDays * 86_400_000);
   const limit = options.limit ?? 200;
+  const horizonDays = Math.max(options.refundHorizonDays ?? 180, options.lookbackDays);
+  const horizonSince = isoAt(now - horizonDays * 86_400_000);
   const report: ReconcileReport = {
     rechecked: 0,
     revoked: [],
+    horizon: emptyHorizon(horizonSince, since),
     retried: 0,
     granted: [],
     stuck: [],
@@ -123,7 +232,7 @@ async function reconcileNow(deps: FulfillDeps, options: ReconcileOptions): Promi
   const granted = await db
     .selectFrom('orders')
     .innerJoin('users', 'users.id', 'orders.user_id')
-    .select(['orders.order_id', 'orders.sku', 'orders.user_id', 'users.user_key'])
+    .select(['orders.order_id', 'orders.sku', 'orders.user_id', 'users.user_key', 'orders.product_type'])
     .where('orders.state', '=', 'GRANTED')
     .where('orders.granted_at', '>=', since)
     .orderBy(sql`coalesce(orders.checked_at, orders.granted_at)`)
@@ -133,6 +242,14 @@ async function reconcileNow(deps: FulfillDeps, options: ReconcileOptions): Promi
   const rechecks = await recheck(deps, granted, { recheckGranted: true });
   report.rechecked = granted.length;
   for (const result of rechecks) if (result.effect === 'revoked') report.revoked.push(result.output.orderId);
+
+  // 1b. Older grants, up to the refund horizon: a bounded walk, so every one of them gets its turn.
+  const walk = await walkRefundHorizon(deps, { from: horizonSince, to: since, limit });
+  report.horizon = walk.progress;
+  report.revoked.push(...report.horizon.revoked);
+  // 1c. The subscriptions of the grants just re-checked: dates written by older code (stacked renewals, a forged
+  // date's extra cycle) shrink to the derived ones; never extended.
+  await settleSubscriptionsOf(deps, [...granted, ...walk.rows]);
 
   // 2. Orders someone asked for that are not settled, whose latest attempt (by that caller) was retryable.
   const candidates = await db
@@ -231,12 +348,18 @@ async function reconcileNow(deps: FulfillDeps, options: ReconcileOptions): Promi
   // 5. What was granted on the client's word about the SKU, for the settlement audit.
   report.unverified = await unverifiedGrants(deps, { since });
 
-  // Housekeeping: sessions that ended before the lookback window are of no use to anyone.
+  // Housekeeping: sessions that ended before the lookback window are of no use to anyone; purchase traces and run
+  // records past the refund horizon neither.
   await db.deleteFrom('sessions').where('expires_at', '<', since).execute();
+  await expireTraces(db, horizonSince);
+  await expireReconcileRuns(db, horizonSince);
 
   deps.log.info('reconcile.done', {
     rechecked: report.rechecked,
     revoked: report.revoked.length,
+    horizonChecked: report.horizon.checked,
+    horizonNeverChecked: report.horizon.neverChecked,
+    horizonOldestCheckAt: report.horizon.oldestCheckAt,
     retried: report.retried,
     granted: report.granted.length,
     stuck: report.stuck.length,

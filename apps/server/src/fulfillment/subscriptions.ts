@@ -8,9 +8,9 @@
  * 2. Re-verify the order with Toss through `fulfill` (recheckGranted): a refund revokes it as usual; Toss down →
  *    deferred, nothing changed.
  * 3. EXPIRED / REVOKED / ON_HOLD / PAUSED, or `isAccessible: false` → access ends now (server clock).
- *    ACTIVE / IN_GRACE_PERIOD with an `expiresAt` → expiry = min(reported, paid period end + one renewal cycle):
- *    a shorter trial is accepted, an extension is bounded (and never ratchets: the bound is anchored on what the
- *    granted order paid for, not on the last report). Grace = at most expiry + the catalog's gracePeriodDays.
+ *    ACTIVE / IN_GRACE_PERIOD with an `expiresAt` → expiry = min(reported, the DERIVED paid end of the order's
+ *    subscription — subscription-periods.ts): a shorter trial is accepted, a later date never extends anything, however
+ *    often it is reported. Grace = at most expiry + the catalog's gracePeriodDays (one bounded grace).
  * 4. The rows changed are the reported order's entitlement and the earlier periods of the same SKU (the renewals
  *    before it), in one write transaction. One JSON log line per order changed.
  */
@@ -22,12 +22,12 @@ import type {
   SyncSubscriptionsOutput,
 } from '@ait-iap/iap-contract';
 import type { SessionUser } from '../auth/sessions';
-import { findProduct, type ProductRow } from '../catalog/products';
+import { findProduct } from '../catalog/products';
 import { isoAt } from '../clock';
 import { lockLedgerRows, writeTransaction } from '../db/database';
 import { hashUserKey } from '../log';
 import { type FulfillDeps, fulfill } from './fulfill';
-import { addCycle } from './grants';
+import { derivedPeriodOf } from './subscription-periods';
 import { mapLimit } from './sync';
 
 const dayMs = 86_400_000;
@@ -88,9 +88,8 @@ interface Period {
 export function boundedPeriod(input: {
   now: number;
   current: Period;
-  /** End of the period the granted order paid for (its start + one renewal cycle). */
+  /** The derived paid end of the order's subscription (its verified, non-revoked orders). */
   paidEnd: number;
-  cycle: ProductRow['renewal_cycle'];
   gracePeriodDays: number;
   report: SubscriptionInfo;
 }): Period & { ended: boolean; capped: boolean } {
@@ -101,7 +100,7 @@ export function boundedPeriod(input: {
   }
   const reported = parseTime(report.expiresAt);
   if (reported === null) return { ...current, ended: false, capped: false };
-  const ceiling = addCycle(input.paidEnd, input.cycle);
+  const ceiling = input.paidEnd;
   const expiresMs = Math.min(reported, ceiling);
   const graceLimit = expiresMs + input.gracePeriodDays * dayMs;
   const reportedGrace = parseTime(report.gracePeriodExpiresAt) ?? graceLimit;
@@ -161,8 +160,9 @@ async function applyReport(deps: FulfillDeps, user: User, report: Report): Promi
 
     const now = deps.clock.now();
     const at = isoAt(now);
-    const startsMs = Date.parse(target.starts_at);
-    const paidEnd = addCycle(startsMs, product.renewal_cycle);
+    const derived = await derivedPeriodOf(trx, user.userId, product, orderId);
+    if (!derived) return { kind: 'refused' as const, reason: 'NOT_GRANTED' as const };
+    const paidEnd = derived.expiresAt;
     const currentExpires = parseTime(target.expires_at) ?? paidEnd;
     const current = {
       expiresMs: currentExpires,
@@ -172,7 +172,6 @@ async function applyReport(deps: FulfillDeps, user: User, report: Report): Promi
       now,
       current,
       paidEnd,
-      cycle: product.renewal_cycle,
       gracePeriodDays: product.grace_period_days,
       report: subscription,
     });
@@ -237,7 +236,7 @@ async function applyReport(deps: FulfillDeps, user: User, report: Report): Promi
     from: change.from,
     to: change.to,
     ended: change.ended,
-    // The report asked for more than one cycle past the paid period: it was cut to the bound.
+    // The report asked for more than the paid orders cover: it was cut to the derived paid end.
     capped: change.capped,
     rows: change.rows,
   });

@@ -25,6 +25,8 @@ const options = {
   apply: { type: 'boolean', default: false },
   since: { type: 'string' },
   sku: { type: 'string' },
+  'since-minutes': { type: 'string' },
+  last: { type: 'string' },
   orders: { type: 'boolean', default: false },
   role: { type: 'string' },
   json: { type: 'boolean', default: false },

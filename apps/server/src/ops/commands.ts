@@ -17,6 +17,7 @@ import {
   setOperatorPassword,
 } from '../auth/operators';
 import type { Config } from '../config';
+import { runTraceCommand, traceCommands } from './traces';
 import type { FulfillDeps } from '../fulfillment/fulfill';
 import { reconcile } from '../fulfillment/reconcile';
 import {
@@ -60,6 +61,8 @@ export interface CommandContext {
     sku?: string | undefined;
     orders: boolean;
     role?: string | undefined;
+    'since-minutes'?: string | undefined;
+    last?: string | undefined;
   };
   out: Output;
 }
@@ -332,7 +335,29 @@ const reviewColumns = [
   'claims',
 ];
 
+/** The traces every paid order leaves, and money owed (traces.ts): JSON documents, also on a terminal. */
+const traceSummaries: Record<(typeof traceCommands)[number], [string, string]> = {
+  intents: ['intents [--since-minutes <n>]', 'purchase intents with no granted order after INTENT_STALE_AFTER_MINUTES'],
+  dropped: ['dropped [--since <iso date>]', 'outbox entries the app dropped on ORDER_NOT_FOUND / UNKNOWN_SKU'],
+  negative: ['negative', 'users with a negative balance (refunded coins already spent)'],
+  'reconcile-runs': ['reconcile-runs [--last <n>]', 'the last reconcile run(s) and how far the horizon walk got'],
+};
+const traceCommandEntries: Record<string, Command> = Object.fromEntries(
+  traceCommands.map((name) => [
+    name,
+    {
+      usage: traceSummaries[name][0],
+      summary: traceSummaries[name][1],
+      run: async (ctx: CommandContext) =>
+        (await runTraceCommand(name, ctx.deps, ctx.deps.config, ctx.options, (value) =>
+          ctx.out.print(value, () => JSON.stringify(value, null, 2)),
+        )) ?? 1,
+    },
+  ]),
+);
+
 export const commands: Record<string, Command> = {
+  ...traceCommandEntries,
   review: {
     usage: 'review',
     summary: 'HELD orders waiting for an operator, oldest first',

@@ -36,6 +36,8 @@ export function createTrpcApi({ apiUrl, getToken, fetch }: TrpcApiOptions): Shop
     },
     catalog: () => client.catalog.list.query(),
     fulfill: (input) => client.iap.fulfill.mutate(input),
+    beginPurchase: (input) => client.iap.beginPurchase.mutate(input),
+    reportPurchase: (input) => client.iap.reportPurchase.mutate(input),
     sync: (input) => client.iap.sync.mutate(input),
     syncSubscriptions: (input) => client.iap.syncSubscriptions.mutate(input),
     inventory: () => client.me.inventory.query(),

@@ -83,6 +83,8 @@ export function createSession({ api, appLogin }: SessionDeps): Session {
     },
     catalog: () => authed(() => api.catalog()),
     fulfill: (input) => authed(() => api.fulfill(input)),
+    beginPurchase: (input) => authed(() => api.beginPurchase(input)),
+    reportPurchase: (input) => authed(() => api.reportPurchase(input)),
     sync: (input) => authed(() => api.sync(input)),
     syncSubscriptions: (input) => authed(() => api.syncSubscriptions(input)),
     inventory: () => authed(() => api.inventory()),

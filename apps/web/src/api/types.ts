@@ -3,6 +3,8 @@
  * the tRPC client (client.ts); tests may pass any object of this shape.
  */
 import type {
+  BeginPurchaseInput,
+  BeginPurchaseOutput,
   CatalogListOutput,
   FulfillInput,
   FulfillOutput,
@@ -10,6 +12,8 @@ import type {
   InventoryOutput,
   LoginInput,
   LoginOutput,
+  ReportPurchaseInput,
+  ReportPurchaseOutput,
   SyncInput,
   SyncOutput,
   SyncSubscriptionsInput,
@@ -21,6 +25,10 @@ export interface ShopApi {
   logout(): Promise<void>;
   catalog(): Promise<CatalogListOutput>;
   fulfill(input: FulfillInput): Promise<FulfillOutput>;
+  /** Record a purchase intent before Toss's checkout opens (iap/intents.ts). */
+  beginPurchase(input: BeginPurchaseInput): Promise<BeginPurchaseOutput>;
+  /** Report a purchase that ended without a grant, or an outbox entry about to be dropped. */
+  reportPurchase(input: ReportPurchaseInput): Promise<ReportPurchaseOutput>;
   sync(input: SyncInput): Promise<SyncOutput>;
   syncSubscriptions(input: SyncSubscriptionsInput): Promise<SyncSubscriptionsOutput>;
   inventory(): Promise<InventoryOutput>;

@@ -7,9 +7,10 @@ import { createTrpcApi } from '../api/client';
 import { createSession } from '../api/session';
 import type { ShopApi } from '../api/types';
 import type { WebConfig } from '../config';
+import { createPurchaseIntents, type PurchaseIntents } from '../iap/intents';
 import { createOutbox, deviceStore, type KeyValueStore, type Outbox } from '../iap/outbox';
 import { createRecoveryRunner, type RecoveryRunner } from '../iap/recovery';
-import { login as appLogin } from '../iap/sdk';
+import { login as appLogin, tossAppVersion } from '../iap/sdk';
 
 export interface AppServices {
   config: WebConfig;
@@ -20,6 +21,8 @@ export interface AppServices {
   recovery: RecoveryRunner;
   /** Paid orders the server has not settled yet, on the device (SDK Storage). */
   outbox: Outbox;
+  /** Purchase intents and reports on the server (never block a purchase). */
+  intents: PurchaseIntents;
 }
 
 export interface ServiceOptions {
@@ -43,11 +46,13 @@ export function createAppServices(config: WebConfig, options: ServiceOptions = {
   const session = createSession({ api: transport, appLogin });
   getToken = session.token;
   const outbox = createOutbox({ store: options.store ?? deviceStore(), userId: session.userId });
+  const intents = createPurchaseIntents({ api: session.api, appVersion: tossAppVersion });
   const recovery = createRecoveryRunner({
     api: session.api,
     outbox,
+    intents,
     fulfillTimeoutMs: config.recoveryTimeoutMs,
     completeTimeoutMs: config.completeTimeoutMs,
   });
-  return { config, api: session.api, login: session.login, recovery, outbox };
+  return { config, api: session.api, login: session.login, recovery, outbox, intents };
 }

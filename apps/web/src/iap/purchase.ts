@@ -1,6 +1,8 @@
 /**
  * THE PURCHASE — one checkout, start to finish. Where is the grant? `processProductGrant` below.
  *
+ *   0. `iap.beginPurchase` records the intent on our server (intents.ts): if the order's grant callback never runs,
+ *      an operator still finds the user and the SKU. Never blocks: no intent in time → the checkout opens anyway.
  *   1. IAP.createOneTimePurchaseOrder / createSubscriptionPurchaseOrder opens Toss's checkout.
  *   2. Toss calls processProductGrant({ orderId[, subscriptionId] }) after payment: we write the order to the
  *      device's outbox (outbox.ts), then ask OUR server to fulfill (`iap.fulfill`) — again with backoff while the
@@ -9,6 +11,8 @@
  *   3. onEvent 'success' → IAP.completeProductGrant so the order stops showing up as pending; then the outbox
  *      forgets it.
  *   4. cleanup() on every exit: success, error, cancel, a synchronous throw, and abort() (unmount).
+ *   5. Every exit without a grant is reported against the intent (`iap.reportPurchase`: error code, order id if
+ *      any), in the background: a failed report is not the user's problem.
  * Anything that goes wrong after payment leaves the order pending on Toss's side and in the outbox; recovery.ts
  * finishes it later.
  * You probably don't need to edit this file: it follows the Apps in Toss IAP guide step by step. Screens call it
@@ -26,6 +30,7 @@ import { IAP } from '@apps-in-toss/web-framework';
 import type { ShopApi } from '../api/types';
 import { type Clock, systemClock } from './clock';
 import { defaultGrantRetryPolicy, fulfillWithinWindow, type GrantRetryPolicy } from './grant';
+import { noIntents, type PurchaseIntents, purchaseReport, reportedDropReasons } from './intents';
 import { type Outbox, outboxAction } from './outbox';
 import { acknowledgeGrant, hasTossHost, iapFailure, isFeatureSupported } from './sdk';
 
@@ -38,6 +43,8 @@ export interface PurchaseRequest {
 
 export interface PurchaseDeps {
   api: Pick<ShopApi, 'fulfill'>;
+  /** Purchase intents on our server (step 0 and 5). Default: none recorded. */
+  intents?: PurchaseIntents;
   /** The device's record of paid orders not settled yet (never throws). */
   outbox: Outbox;
   /** processProductGrant answers Toss within this long from its start (Toss's limit is 30 s). */
@@ -91,6 +98,11 @@ export function startPurchase(deps: PurchaseDeps, request: PurchaseRequest): Pur
   let cleanedUp = false;
   let settled = false;
   let grant: GrantAttempt | null = null;
+  const intents = deps.intents ?? noIntents;
+  /** Set once the checkout was asked for (gating failures before it leave nothing to report). */
+  let intent: { id: string | null } | null = null;
+  /** An order id Toss gave with an error (not documented; kept when present). */
+  let errorOrderId: string | null = null;
 
   function runCleanup() {
     if (cleanedUp || cleanup === null) return;
@@ -107,6 +119,21 @@ export function startPurchase(deps: PurchaseDeps, request: PurchaseRequest): Pur
     settled = true;
     runCleanup();
     resolveDone(outcome);
+    reportUnlessGranted(outcome);
+  }
+
+  // Step 5. In the background, after the outcome is out: bookkeeping never holds the user.
+  function reportUnlessGranted(outcome: PurchaseOutcome) {
+    if (intent === null || outcome.status === 'success') return;
+    void intents.report(
+      purchaseReport({
+        intentId: intent.id,
+        sku: request.sku,
+        orderId: outcome.grant?.orderId ?? errorOrderId,
+        errorCode: outcome.status === 'failed' ? outcome.error.code : 'ABORTED',
+        output: outcome.grant?.output ?? null,
+      }),
+    );
   }
 
   // Step 2. Never throws (a throw here would leave Toss without an answer) and always answers in time.
@@ -131,9 +158,12 @@ export function startPurchase(deps: PurchaseDeps, request: PurchaseRequest): Pur
       }
       const { output } = call;
       grant = { orderId, granted: output.granted, output, attempts: call.attempts };
-      // Granted: forgotten once Toss is told (step 3). Refused for good: forget it. Held: remember it is held.
+      // Granted: forgotten once Toss is told (step 3). Refused for good: forget it — except an order the server could
+      // not find or sell (ORDER_NOT_FOUND / UNKNOWN_SKU): recovery, right after, reports it to operators before it
+      // drops it. Held: remember it is held.
       const action = outboxAction(output, false);
-      if (action === 'remove') await deps.outbox.remove(orderId);
+      if (action === 'remove' && !reportedDropReasons.includes(output.reason))
+        await deps.outbox.remove(orderId);
       if (action === 'hold') await deps.outbox.markHeld(order);
       return output.granted;
     } catch (error) {
@@ -170,10 +200,37 @@ export function startPurchase(deps: PurchaseDeps, request: PurchaseRequest): Pur
   }
 
   function onError(error: unknown) {
+    const orderId = (error as { orderId?: unknown } | null)?.orderId;
+    if (typeof orderId === 'string') errorOrderId = orderId;
     finish({ status: 'failed', error: toIapError(error), grant });
   }
 
-  // Step 1. The SDK silently returns a no-op below its minimum version, so gate first.
+  // Steps 0 and 1.
+  async function openCheckout() {
+    intent = { id: null };
+    intent.id = await intents.begin(request.sku);
+    if (settled) return; // aborted while the intent was being recorded: no checkout
+    try {
+      cleanup =
+        request.type === 'SUBSCRIPTION'
+          ? IAP.createSubscriptionPurchaseOrder({
+              options: { sku: request.sku, offerId: request.offerId ?? null, processProductGrant },
+              onEvent,
+              onError,
+            })
+          : IAP.createOneTimePurchaseOrder({
+              options: { sku: request.sku, processProductGrant },
+              onEvent,
+              onError,
+            });
+    } catch (error) {
+      onError(error);
+    }
+    // An exit that happened before `cleanup` was assigned still gets its cleanup (step 4).
+    if (settled) runCleanup();
+  }
+
+  // The SDK silently returns a no-op below its minimum version, so gate first.
   const feature =
     request.type === 'SUBSCRIPTION' ? 'createSubscriptionPurchaseOrder' : 'createOneTimePurchaseOrder';
   if (!hasTossHost()) {
@@ -184,24 +241,7 @@ export function startPurchase(deps: PurchaseDeps, request: PurchaseRequest): Pur
     finish({ status: 'failed', error: iapFailure('UNSUPPORTED_APP_VERSION', feature).error, grant: null });
     return { done, abort: () => {} };
   }
-  try {
-    cleanup =
-      request.type === 'SUBSCRIPTION'
-        ? IAP.createSubscriptionPurchaseOrder({
-            options: { sku: request.sku, offerId: request.offerId ?? null, processProductGrant },
-            onEvent,
-            onError,
-          })
-        : IAP.createOneTimePurchaseOrder({
-            options: { sku: request.sku, processProductGrant },
-            onEvent,
-            onError,
-          });
-  } catch (error) {
-    onError(error);
-  }
-  // An exit that happened before `cleanup` was assigned still gets its cleanup (step 4).
-  if (settled) runCleanup();
+  void openCheckout();
 
   return {
     done,

@@ -10,17 +10,22 @@
  *   3. Held orders (UNDER_REVIEW: Toss read FAILED and the server never saw them paid) are reported so the app can
  *      say so, and asked about again only while Toss still lists them as pending (or, where Toss cannot list
  *      pending orders, while they are in the outbox). Once Toss stops listing one, the outbox forgets it.
+ *   4. An outbox entry the server answers ORDER_NOT_FOUND / UNKNOWN_SKU is reported to operators
+ *      (`iap.reportPurchase` OUTBOX_DROPPED) and dropped only once the server took the report.
  * You probably don't need to edit this file.
  */
 import type { FulfillOutput, FulfillReason, IapError } from '@ait-iap/iap-contract';
 import type { ShopApi } from '../api/types';
 import { type Clock, systemClock, within } from './clock';
+import { type PurchaseIntents, reportableOrderId, reportedDropReasons } from './intents';
 import { type Outbox, type OutboxEntry, outboxAction } from './outbox';
 import { acknowledgeGrant, getPendingOrders } from './sdk';
 
 export interface RecoveryDeps {
   api: Pick<ShopApi, 'fulfill'>;
   outbox: Outbox;
+  /** Where a dropped outbox entry is reported (step 4). Without it, entries are dropped unreported. */
+  intents?: PurchaseIntents;
   /** Per order; recovery has no Toss deadline, so this can be longer than the purchase's grant window. */
   fulfillTimeoutMs: number;
   completeTimeoutMs: number;
@@ -104,6 +109,24 @@ async function candidates(deps: RecoveryDeps, report: RecoveryReport): Promise<C
   return list;
 }
 
+/**
+ * An entry the server could not find or sell is a paid order no list shows (Toss apps without getPendingOrders):
+ * tell operators before forgetting it. False (keep it, report again next time) when the report did not get through.
+ */
+async function reportedBeforeDrop(
+  deps: RecoveryDeps,
+  order: Candidate,
+  output: FulfillOutput,
+): Promise<boolean> {
+  if (!deps.intents || !reportedDropReasons.includes(output.reason)) return true;
+  return deps.intents.report({
+    ...reportableOrderId(order.orderId),
+    sku: order.sku,
+    outcome: 'OUTBOX_DROPPED',
+    serverReason: output.reason,
+  });
+}
+
 export async function recoverPendingOrders(deps: RecoveryDeps): Promise<RecoveryReport> {
   const clock = deps.clock ?? systemClock;
   const report: RecoveryReport = {
@@ -146,7 +169,7 @@ export async function recoverPendingOrders(deps: RecoveryDeps): Promise<Recovery
         // is news; forgotten once Toss stops listing it.
         if (order.listedByToss || !tossListRead) await deps.outbox.markHeld(order);
         else await deps.outbox.remove(order.orderId);
-      } else if (action === 'remove' && order.inOutbox) {
+      } else if (action === 'remove' && order.inOutbox && (await reportedBeforeDrop(deps, order, output))) {
         await deps.outbox.remove(order.orderId);
       }
       continue;

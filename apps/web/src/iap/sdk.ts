@@ -22,7 +22,14 @@ import {
   toIapError,
   type VersionGatedFeature,
 } from '@ait-iap/iap-contract';
-import { appLogin, getOperationalEnvironment, IAP, isMinVersionSupported } from '@apps-in-toss/web-framework';
+import {
+  appLogin,
+  getOperationalEnvironment,
+  getPlatformOS,
+  getTossAppVersion,
+  IAP,
+  isMinVersionSupported,
+} from '@apps-in-toss/web-framework';
 import { systemClock, within } from './clock';
 
 export type IapResult<T> = { ok: true; value: T } | { ok: false; error: IapError };
@@ -48,6 +55,22 @@ export function operationalEnvironment(): 'toss' | 'sandbox' | null {
   try {
     const env = getOperationalEnvironment();
     return env === 'toss' || env === 'sandbox' ? env : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The Toss app this page runs in, e.g. "android 5.232.0" (for operators' records); null outside Toss. */
+export function tossAppVersion(): string | null {
+  if (!hasTossHost()) return null;
+  try {
+    const version = getTossAppVersion();
+    if (typeof version !== 'string' || version === '') return null;
+    const platform: unknown = getPlatformOS();
+    return (typeof platform === 'string' && platform !== '' ? `${platform} ${version}` : version).slice(
+      0,
+      64,
+    );
   } catch {
     return null;
   }

@@ -71,6 +71,7 @@ export function usePurchase() {
         const purchase = startPurchase(
           {
             api: services.api,
+            intents: services.intents,
             outbox: services.outbox,
             grantWindowMs: services.config.grantWindowMs,
             ...(services.config.grantRetry ? { grantRetry: services.config.grantRetry } : {}),

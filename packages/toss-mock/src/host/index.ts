@@ -24,6 +24,8 @@ import {
 import { type CheckoutSheet, showCheckoutSheet } from './checkout-sheet';
 import { ControlError, createControlClient } from './control-client';
 
+export { type TossVersionScenario, tossVersionScenarios, versionOf } from './versions';
+
 export interface TossMockHostOptions {
   /** The mock's control API, e.g. http://127.0.0.1:3101 */
   controlUrl: string;
@@ -60,6 +62,8 @@ export interface TossMockHost {
   switchUser(userKey?: number): Promise<number>;
   appVersion(): string;
   setAppVersion(version: string): void;
+  /** The platform the host plays ('android' unless told). */
+  platform(): 'android' | 'ios';
   setCheckout(mode: 'sheet' | 'auto'): void;
   /** Every message the page sent, parsed, oldest first (tests and the panel read it). */
   readonly messages: BridgeMessage[];
@@ -529,6 +533,7 @@ export function installTossMockHost(options: TossMockHostOptions): TossMockHost 
       return ready;
     },
     appVersion: () => appVersion,
+    platform: () => platform,
     setAppVersion(version) {
       appVersion = version;
       constants.getTossAppVersion = version;

@@ -8,7 +8,17 @@
 import { iapErrorCodes, iapErrorInfo, type StatusReading, statusReadings } from '@ait-iap/iap-contract';
 import { ControlError, createControlClient } from '../host/control-client';
 import type { TossMockHost } from '../host/index';
-import type { GrantEnding, PurchaseOutcome } from '../protocol';
+import { tossVersionScenarios } from '../host/versions';
+import {
+  type GrantEnding,
+  type HistoryReading,
+  historyReadings,
+  type PurchaseOutcome,
+  type StatusAfterComplete,
+  statusAfterCompleteReadings,
+  type WrongKindPurchase,
+  wrongKindPurchaseReadings,
+} from '../protocol';
 
 export interface DevPanelOptions {
   controlUrl: string;
@@ -46,6 +56,37 @@ export const readingInfo: Record<StatusReading, { label: string; source: string 
     source: '출처: Unity SDK 문서',
   },
 };
+
+/** The three undocumented rules (protocol.ts): each reading's label in the panel. No source states any of them. */
+export const undocumentedReadingLabels = {
+  historyReading: {
+    title: '결제 내역에 완료로 보이는 때',
+    labels: {
+      'after-complete-grant': '지급 완료 처리(completeProductGrant) 후',
+      'after-payment': '결제 직후',
+    } satisfies Record<HistoryReading, string>,
+  },
+  statusAfterComplete: {
+    title: '복구 후 주문 조회',
+    labels: {
+      unchanged: '그대로 (grant-failed: FAILED)',
+      'reads-paid': '결제 완료로 읽힘',
+    } satisfies Record<StatusAfterComplete, string>,
+  },
+  wrongKindPurchase: {
+    title: '상품 종류가 다른 결제',
+    labels: {
+      refused: 'INVALID_PRODUCT_ID로 거절',
+      accepted: '요청대로 한 번 결제',
+    } satisfies Record<WrongKindPurchase, string>,
+  },
+} as const;
+const undocumentedValues = {
+  historyReading: historyReadings,
+  statusAfterComplete: statusAfterCompleteReadings,
+  wrongKindPurchase: wrongKindPurchaseReadings,
+} as const;
+type UndocumentedRule = keyof typeof undocumentedValues;
 
 const grantLabels: Record<GrantEnding | 'open', string> = {
   open: '지급 응답 전',
@@ -97,7 +138,7 @@ interface StateSubscription {
 interface MockStateView {
   clock: { now: string; offsetMs: number };
   reading: StatusReading;
-  options: { revealSku: boolean };
+  options: { revealSku: boolean } & Partial<Record<UndocumentedRule, string>>;
   orders: StateOrder[];
   subscriptions: StateSubscription[];
   nextPurchase: { outcome: string; userKey: number | null }[];
@@ -242,6 +283,22 @@ export function mountDevPanel(options: DevPanelOptions): () => void {
   skuLabel.append(skuBox, '주문 조회에 sku 포함 (문서에 없는 필드)');
   readingBox.append(readingSelect, readingSource, skuLabel);
 
+  // Undocumented rules: one select per rule.
+  const rulesBox = section('문서에 없는 규칙');
+  const ruleSelects = new Map<UndocumentedRule, HTMLSelectElement>();
+  for (const rule of Object.keys(undocumentedValues) as UndocumentedRule[]) {
+    const info = undocumentedReadingLabels[rule];
+    const select = el('select', selectCss, '', { 'aria-label': info.title });
+    for (const value of undocumentedValues[rule]) {
+      select.append(el('option', '', (info.labels as Record<string, string>)[value] ?? value, { value }));
+    }
+    select.addEventListener('change', () => {
+      void run(() => control.post('/__mock/options', { [rule]: select.value }));
+    });
+    ruleSelects.set(rule, select);
+    rulesBox.append(el('div', 'font-size:11px;color:#4e5968;margin-top:4px;', info.title), select);
+  }
+
   // Time
   const timeBox = section('시간 이동');
   const advance = (ms: number) => () => control.post('/__mock/clock', { advanceMs: ms });
@@ -256,7 +313,19 @@ export function mountDevPanel(options: DevPanelOptions): () => void {
   const versionInput = el('input', `${selectCss}width:90px;`, '', { 'aria-label': '토스 앱 버전' });
   if (host) {
     versionInput.value = host.appVersion();
+    const presetSelect = el('select', selectCss, '', { 'aria-label': '토스 앱 버전 시나리오' });
+    presetSelect.append(el('option', '', '시나리오 고르기', { value: '' }));
+    for (const scenario of tossVersionScenarios) {
+      const version = scenario[host.platform()];
+      presetSelect.append(el('option', '', `${scenario.label} (${version})`, { value: version }));
+    }
+    presetSelect.addEventListener('change', () => {
+      if (presetSelect.value === '') return;
+      versionInput.value = presetSelect.value;
+      void run(() => host.setAppVersion(presetSelect.value));
+    });
     versionBox.append(
+      presetSelect,
       versionInput,
       button('적용', () => {
         if (!/^\d+\.\d+\.\d+$/.test(versionInput.value)) throw new Error('버전은 5.250.0 형식이어야 해요');
@@ -291,7 +360,7 @@ export function mountDevPanel(options: DevPanelOptions): () => void {
     ledgerList,
   );
 
-  card.append(header, userBox, nextBox, readingBox, timeBox);
+  card.append(header, userBox, nextBox, readingBox, rulesBox, timeBox);
   if (host) card.append(versionBox);
   card.append(faultBox, ledgerBox, message);
 
@@ -314,6 +383,10 @@ export function mountDevPanel(options: DevPanelOptions): () => void {
     readingSelect.value = state.reading;
     readingSource.textContent = readingInfo[state.reading]?.source ?? '';
     skuBox.checked = state.options.revealSku;
+    for (const [rule, select] of ruleSelects) {
+      const value = state.options[rule];
+      if (value) select.value = value;
+    }
     const queued = state.nextPurchase.filter((q) => q.userKey === null || q.userKey === me);
     queuedText.textContent =
       queued.length === 0
