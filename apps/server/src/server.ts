@@ -18,12 +18,14 @@ import type { Config } from './config';
 import type { AppDeps, Context } from './context';
 import { type AppDatabase, databaseOptions, openDatabase } from './db/database';
 import { type ReconcileReport, reconcile } from './fulfillment/reconcile';
-import { checkReadiness } from './http/health';
-import { createRateLimiter } from './http/rate-limit';
+import { createClientAddressResolver } from './http/client-address';
+import { createReadinessProbe } from './http/health';
+import { clientAddressKey, createRateLimiter } from './http/rate-limit';
 import { requestId } from './http/request-id';
 import { configureLogHashSecret, createLogger, type Logger, resolveLogFormat } from './log';
 import { createMetrics, instrumentTossClient } from './metrics';
 import { appRouter } from './router';
+import { createStateLogger } from './state-change';
 import { createTossClient, type TossClient, type Transport } from './toss/client';
 import { bearerFrom } from './trpc';
 
@@ -47,8 +49,11 @@ export interface AppServer {
   listen(port?: number, host?: string): Promise<{ port: number; url: string; metricsUrl: string | null }>;
   /** Requests being handled right now. */
   inflight(): number;
-  /** Run the reconcile job once (what main.ts's timer calls); its findings go to the metrics. */
-  reconcileOnce(): Promise<ReconcileReport>;
+  /**
+   * Run the reconcile job once (what main.ts's timer calls); its findings go to the metrics. `signal` (shutdown):
+   * once aborted no further order is started.
+   */
+  reconcileOnce(options?: { signal?: AbortSignal }): Promise<ReconcileReport>;
   /** Start draining: `/readyz` answers 503 from now on; requests are still served. `close()` does this first. */
   drain(): void;
   /**
@@ -111,6 +116,11 @@ function cors(allowed: readonly string[]) {
   };
 }
 
+/** A short key for "the same failure again" (the message without numbers that change per attempt). */
+function errorKey(error: unknown): string {
+  return String((error as Error)?.message ?? error).replace(/\d+/g, '#');
+}
+
 export async function createServer(config: Config, overrides: ServerOverrides = {}): Promise<AppServer> {
   const clock = overrides.clock ?? systemClock;
   const log =
@@ -138,9 +148,16 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     await database.close();
     throw error;
   }
-  // The catalog in memory from now on (catalog/products.ts says when it is reloaded).
+  // The catalog in memory from now on (catalog/products.ts says when it is reloaded). A reload failing every second
+  // while the database is down is logged once (and its recovery once), not once per tick.
+  const catalogReload = createStateLogger(log, {
+    failing: 'catalog.reload_failed',
+    recovered: 'catalog.reload_recovered',
+    level: 'error',
+  });
   const catalogMemory = await loadCatalogMemory(database, {
-    onError: (error) => log.error('catalog.reload_failed', { err: error }),
+    onError: (error) => catalogReload.failing(errorKey(error), { err: error }),
+    onLoaded: () => catalogReload.ok(),
   });
   const metrics = createMetrics({
     enabled: config.metrics !== null,
@@ -168,10 +185,9 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       }),
     metrics,
   );
-  if (!mtls && !overrides.toss && !overrides.tossTransport) {
-    log.warn('toss.not_configured', {
-      message: 'TOSS_MTLS_CERT/TOSS_MTLS_KEY not set: login and fulfillment will fail',
-    });
+  // What refuses a production start (config.ts) but only warns elsewhere: missing or mismatched mTLS material.
+  if (!overrides.toss && !overrides.tossTransport) {
+    for (const message of config.warnings) log.warn('config.warning', { message });
   }
   if (config.environment === 'production' && config.allowSandbox) {
     log.warn('toss.sandbox_allowed_in_production', {
@@ -199,9 +215,25 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   const idleWaiters: Array<() => void> = [];
   const app = express();
   app.disable('x-powered-by');
-  // A hop count or the proxies' subnets, never `true` (config refuses it): the client's address is what the
-  // trusted proxies saw, however many X-Forwarded-For entries the client itself sends.
-  app.set('trust proxy', config.trustProxy);
+  // The client's address is resolved by http/client-address.ts (strict X-Forwarded-For parsing, `ip:port` entries,
+  // an over-counted hop number bounded per peer), never by Express's `trust proxy`.
+  app.set('trust proxy', false);
+  let lastShortChainLog = Number.NEGATIVE_INFINITY;
+  const clientAddress = createClientAddressResolver({
+    trustProxy: config.trustProxy,
+    onShortChain: (detail) => {
+      const now = clock.now();
+      if (now - lastShortChainLog < 60_000) return;
+      lastShortChainLog = now;
+      log.warn('proxy.short_chain', {
+        ...detail,
+        message:
+          'a request carried fewer X-Forwarded-For entries than TRUST_PROXY_HOPS: the hop count is too high (or the server is reachable without the proxy); that peer is trusted for fewer hops',
+      });
+    },
+  });
+  const readiness = createReadinessProbe({ database, now: () => performance.now() });
+  const readinessLog = createStateLogger(log, { failing: 'server.not_ready', recovered: 'server.ready' });
   app.use(requestId());
   app.use((req, res, next) => {
     inflight += 1;
@@ -234,13 +266,22 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   app.get('/healthz', (_req, res) => {
     res.status(200).json({ ok: true });
   });
-  app.get('/readyz', async (_req, res) => {
-    const readiness =
-      drainingSince !== null
-        ? ({ ok: false, reason: 'draining' } as const)
-        : await checkReadiness(database, 2_000);
-    if (!readiness.ok && readiness.reason !== 'draining') log.warn('server.not_ready', { ...readiness });
-    res.status(readiness.ok ? 200 : 503).json(readiness);
+  // Readiness: rate-limited per client like the public reads; the answer names only the reason, the detail (a driver
+  // error, the pending migrations) is logged once per change of state.
+  app.get('/readyz', async (req, res) => {
+    const ip = clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for']);
+    if (!deps.limits.publicRead.take(`ready:${clientAddressKey(ip)}`)) {
+      res.status(429).json(httpError(429, 'Too many requests'));
+      return;
+    }
+    if (drainingSince !== null) {
+      res.status(503).json({ ok: false, reason: 'draining' });
+      return;
+    }
+    const state = await readiness.check();
+    if (state.ok) readinessLog.ok();
+    else readinessLog.failing(`${state.reason}:${state.detail ?? ''}`, { ...state });
+    res.status(state.ok ? 200 : 503).json(state.ok ? { ok: true } : { ok: false, reason: state.reason });
   });
   app.use(
     '/trpc',
@@ -255,7 +296,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       createContext: ({ req, res }): Context => ({
         deps,
         bearerToken: bearerFrom(req.headers.authorization),
-        ip: req.ip ?? req.socket.remoteAddress ?? 'unknown',
+        ip: clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for']),
         requestId: String(res.locals.requestId),
       }),
       onError: ({ error, path }) => {
@@ -319,9 +360,12 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       }
       return { ...main, metricsUrl };
     },
-    async reconcileOnce() {
+    async reconcileOnce(options = {}) {
       try {
-        const report = await reconcile(deps, config.reconcile);
+        const report = await reconcile(deps, {
+          ...config.reconcile,
+          ...(options.signal ? { signal: options.signal } : {}),
+        });
         metrics.reconcileRun(report);
         return report;
       } catch (error) {

@@ -1,7 +1,10 @@
 /**
  * Readiness: is this instance able to serve purchases right now? The database answers (within a time limit) and
  * every migration this code knows is applied. Liveness (`/healthz`) does no I/O and is answered in server.ts.
- * You probably don't need to edit this file.
+ * Cheap under any probe rate: once every migration has been seen applied the migration table is never read again
+ * (migrations are not un-applied), concurrent probes share one check, and an answer is reused for `cacheMs`.
+ * The answer says only the reason (`database`, `migrations`, `draining`); the detail (a driver error, the pending
+ * migrations) goes to the log, once per change of state (server.ts). You probably don't need to edit this file.
  */
 import { sql } from 'kysely';
 import type { AppDatabase } from '../db/database';
@@ -14,7 +17,11 @@ export type Readiness =
 /** Kysely's migrator records applied migrations in this table (its default name). */
 const migrationTable = 'kysely_migration';
 
-export async function checkReadiness(database: AppDatabase, timeoutMs: number): Promise<Readiness> {
+export async function checkReadiness(
+  database: AppDatabase,
+  timeoutMs: number,
+  options: { migrationsKnownApplied?: boolean } = {},
+): Promise<Readiness> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<Readiness>((resolve) => {
     timer = setTimeout(
@@ -23,23 +30,60 @@ export async function checkReadiness(database: AppDatabase, timeoutMs: number): 
     );
   });
   const check = (async (): Promise<Readiness> => {
-    let applied: Set<string>;
     try {
+      if (options.migrationsKnownApplied) {
+        await sql`select 1`.execute(database.db);
+        return { ok: true };
+      }
       const rows = await sql<{ name: string }>`select name from ${sql.table(migrationTable)}`.execute(
         database.db,
       );
-      applied = new Set(rows.rows.map((row) => row.name));
+      const applied = new Set(rows.rows.map((row) => row.name));
+      const pending = Object.keys(migrations).filter((name) => !applied.has(name));
+      return pending.length === 0
+        ? { ok: true }
+        : { ok: false, reason: 'migrations', detail: pending.join(', ') };
     } catch (error) {
       return { ok: false, reason: 'database', detail: (error as Error)?.message ?? String(error) };
     }
-    const pending = Object.keys(migrations).filter((name) => !applied.has(name));
-    return pending.length === 0
-      ? { ok: true }
-      : { ok: false, reason: 'migrations', detail: pending.join(', ') };
   })();
   try {
     return await Promise.race([check, timeout]);
   } finally {
     clearTimeout(timer);
   }
+}
+
+export interface ReadinessProbe {
+  /** The current readiness (shared by concurrent callers, reused for `cacheMs`). */
+  check(): Promise<Readiness>;
+}
+
+export function createReadinessProbe(options: {
+  database: AppDatabase;
+  now: () => number;
+  timeoutMs?: number;
+  cacheMs?: number;
+}): ReadinessProbe {
+  const timeoutMs = options.timeoutMs ?? 2_000;
+  const cacheMs = options.cacheMs ?? 1_000;
+  let migrationsKnownApplied = false;
+  let last: { at: number; readiness: Readiness } | null = null;
+  let running: Promise<Readiness> | null = null;
+  return {
+    check() {
+      const now = options.now();
+      if (last && now - last.at < cacheMs && now >= last.at) return Promise.resolve(last.readiness);
+      running ??= checkReadiness(options.database, timeoutMs, { migrationsKnownApplied })
+        .then((readiness) => {
+          if (readiness.ok) migrationsKnownApplied = true;
+          last = { at: options.now(), readiness };
+          return readiness;
+        })
+        .finally(() => {
+          running = null;
+        });
+      return running;
+    },
+  };
 }
