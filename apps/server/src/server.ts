@@ -232,7 +232,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       });
     },
   });
-  const readiness = createReadinessProbe({ database, now: () => performance.now() });
+  const readiness = createReadinessProbe({ database, now: () => clock.now() });
   const readinessLog = createStateLogger(log, { failing: 'server.not_ready', recovered: 'server.ready' });
   app.use(requestId());
   app.use((req, res, next) => {
