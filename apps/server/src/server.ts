@@ -116,6 +116,12 @@ function cors(allowed: readonly string[]) {
   };
 }
 
+/** Each client's first login attempts a minute that may draw on the login reserve (a login, and one retry). */
+export const LOGIN_FIRST_TRIES_PER_MINUTE = 2;
+const loginReservePerMinute = (config: Config) => Math.ceil(config.rateLimits.loginGlobalPerMinute / 2);
+const loginSharedPerMinute = (config: Config) =>
+  Math.max(1, config.rateLimits.loginGlobalPerMinute - loginReservePerMinute(config));
+
 /** A short key for "the same failure again" (the message without numbers that change per attempt). */
 function errorKey(error: unknown): string {
   return String((error as Error)?.message ?? error).replace(/\d+/g, '#');
@@ -203,7 +209,10 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     metrics,
     limits: {
       login: createRateLimiter({ perMinute: config.rateLimits.loginPerMinute, clock }),
-      loginGlobal: createRateLimiter({ perMinute: config.rateLimits.loginGlobalPerMinute, clock }),
+      // The login ceiling, split (trpc.ts `loginCeiling`): about half kept for clients' first tries.
+      loginGlobal: createRateLimiter({ perMinute: loginSharedPerMinute(config), clock }),
+      loginReserve: createRateLimiter({ perMinute: loginReservePerMinute(config), clock }),
+      loginFirstTries: createRateLimiter({ perMinute: LOGIN_FIRST_TRIES_PER_MINUTE, clock }),
       publicRead: createRateLimiter({ perMinute: config.rateLimits.publicPerMinute, clock }),
       fulfill: createRateLimiter({ perMinute: config.rateLimits.fulfillPerMinute, clock }),
     },

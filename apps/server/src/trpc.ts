@@ -112,21 +112,43 @@ export function rateLimited(pick: (limits: AppDeps['limits']) => RateLimiter) {
 }
 
 /**
+ * The login ceiling shared by every client, split so that a few clients hammering at full rate cannot spend it for
+ * everyone: each client's first `loginFirstTries` attempts a minute (a real user's login, and a retry) draw on a
+ * reserve first; every other attempt draws only on the rest. Both parts together are
+ * RATE_LIMIT_LOGIN_GLOBAL_PER_MINUTE, so the total reaching Toss stays bounded; only hundreds of distinct clients
+ * (reserve ÷ first tries) can spend the reserve. Put it after the per-client `rateLimited`.
+ */
+export const loginCeiling = t.middleware(({ ctx, next }) => {
+  const { limits } = ctx.deps;
+  const firstTry = limits.loginFirstTries.take(limitKey(ctx));
+  if ((firstTry && limits.loginReserve.take('global')) || limits.loginGlobal.take('global')) return next();
+  warnGlobalSpent(ctx, 'login');
+  throw new AppError('RATE_LIMITED', 'Too many requests');
+});
+
+const lastGlobalWarning = new WeakMap<AppDeps, Map<string, number>>();
+
+/** Logs `rate_limit.global` at most once a minute per limit and server. */
+function warnGlobalSpent(ctx: Context, name: string): void {
+  let byName = lastGlobalWarning.get(ctx.deps);
+  if (!byName) lastGlobalWarning.set(ctx.deps, (byName = new Map()));
+  const now = ctx.deps.clock.now();
+  if (now - (byName.get(name) ?? Number.NEGATIVE_INFINITY) < 60_000) return;
+  byName.set(name, now);
+  ctx.deps.log.warn('rate_limit.global', {
+    limit: name,
+    message: 'the shared limit is spent: callers get 429',
+  });
+}
+
+/**
  * One bucket shared by every caller: the last line behind a per-client `rateLimited` (put it after that one, so a
  * client already over its own limit does not spend the shared tokens). Logs `rate_limit.global` at most once a minute.
  */
 export function globallyLimited(pick: (limits: AppDeps['limits']) => RateLimiter, name: string) {
-  let lastWarnedAt = Number.NEGATIVE_INFINITY;
   return t.middleware(({ ctx, next }) => {
     if (!pick(ctx.deps.limits).take('global')) {
-      const now = ctx.deps.clock.now();
-      if (now - lastWarnedAt >= 60_000) {
-        lastWarnedAt = now;
-        ctx.deps.log.warn('rate_limit.global', {
-          limit: name,
-          message: 'the shared limit is spent: callers get 429',
-        });
-      }
+      warnGlobalSpent(ctx, name);
       throw new AppError('RATE_LIMITED', 'Too many requests');
     }
     return next();
