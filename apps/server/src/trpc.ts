@@ -130,8 +130,8 @@ const lastGlobalWarning = new WeakMap<AppDeps, Map<string, number>>();
 
 /** Logs `rate_limit.global` at most once a minute per limit and server. */
 function warnGlobalSpent(ctx: Context, name: string): void {
-  let byName = lastGlobalWarning.get(ctx.deps);
-  if (!byName) lastGlobalWarning.set(ctx.deps, (byName = new Map()));
+  const byName = lastGlobalWarning.get(ctx.deps) ?? new Map<string, number>();
+  lastGlobalWarning.set(ctx.deps, byName);
   const now = ctx.deps.clock.now();
   if (now - (byName.get(name) ?? Number.NEGATIVE_INFINITY) < 60_000) return;
   byName.set(name, now);
