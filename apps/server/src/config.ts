@@ -297,9 +297,12 @@ export function loadConfig(rawEnv: Record<string, string | undefined> = process.
   // Production refuses to start on missing or mismatched mTLS material (it would be "ready" while every login
   // fails); elsewhere the same findings are warnings, so a dev server without certificates still starts.
   const mtlsProblems = nodeEnvProduction ? problems : warnings;
-  if ((cert && !key) || (!cert && key)) {
+  const unreadable = problems.some((problem) => problem.startsWith('TOSS_MTLS'));
+  if (unreadable) {
+    // Already said which file cannot be read.
+  } else if ((cert && !key) || (!cert && key)) {
     problems.push('TOSS_MTLS_CERT and TOSS_MTLS_KEY (or their _PEM forms) must be set together');
-  } else if (!cert && !key && !problems.some((p) => p.startsWith('TOSS_MTLS'))) {
+  } else if (!cert && !key) {
     mtlsProblems.push(
       'TOSS_MTLS_CERT/TOSS_MTLS_KEY: not set, so every login and grant will fail (the partner API requires mTLS)',
     );

@@ -12,11 +12,11 @@ import { BlockList, isIP } from 'node:net';
 /** `203.0.113.7`, `203.0.113.7:50001`, `2001:db8::1`, `[2001:db8::1]:443`, `::ffff:1.2.3.4` → the address, else null. */
 export function parseForwardedAddress(entry: string): string | null {
   let value = entry.trim();
-  const bracketed = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(value);
-  if (bracketed) value = bracketed[1] as string;
-  else {
-    const v4WithPort = /^(\d{1,3}(?:\.\d{1,3}){3}):(\d{1,5})$/.exec(value);
-    if (v4WithPort) value = v4WithPort[1] as string;
+  const withPort =
+    /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(value) ?? /^(\d{1,3}(?:\.\d{1,3}){3}):(\d{1,5})$/.exec(value);
+  if (withPort) {
+    if (withPort[2] !== undefined && Number(withPort[2]) > 65_535) return null;
+    value = withPort[1] as string;
   }
   const zoneless = value.split('%')[0] ?? value;
   if (isIP(zoneless) === 0) return null;
