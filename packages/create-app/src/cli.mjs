@@ -17,7 +17,7 @@ import {
   validateScope,
 } from './names.mjs';
 import { format, initGit, install, isEmptyDir, ScaffoldError, writeProject } from './scaffold.mjs';
-import { packageRoot, resolveSource } from './source.mjs';
+import { packageRoot, resolveSource, SourceError } from './source.mjs';
 
 export const usage = `Usage: create-ait-iap [directory] [options]
 
@@ -225,6 +225,7 @@ export async function main(argv, io = {}) {
     prompt?.close();
     if (
       error instanceof ScaffoldError ||
+      error instanceof SourceError ||
       (error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))
     ) {
       console.error(`create-ait-iap: ${error.message}`);
