@@ -21,6 +21,7 @@ import { type ReconcileReport, reconcile } from './fulfillment/reconcile';
 import { createClientAddressResolver } from './http/client-address';
 import { createReadinessProbe } from './http/health';
 import { clientAddressKey, createRateLimiter } from './http/rate-limit';
+import { createDatabaseRateLimiter } from './http/rate-limit-store';
 import { requestId } from './http/request-id';
 import { configureLogHashSecret, createLogger, type Logger, resolveLogFormat } from './log';
 import { createMetrics, instrumentTossClient } from './metrics';
@@ -200,6 +201,11 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       message: 'ALLOW_SANDBOX_IN_PRODUCTION=true: sandbox-app logins and their SKU aliases are accepted',
     });
   }
+  // PostgreSQL (several instances): buckets in the database, shared; SQLite (one instance): in memory.
+  const limiter = (name: string, perMinute: number) =>
+    database.dialect === 'postgres'
+      ? createDatabaseRateLimiter(database.db, { name, perMinute, clock })
+      : createRateLimiter({ perMinute, clock });
   const deps: AppDeps = {
     config,
     database,
@@ -208,13 +214,13 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     log,
     metrics,
     limits: {
-      login: createRateLimiter({ perMinute: config.rateLimits.loginPerMinute, clock }),
+      login: limiter('login', config.rateLimits.loginPerMinute),
       // The login ceiling, split (trpc.ts `loginCeiling`): about half kept for clients' first tries.
-      loginGlobal: createRateLimiter({ perMinute: loginSharedPerMinute(config), clock }),
-      loginReserve: createRateLimiter({ perMinute: loginReservePerMinute(config), clock }),
-      loginFirstTries: createRateLimiter({ perMinute: LOGIN_FIRST_TRIES_PER_MINUTE, clock }),
-      publicRead: createRateLimiter({ perMinute: config.rateLimits.publicPerMinute, clock }),
-      fulfill: createRateLimiter({ perMinute: config.rateLimits.fulfillPerMinute, clock }),
+      loginGlobal: limiter('login_global', loginSharedPerMinute(config)),
+      loginReserve: limiter('login_reserve', loginReservePerMinute(config)),
+      loginFirstTries: limiter('login_first', LOGIN_FIRST_TRIES_PER_MINUTE),
+      publicRead: limiter('public', config.rateLimits.publicPerMinute),
+      fulfill: limiter('fulfill', config.rateLimits.fulfillPerMinute),
     },
   };
 
@@ -279,7 +285,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   // error, the pending migrations) is logged once per change of state.
   app.get('/readyz', async (req, res) => {
     const ip = clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for']);
-    if (!deps.limits.publicRead.take(`ready:${clientAddressKey(ip)}`)) {
+    if (!(await deps.limits.publicRead.take(`ready:${clientAddressKey(ip)}`))) {
       res.status(429).json(httpError(429, 'Too many requests'));
       return;
     }

@@ -91,12 +91,12 @@ function limitKey(ctx: Context): string {
 }
 
 /** Takes `count` tokens from `limiter` for this caller, or refuses with RATE_LIMITED (taking none). */
-export function takeOrRefuse(ctx: Context, limiter: RateLimiter, count = 1): void {
-  if (!limiter.take(limitKey(ctx), count)) throw new AppError('RATE_LIMITED', 'Too many requests');
+export async function takeOrRefuse(ctx: Context, limiter: RateLimiter, count = 1): Promise<void> {
+  if (!(await limiter.take(limitKey(ctx), count))) throw new AppError('RATE_LIMITED', 'Too many requests');
 }
 
 /** Takes up to `max` tokens from `limiter` for this caller; returns how many (a fan-out does that much work now). */
-export function takeUpTo(ctx: Context, limiter: RateLimiter, max: number): number {
+export function takeUpTo(ctx: Context, limiter: RateLimiter, max: number): Promise<number> {
   return limiter.takeUpTo(limitKey(ctx), max);
 }
 
@@ -105,8 +105,8 @@ export function takeUpTo(ctx: Context, limiter: RateLimiter, max: number): numbe
  * `.input(...)`, so malformed calls are refused by validation without spending the caller's tokens.
  */
 export function rateLimited(pick: (limits: AppDeps['limits']) => RateLimiter) {
-  return t.middleware(({ ctx, next }) => {
-    takeOrRefuse(ctx, pick(ctx.deps.limits));
+  return t.middleware(async ({ ctx, next }) => {
+    await takeOrRefuse(ctx, pick(ctx.deps.limits));
     return next();
   });
 }
@@ -118,10 +118,11 @@ export function rateLimited(pick: (limits: AppDeps['limits']) => RateLimiter) {
  * RATE_LIMIT_LOGIN_GLOBAL_PER_MINUTE, so the total reaching Toss stays bounded; only hundreds of distinct clients
  * (reserve ÷ first tries) can spend the reserve. Put it after the per-client `rateLimited`.
  */
-export const loginCeiling = t.middleware(({ ctx, next }) => {
+export const loginCeiling = t.middleware(async ({ ctx, next }) => {
   const { limits } = ctx.deps;
-  const firstTry = limits.loginFirstTries.take(limitKey(ctx));
-  if ((firstTry && limits.loginReserve.take('global')) || limits.loginGlobal.take('global')) return next();
+  const firstTry = await limits.loginFirstTries.take(limitKey(ctx));
+  if ((firstTry && (await limits.loginReserve.take('global'))) || (await limits.loginGlobal.take('global')))
+    return next();
   warnGlobalSpent(ctx, 'login');
   throw new AppError('RATE_LIMITED', 'Too many requests');
 });
@@ -146,8 +147,8 @@ function warnGlobalSpent(ctx: Context, name: string): void {
  * client already over its own limit does not spend the shared tokens). Logs `rate_limit.global` at most once a minute.
  */
 export function globallyLimited(pick: (limits: AppDeps['limits']) => RateLimiter, name: string) {
-  return t.middleware(({ ctx, next }) => {
-    if (!pick(ctx.deps.limits).take('global')) {
+  return t.middleware(async ({ ctx, next }) => {
+    if (!(await pick(ctx.deps.limits).take('global'))) {
       warnGlobalSpent(ctx, name);
       throw new AppError('RATE_LIMITED', 'Too many requests');
     }

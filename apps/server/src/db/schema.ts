@@ -179,6 +179,15 @@ export interface Database {
   wallets: WalletsTable;
   entitlements: EntitlementsTable;
   audit_log: AuditLogTable;
+  rate_limits: RateLimitsTable;
+}
+
+/** Shared rate-limit buckets (PostgreSQL; migration 009). */
+export interface RateLimitsTable {
+  key: string;
+  tokens: number;
+  at: number;
+  taken: number;
 }
 
 export type Db = Kysely<Database>;
