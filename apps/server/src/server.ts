@@ -248,6 +248,8 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     },
   });
   const readiness = createReadinessProbe({ database, now: () => clock.now() });
+  // In memory even on PostgreSQL: a probe must answer (503) while the database that holds the shared buckets is down.
+  const readyLimiter = createRateLimiter({ perMinute: config.rateLimits.publicPerMinute, clock });
   const readinessLog = createStateLogger(log, { failing: 'server.not_ready', recovered: 'server.ready' });
   app.use(requestId());
   app.use((req, res, next) => {
@@ -285,7 +287,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   // error, the pending migrations) is logged once per change of state.
   app.get('/readyz', async (req, res) => {
     const ip = clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for']);
-    if (!(await deps.limits.publicRead.take(`ready:${clientAddressKey(ip)}`))) {
+    if (!(await readyLimiter.take(clientAddressKey(ip)))) {
       res.status(429).json(httpError(429, 'Too many requests'));
       return;
     }
