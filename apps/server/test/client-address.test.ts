@@ -76,6 +76,15 @@ describe('the client address behind proxies', () => {
     expect(shortChains).toHaveLength(1); // logged once per peer
   });
 
+  test("the load balancer's own health checks (no X-Forwarded-For) do not lower the trusted hop count", () => {
+    const shortChains: unknown[] = [];
+    const resolve = createClientAddressResolver({ trustProxy: 1, onShortChain: (d) => shortChains.push(d) });
+    expect(resolve('10.0.0.5', undefined)).toBe('10.0.0.5');
+    expect(resolve('10.0.0.5', '203.0.113.7')).toBe('203.0.113.7');
+    expect(resolve('10.0.0.5', '198.51.100.1, 203.0.113.8')).toBe('203.0.113.8');
+    expect(shortChains).toEqual([]);
+  });
+
   test('a correct hop count still takes the entry that many hops from the right', () => {
     const resolve = createClientAddressResolver({ trustProxy: 2 });
     expect(resolve('10.0.0.5', '203.0.113.7, 172.16.0.9')).toBe('203.0.113.7');

@@ -3,8 +3,10 @@
  * (TRUST_PROXY_HOPS / TRUST_PROXY_SUBNETS) — the address the outermost trusted proxy saw, read from X-Forwarded-For.
  * Entries are parsed strictly: `ip`, `ip:port` and `[v6]:port` give the address; anything else is ignored (never a
  * fresh bucket per source port, never a half-parsed key). A hop count higher than the real chain must not let a
- * client's own X-Forwarded-For choose its key: for each peer, the shortest chain it has ever delivered bounds how
- * many entries are trusted (a real chain of N proxies always appends N entries), and the first short chain is logged.
+ * client's own X-Forwarded-For choose its key: for each peer, the shortest chain (of at least one entry) it has ever
+ * delivered bounds how many entries are trusted (a real chain of N proxies always appends N entries), and the first
+ * short chain is logged. A request with no entry (a health check from the proxy itself) is keyed on the peer and
+ * teaches nothing.
  * You probably don't need to edit this file.
  */
 import { BlockList, isIP } from 'node:net';
@@ -102,6 +104,9 @@ export function createClientAddressResolver(options: ClientAddressOptions): Clie
     const peer = parseForwardedAddress(rawPeer ?? '') ?? 'unknown';
     if (hops === 0) return peer;
     const chain = forwardedChain(header);
+    // No entry at all: not a proxied request (the load balancer's own health check, a direct connection). Its key is
+    // the peer, and it teaches nothing about the chain's length.
+    if (chain.length === 0) return peer;
     const seen = shortest.get(peer);
     if (seen === undefined || chain.length < seen) {
       if (seen === undefined && shortest.size >= maxPeers) {
@@ -116,7 +121,6 @@ export function createClientAddressResolver(options: ClientAddressOptions): Clie
     // Trust no more entries than this peer's shortest chain: with an over-counted hop number, the extra trusted
     // entry would be the client's own.
     const trustedEntries = Math.min(hops, shortest.get(peer) ?? chain.length);
-    if (trustedEntries === 0) return peer;
     return chain[chain.length - trustedEntries] ?? peer;
   };
 }
