@@ -18,9 +18,9 @@ import type { Config } from './config';
 import type { AppDeps, Context } from './context';
 import { type AppDatabase, databaseOptions, openDatabase } from './db/database';
 import { type ReconcileReport, reconcile } from './fulfillment/reconcile';
-import { createClientAddressResolver } from './http/client-address';
-import { createReadinessProbe } from './http/health';
-import { clientAddressKey, createRateLimiter } from './http/rate-limit';
+import { createClientAddressResolver, shortChainLogger } from './http/client-address';
+import { readinessHandler } from './http/health';
+import { createRateLimiter } from './http/rate-limit';
 import { createDatabaseRateLimiter } from './http/rate-limit-store';
 import { requestId } from './http/request-id';
 import { configureLogHashSecret, createLogger, type Logger, resolveLogFormat } from './log';
@@ -233,24 +233,18 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   // The client's address is resolved by http/client-address.ts (strict X-Forwarded-For parsing, `ip:port` entries,
   // an over-counted hop number bounded per peer), never by Express's `trust proxy`.
   app.set('trust proxy', false);
-  let lastShortChainLog = Number.NEGATIVE_INFINITY;
   const clientAddress = createClientAddressResolver({
     trustProxy: config.trustProxy,
-    onShortChain: (detail) => {
-      const now = clock.now();
-      if (now - lastShortChainLog < 60_000) return;
-      lastShortChainLog = now;
-      log.warn('proxy.short_chain', {
-        ...detail,
-        message:
-          'a request carried fewer X-Forwarded-For entries than TRUST_PROXY_HOPS: the hop count is too high (or the server is reachable without the proxy); that peer is trusted for fewer hops',
-      });
-    },
+    onShortChain: shortChainLogger(log, clock),
   });
-  const readiness = createReadinessProbe({ database, now: () => clock.now() });
-  // In memory even on PostgreSQL: a probe must answer (503) while the database that holds the shared buckets is down.
-  const readyLimiter = createRateLimiter({ perMinute: config.rateLimits.publicPerMinute, clock });
-  const readinessLog = createStateLogger(log, { failing: 'server.not_ready', recovered: 'server.ready' });
+  const readyz = readinessHandler({
+    database,
+    clock,
+    log,
+    perMinute: config.rateLimits.publicPerMinute,
+    clientAddress,
+    draining: () => drainingSince !== null,
+  });
   app.use(requestId());
   app.use((req, res, next) => {
     inflight += 1;
@@ -283,23 +277,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   app.get('/healthz', (_req, res) => {
     res.status(200).json({ ok: true });
   });
-  // Readiness: rate-limited per client like the public reads; the answer names only the reason, the detail (a driver
-  // error, the pending migrations) is logged once per change of state.
-  app.get('/readyz', async (req, res) => {
-    const ip = clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for']);
-    if (!(await readyLimiter.take(clientAddressKey(ip)))) {
-      res.status(429).json(httpError(429, 'Too many requests'));
-      return;
-    }
-    if (drainingSince !== null) {
-      res.status(503).json({ ok: false, reason: 'draining' });
-      return;
-    }
-    const state = await readiness.check();
-    if (state.ok) readinessLog.ok();
-    else readinessLog.failing(`${state.reason}:${state.detail ?? ''}`, { ...state });
-    res.status(state.ok ? 200 : 503).json(state.ok ? { ok: true } : { ok: false, reason: state.reason });
-  });
+  app.get('/readyz', readyz);
   app.use(
     '/trpc',
     createExpressMiddleware({

@@ -10,6 +10,8 @@
  * You probably don't need to edit this file.
  */
 import { BlockList, isIP } from 'node:net';
+import type { Clock } from '../clock';
+import type { Logger } from '../log';
 
 /** `203.0.113.7`, `203.0.113.7:50001`, `2001:db8::1`, `[2001:db8::1]:443`, `::ffff:1.2.3.4` → the address, else null. */
 export function parseForwardedAddress(entry: string): string | null {
@@ -122,5 +124,23 @@ export function createClientAddressResolver(options: ClientAddressOptions): Clie
     // entry would be the client's own.
     const trustedEntries = Math.min(hops, shortest.get(peer) ?? chain.length);
     return chain[chain.length - trustedEntries] ?? peer;
+  };
+}
+
+/** `onShortChain` for the server: a `proxy.short_chain` warning, at most once a minute. */
+export function shortChainLogger(
+  log: Logger,
+  clock: Clock,
+): NonNullable<ClientAddressOptions['onShortChain']> {
+  let lastLoggedAt = Number.NEGATIVE_INFINITY;
+  return (detail) => {
+    const now = clock.now();
+    if (now - lastLoggedAt < 60_000) return;
+    lastLoggedAt = now;
+    log.warn('proxy.short_chain', {
+      ...detail,
+      message:
+        'a request carried fewer X-Forwarded-For entries than TRUST_PROXY_HOPS: the hop count is too high (or a proxy is reached without the ones before it); that peer is trusted for fewer hops',
+    });
   };
 }

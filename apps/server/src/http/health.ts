@@ -6,9 +6,15 @@
  * The answer says only the reason (`database`, `migrations`, `draining`); the detail (a driver error, the pending
  * migrations) goes to the log, once per change of state (server.ts). You probably don't need to edit this file.
  */
+import type { Request, Response } from 'express';
 import { sql } from 'kysely';
+import type { Clock } from '../clock';
 import type { AppDatabase } from '../db/database';
 import { migrations } from '../db/migrations';
+import type { Logger } from '../log';
+import { createStateLogger } from '../state-change';
+import type { ClientAddressResolver } from './client-address';
+import { clientAddressKey, createRateLimiter } from './rate-limit';
 
 export type Readiness =
   | { ok: true }
@@ -85,5 +91,42 @@ export function createReadinessProbe(options: {
         });
       return running;
     },
+  };
+}
+
+/**
+ * `GET /readyz`: rate-limited per client (in memory even on PostgreSQL, so a probe still answers while the database
+ * that holds the shared buckets is down); the answer names only the reason, the detail (a driver error, the pending
+ * migrations) is logged once per change of state (`server.not_ready`, then `server.ready`).
+ */
+export function readinessHandler(options: {
+  database: AppDatabase;
+  clock: Clock;
+  log: Logger;
+  perMinute: number;
+  clientAddress: ClientAddressResolver;
+  draining: () => boolean;
+}) {
+  const probe = createReadinessProbe({ database: options.database, now: () => options.clock.now() });
+  const limiter = createRateLimiter({ perMinute: options.perMinute, clock: options.clock });
+  const stateLog = createStateLogger(options.log, { failing: 'server.not_ready', recovered: 'server.ready' });
+  return async (req: Request, res: Response) => {
+    const ip = options.clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for']);
+    if (!(await limiter.take(clientAddressKey(ip)))) {
+      res
+        .status(429)
+        .json({
+          error: { message: 'Too many requests', data: { appCode: 'RATE_LIMITED', httpStatus: 429 } },
+        });
+      return;
+    }
+    if (options.draining()) {
+      res.status(503).json({ ok: false, reason: 'draining' });
+      return;
+    }
+    const state = await probe.check();
+    if (state.ok) stateLog.ok();
+    else stateLog.failing(`${state.reason}:${state.detail ?? ''}`, { ...state });
+    res.status(state.ok ? 200 : 503).json(state.ok ? { ok: true } : { ok: false, reason: state.reason });
   };
 }
