@@ -10,7 +10,7 @@ export declare function installRegistryNode(options?: {
   fetch?: typeof globalThis.fetch;
   /** Registry base URL (default: npm's configured registry). */
   registry?: string;
-  /** Where installs are cached (default: $XDG_CACHE_HOME/ait-iap/node). */
+  /** Where installs are cached (default: a folder in $XDG_CACHE_HOME, else ~/.cache). */
   cacheDir?: string;
 }): Promise<string>;
 export declare function ensureCurrentNode(options?: { log?: (line: string) => void }): Promise<void>;

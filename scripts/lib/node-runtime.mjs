@@ -52,7 +52,7 @@ function registryPackage() {
 }
 
 /** Written into a cached install LAST, after its tarball matched the registry's integrity and its node ran. */
-const markerName = '.ait-iap-verified.json';
+const markerName = '.verified.json';
 
 /** The registry to fetch from: npm's configured one (a mirror, if the user set one), else the public registry. */
 function configuredRegistry(env = process.env) {

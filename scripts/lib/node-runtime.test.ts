@@ -101,7 +101,7 @@ describe('installing Node from the registry', () => {
     const bin = await install(cacheDir, lines);
     expect(runs(bin)).toBe(`v${version}`);
     expect(lines.join('\n')).toMatch(/0\.\d MB downloaded, 0\.\d MB on disk/);
-    expect(existsSync(path.join(bin, '..', '.ait-iap-verified.json'))).toBe(true);
+    expect(existsSync(path.join(bin, '..', '.verified.json'))).toBe(true);
     expect(await install(cacheDir)).toBe(bin);
     expect(registry.tarballRequests - before).toBe(1);
     expect(downloads(cacheDir)).toEqual([]);
