@@ -164,9 +164,8 @@ export async function installRegistryNode({
   cleanStaleDownloads(cacheDir);
   if (existsSync(target)) {
     log(
-      `Discarding ${target}: it is not a verified install of ${pkg}@${version} (no or a mismatching marker).`,
+      `Discarding ${target}: it is not a verified install of ${pkg}@${version} (no or a mismatching marker); fetching it again.`,
     );
-    discard(target, cacheDir);
   }
   const base = (registry ?? configuredRegistry()).replace(/\/+$/, '');
   const metaResponse = await fetchImpl(`${base}/${pkg}/${version}`);
@@ -220,7 +219,12 @@ export async function installRegistryNode({
     log(
       `Node ${version}: ${formatMegabytes(got.size)} downloaded, ${formatMegabytes(sizeOf(unpacked))} on disk (${target}).`,
     );
-    // A concurrent first run may have put its own verified copy there first: use that one.
+    // Only now is an unverified folder at the target moved aside, right before the verified one takes its place (a
+    // process already running from it keeps its files). A concurrent run may have put its own verified copy there
+    // first: use that one.
+    if (existsSync(target) && !verifiedInstall(target, expected)) {
+      renameSync(target, join(work, 'discarded'));
+    }
     try {
       renameSync(unpacked, target);
     } catch (error) {
@@ -232,13 +236,6 @@ export async function installRegistryNode({
     cleanUp();
   }
   return bin;
-}
-
-/** Move an unusable cached install out of the way (a rename first, so a running node keeps its files), then delete it. */
-function discard(target, cacheDir) {
-  const aside = join(cacheDir, `.download-${process.pid}-discarded-${Date.now()}`);
-  renameSync(target, aside);
-  rmSync(aside, { recursive: true, force: true });
 }
 
 /** `npm prefix -g` as the machine's own Node sees it (empty when npm is missing). */
