@@ -3,11 +3,13 @@
  * in `.env.example`. A bad value stops the server at start with a message naming the variable.
  * Customization point: add your own settings here (and to `.env.example`).
  */
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { classifyDatabaseUrl } from './db/url';
 import { logFormats, logLevels } from './log';
 
 /** The repository root (apps/server/src → ../../..), used for the default paths. */
@@ -34,6 +36,9 @@ const booleanFlag = (name: string) =>
     .default('false')
     .transform((value) => value === 'true');
 
+/** More proxies than this in front of one server is a configuration mistake, not a deployment. */
+const maxProxyHops = 5;
+
 export const tossEnvironments = ['production', 'sandbox'] as const;
 export type TossEnvironment = (typeof tossEnvironments)[number];
 
@@ -41,7 +46,9 @@ const EnvSchema = z.object({
   NODE_ENV: z.string().optional(),
   PORT: intFrom('PORT', 3000),
   HOST: z.string().optional().default('0.0.0.0'),
-  TRUST_PROXY_HOPS: intFrom('TRUST_PROXY_HOPS', 0, 0),
+  TRUST_PROXY_HOPS: intFrom('TRUST_PROXY_HOPS', 0, 0).refine((hops) => hops <= maxProxyHops, {
+    error: `TRUST_PROXY_HOPS must be at most ${maxProxyHops} (count the proxies that append to X-Forwarded-For)`,
+  }),
   TRUST_PROXY_SUBNETS: z.string().optional(),
   TOSS_ENVIRONMENT: z
     .enum(tossEnvironments, { error: 'TOSS_ENVIRONMENT must be production or sandbox' })
@@ -50,6 +57,8 @@ const EnvSchema = z.object({
   DATABASE_PATH: z.string().optional(),
   DATABASE_URL: z.string().optional(),
   DATABASE_POOL_SIZE: intFrom('DATABASE_POOL_SIZE', 10, 2),
+  DATABASE_ACQUIRE_TIMEOUT_MS: intFrom('DATABASE_ACQUIRE_TIMEOUT_MS', 5_000, 100),
+  DATABASE_STATEMENT_TIMEOUT_MS: intFrom('DATABASE_STATEMENT_TIMEOUT_MS', 10_000, 100),
   CATALOG_PATH: z.string().optional(),
   SESSION_TTL_SECONDS: intFrom('SESSION_TTL_SECONDS', 86_400, 60),
   TOSS_API_BASE_URL: z
@@ -153,6 +162,10 @@ export interface Config {
   databaseUrl: string | null;
   /** PostgreSQL: connections per process (pg pool `max`). */
   databasePoolSize: number;
+  /** PostgreSQL: longest wait for a pooled connection before the query fails (pg `connectionTimeoutMillis`). */
+  databaseAcquireTimeoutMs: number;
+  /** PostgreSQL: longest one statement (or an idle open transaction) may run (`statement_timeout`). */
+  databaseStatementTimeoutMs: number;
   catalogPath: string;
   sessionTtlSeconds: number;
   toss: {
@@ -194,6 +207,8 @@ export interface Config {
   logFormat: 'auto' | (typeof logFormats)[number];
   /** HMAC key for user-key tags in logs; null = a random per-process secret. */
   logHashSecret: string | null;
+  /** Findings that refuse a production start but only warn elsewhere (logged by `createServer`). */
+  warnings: string[];
   /** The support console's listener (ADMIN_PORT; null = not started). See src/console/. */
   admin: AdminConfig | null;
 }
@@ -239,6 +254,26 @@ function readPem(
   }
 }
 
+/** Null when the certificate and key are well-formed PEM and belong together, else the one-line problem. */
+function checkMtlsPair(certPem: string, keyPem: string): string | null {
+  let certificate: X509Certificate;
+  try {
+    certificate = new X509Certificate(certPem);
+  } catch {
+    return 'TOSS_MTLS_CERT: not a PEM certificate';
+  }
+  let privateKey: ReturnType<typeof createPrivateKey>;
+  try {
+    privateKey = createPrivateKey(keyPem);
+  } catch {
+    return 'TOSS_MTLS_KEY: not a PEM private key (an encrypted key is not supported)';
+  }
+  if (!certificate.checkPrivateKey(privateKey)) {
+    return 'TOSS_MTLS_CERT and TOSS_MTLS_KEY: the key does not belong to the certificate';
+  }
+  return null;
+}
+
 const proxyNames = new Set(['loopback', 'linklocal', 'uniquelocal']);
 
 /** `10.0.0.0/8, 192.168.1.10, loopback` → the list, or problems for entries Express would not understand. */
@@ -257,6 +292,10 @@ function parseProxySubnets(value: string, problems: string[]): string[] {
     if (family === 0 || !prefixOk) {
       problems.push(
         `TRUST_PROXY_SUBNETS: "${entry}" is not an IP address, a subnet (10.0.0.0/8) or loopback/linklocal/uniquelocal`,
+      );
+    } else if (prefix !== undefined && Number(prefix) === 0) {
+      problems.push(
+        `TRUST_PROXY_SUBNETS: "${entry}" trusts every address, so any client could pick its own rate-limit key: list your proxies' subnets`,
       );
     }
   }
@@ -300,8 +339,27 @@ export function loadConfig(rawEnv: Record<string, string | undefined> = process.
   const cert = readPem(env, 'TOSS_MTLS_CERT', 'TOSS_MTLS_CERT_PEM', problems);
   const key = readPem(env, 'TOSS_MTLS_KEY', 'TOSS_MTLS_KEY_PEM', problems);
   const ca = readPem(env, 'TOSS_MTLS_CA', 'TOSS_MTLS_CA_PEM', problems);
-  if ((cert && !key) || (!cert && key)) {
+  const warnings: string[] = [];
+  // Production refuses to start on missing or mismatched mTLS material (it would be "ready" while every login
+  // fails); elsewhere the same findings are warnings, so a dev server without certificates still starts.
+  const mtlsProblems = nodeEnvProduction ? problems : warnings;
+  const unreadable = problems.some((problem) => problem.startsWith('TOSS_MTLS'));
+  if (unreadable) {
+    // Already said which file cannot be read.
+  } else if ((cert && !key) || (!cert && key)) {
     problems.push('TOSS_MTLS_CERT and TOSS_MTLS_KEY (or their _PEM forms) must be set together');
+  } else if (!cert && !key) {
+    mtlsProblems.push(
+      'TOSS_MTLS_CERT/TOSS_MTLS_KEY: not set, so every login and grant will fail (the partner API requires mTLS)',
+    );
+  } else if (cert && key) {
+    const mismatch = checkMtlsPair(cert, key);
+    if (mismatch) mtlsProblems.push(mismatch);
+  }
+  if (e.ALLOW_SANDBOX_IN_PRODUCTION && e.TOSS_ENVIRONMENT !== 'production') {
+    problems.push(
+      'ALLOW_SANDBOX_IN_PRODUCTION: only meaningful with TOSS_ENVIRONMENT=production (a sandbox server already accepts the sandbox app)',
+    );
   }
   const corsOrigins = e.CORS_ORIGINS.split(',')
     .map((origin) => origin.trim())
@@ -313,20 +371,11 @@ export function loadConfig(rawEnv: Record<string, string | undefined> = process.
       );
     }
   }
-  // DATABASE_URL=postgres://… selects PostgreSQL; any other value is a SQLite file path (like DATABASE_PATH).
-  const databaseUrl = e.DATABASE_URL?.trim();
-  const postgres = databaseUrl !== undefined && /^postgres(ql)?:\/\//i.test(databaseUrl);
-  if (
-    databaseUrl &&
-    !postgres &&
-    !databaseUrl.startsWith('file:') &&
-    /^[a-z][a-z0-9+.-]*:\/\//i.test(databaseUrl)
-  ) {
-    problems.push(
-      `DATABASE_URL: "${databaseUrl.split(':')[0]}://" is not supported (postgres://… or a SQLite file path)`,
-    );
-  }
-  let sqlitePath = (!postgres && databaseUrl) || e.DATABASE_PATH;
+  // DATABASE_URL=postgres://… selects PostgreSQL; `file:…` or a plain path is a SQLite file (like DATABASE_PATH);
+  // anything else is refused, never guessed (and never repeated: it may hold a password).
+  const databaseUrl = e.DATABASE_URL ? classifyDatabaseUrl(e.DATABASE_URL) : null;
+  if (databaseUrl?.kind === 'refused') problems.push(`DATABASE_URL: ${databaseUrl.reason} (value not shown)`);
+  let sqlitePath = (databaseUrl?.kind === 'sqlite' && databaseUrl.path) || e.DATABASE_PATH;
   if (sqlitePath?.startsWith('file://')) sqlitePath = fileURLToPath(sqlitePath);
   else if (sqlitePath?.startsWith('file:')) sqlitePath = sqlitePath.slice('file:'.length);
   const admin = adminConfig(e, problems);
@@ -343,8 +392,10 @@ export function loadConfig(rawEnv: Record<string, string | undefined> = process.
     environment: e.TOSS_ENVIRONMENT ?? 'sandbox',
     allowSandbox: e.ALLOW_SANDBOX_IN_PRODUCTION,
     databasePath: path.resolve(sqlitePath || path.join(repoRoot, '.dev', 'app.db')),
-    databaseUrl: postgres ? databaseUrl : null,
+    databaseUrl: databaseUrl?.kind === 'postgres' ? databaseUrl.url : null,
     databasePoolSize: e.DATABASE_POOL_SIZE,
+    databaseAcquireTimeoutMs: e.DATABASE_ACQUIRE_TIMEOUT_MS,
+    databaseStatementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
     catalogPath: path.resolve(e.CATALOG_PATH ?? path.join(repoRoot, 'catalog', 'products.json')),
     sessionTtlSeconds: e.SESSION_TTL_SECONDS,
     toss: {
@@ -378,6 +429,7 @@ export function loadConfig(rawEnv: Record<string, string | undefined> = process.
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT,
     logHashSecret: e.LOG_HASH_SECRET?.trim() ? e.LOG_HASH_SECRET : null,
+    warnings,
     admin,
   };
 }

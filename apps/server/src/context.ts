@@ -23,8 +23,15 @@ export interface AppDeps {
   limits: {
     /** `auth.login`, per client address. */
     login: RateLimiter;
-    /** `auth.login`, every client together: the last line when many addresses each stay under their own limit. */
+    /**
+     * `auth.login`, every client together (key `global`): the shared ceiling for attempts beyond a client's first
+     * tries, and the last line when many addresses each stay under their own limit (`loginCeiling` in trpc.ts).
+     */
     loginGlobal: RateLimiter;
+    /** `auth.login`, every client together: the part of the ceiling kept for clients' first tries. */
+    loginReserve: RateLimiter;
+    /** `auth.login`, per client address: its first tries a minute, which may draw on `loginReserve`. */
+    loginFirstTries: RateLimiter;
     /** `catalog.list` (and other public reads), per client address. */
     publicRead: RateLimiter;
     /** `iap.fulfill` / `iap.sync` / `iap.syncSubscriptions`, per user (one token per partner call). */

@@ -42,12 +42,15 @@ async function main() {
 
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<unknown> | null = null;
+  const shutdown = new AbortController();
   if (config.reconcile.intervalSeconds > 0) {
     timer = setInterval(() => {
       if (running) return; // never overlap runs
       running = server
-        .reconcileOnce()
-        .catch((error: unknown) => log.error('reconcile.failed', { err: error }))
+        .reconcileOnce({ signal: shutdown.signal })
+        .catch((error: unknown) => {
+          if (!shutdown.signal.aborted) log.error('reconcile.failed', { err: error });
+        })
         .finally(() => {
           running = null;
         });
@@ -61,6 +64,17 @@ async function main() {
     log.info('server.stopping', { signal });
     server.drain();
     if (timer) clearInterval(timer);
+    // Bounded: drain, then SHUTDOWN_GRACE_MS for in-flight work (a reconcile run stops starting orders at once; an
+    // order it is in the middle of is safe to cut off: each grant is one transaction, the next run retries).
+    const deadline = setTimeout(() => {
+      log.warn('server.grace_expired', {
+        graceMs: config.shutdownGraceMs,
+        message: 'in-flight work did not finish within SHUTDOWN_GRACE_MS: exiting anyway',
+      });
+      process.exit(1);
+    }, config.shutdownDrainMs + config.shutdownGraceMs);
+    deadline.unref();
+    shutdown.abort(new Error('server shutting down'));
     await running;
     await server.close();
     process.exit(0);

@@ -21,12 +21,15 @@ import type { LastReconcile } from './console/queries';
 import type { AppDeps, Context } from './context';
 import { type AppDatabase, databaseOptions, openDatabase } from './db/database';
 import { type ReconcileReport, reconcile } from './fulfillment/reconcile';
-import { checkReadiness } from './http/health';
+import { createClientAddressResolver, shortChainLogger } from './http/client-address';
+import { readinessHandler } from './http/health';
 import { createRateLimiter } from './http/rate-limit';
+import { createDatabaseRateLimiter } from './http/rate-limit-store';
 import { requestId } from './http/request-id';
 import { configureLogHashSecret, createLogger, type Logger, resolveLogFormat } from './log';
 import { createMetrics, instrumentTossClient } from './metrics';
 import { appRouter } from './router';
+import { createStateLogger } from './state-change';
 import { createTossClient, type TossClient, type Transport } from './toss/client';
 import { bearerFrom } from './trpc';
 
@@ -56,8 +59,11 @@ export interface AppServer {
   ): Promise<{ port: number; url: string; metricsUrl: string | null; adminUrl: string | null }>;
   /** Requests being handled right now. */
   inflight(): number;
-  /** Run the reconcile job once (what main.ts's timer calls); its findings go to the metrics. */
-  reconcileOnce(): Promise<ReconcileReport>;
+  /**
+   * Run the reconcile job once (what main.ts's timer calls); its findings go to the metrics. `signal` (shutdown):
+   * once aborted no further order is started.
+   */
+  reconcileOnce(options?: { signal?: AbortSignal }): Promise<ReconcileReport>;
   /** Start draining: `/readyz` answers 503 from now on; requests are still served. `close()` does this first. */
   drain(): void;
   /**
@@ -120,6 +126,17 @@ function cors(allowed: readonly string[]) {
   };
 }
 
+/** Each client's first login attempts a minute that may draw on the login reserve (a login, and one retry). */
+export const LOGIN_FIRST_TRIES_PER_MINUTE = 2;
+const loginReservePerMinute = (config: Config) => Math.ceil(config.rateLimits.loginGlobalPerMinute / 2);
+const loginSharedPerMinute = (config: Config) =>
+  Math.max(1, config.rateLimits.loginGlobalPerMinute - loginReservePerMinute(config));
+
+/** A short key for "the same failure again" (the message without numbers that change per attempt). */
+function errorKey(error: unknown): string {
+  return String((error as Error)?.message ?? error).replace(/\d+/g, '#');
+}
+
 export async function createServer(config: Config, overrides: ServerOverrides = {}): Promise<AppServer> {
   const clock = overrides.clock ?? systemClock;
   const log =
@@ -147,9 +164,16 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     await database.close();
     throw error;
   }
-  // The catalog in memory from now on (catalog/products.ts says when it is reloaded).
+  // The catalog in memory from now on (catalog/products.ts says when it is reloaded). A reload failing every second
+  // while the database is down is logged once (and its recovery once), not once per tick.
+  const catalogReload = createStateLogger(log, {
+    failing: 'catalog.reload_failed',
+    recovered: 'catalog.reload_recovered',
+    level: 'error',
+  });
   const catalogMemory = await loadCatalogMemory(database, {
-    onError: (error) => log.error('catalog.reload_failed', { err: error }),
+    onError: (error) => catalogReload.failing(errorKey(error), { err: error }),
+    onLoaded: () => catalogReload.ok(),
   });
   const metrics = createMetrics({
     enabled: config.metrics !== null,
@@ -177,16 +201,20 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       }),
     metrics,
   );
-  if (!mtls && !overrides.toss && !overrides.tossTransport) {
-    log.warn('toss.not_configured', {
-      message: 'TOSS_MTLS_CERT/TOSS_MTLS_KEY not set: login and fulfillment will fail',
-    });
+  // What refuses a production start (config.ts) but only warns elsewhere: missing or mismatched mTLS material.
+  if (!overrides.toss && !overrides.tossTransport) {
+    for (const message of config.warnings) log.warn('config.warning', { message });
   }
   if (config.environment === 'production' && config.allowSandbox) {
     log.warn('toss.sandbox_allowed_in_production', {
       message: 'ALLOW_SANDBOX_IN_PRODUCTION=true: sandbox-app logins and their SKU aliases are accepted',
     });
   }
+  // PostgreSQL (several instances): buckets in the database, shared; SQLite (one instance): in memory.
+  const limiter = (name: string, perMinute: number) =>
+    database.dialect === 'postgres'
+      ? createDatabaseRateLimiter(database.db, { name, perMinute, clock })
+      : createRateLimiter({ perMinute, clock });
   const deps: AppDeps = {
     config,
     database,
@@ -195,10 +223,13 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     log,
     metrics,
     limits: {
-      login: createRateLimiter({ perMinute: config.rateLimits.loginPerMinute, clock }),
-      loginGlobal: createRateLimiter({ perMinute: config.rateLimits.loginGlobalPerMinute, clock }),
-      publicRead: createRateLimiter({ perMinute: config.rateLimits.publicPerMinute, clock }),
-      fulfill: createRateLimiter({ perMinute: config.rateLimits.fulfillPerMinute, clock }),
+      login: limiter('login', config.rateLimits.loginPerMinute),
+      // The login ceiling, split (trpc.ts `loginCeiling`): about half kept for clients' first tries.
+      loginGlobal: limiter('login_global', loginSharedPerMinute(config)),
+      loginReserve: limiter('login_reserve', loginReservePerMinute(config)),
+      loginFirstTries: limiter('login_first', LOGIN_FIRST_TRIES_PER_MINUTE),
+      publicRead: limiter('public', config.rateLimits.publicPerMinute),
+      fulfill: limiter('fulfill', config.rateLimits.fulfillPerMinute),
     },
   };
 
@@ -208,9 +239,21 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   const idleWaiters: Array<() => void> = [];
   const app = express();
   app.disable('x-powered-by');
-  // A hop count or the proxies' subnets, never `true` (config refuses it): the client's address is what the
-  // trusted proxies saw, however many X-Forwarded-For entries the client itself sends.
-  app.set('trust proxy', config.trustProxy);
+  // The client's address is resolved by http/client-address.ts (strict X-Forwarded-For parsing, `ip:port` entries,
+  // an over-counted hop number bounded per peer), never by Express's `trust proxy`.
+  app.set('trust proxy', false);
+  const clientAddress = createClientAddressResolver({
+    trustProxy: config.trustProxy,
+    onShortChain: shortChainLogger(log, clock),
+  });
+  const readyz = readinessHandler({
+    database,
+    clock,
+    log,
+    perMinute: config.rateLimits.publicPerMinute,
+    clientAddress,
+    draining: () => drainingSince !== null,
+  });
   app.use(requestId());
   app.use((req, res, next) => {
     inflight += 1;
@@ -243,14 +286,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   app.get('/healthz', (_req, res) => {
     res.status(200).json({ ok: true });
   });
-  app.get('/readyz', async (_req, res) => {
-    const readiness =
-      drainingSince !== null
-        ? ({ ok: false, reason: 'draining' } as const)
-        : await checkReadiness(database, 2_000);
-    if (!readiness.ok && readiness.reason !== 'draining') log.warn('server.not_ready', { ...readiness });
-    res.status(readiness.ok ? 200 : 503).json(readiness);
-  });
+  app.get('/readyz', readyz);
   app.use(
     '/trpc',
     createExpressMiddleware({
@@ -264,7 +300,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       createContext: ({ req, res }): Context => ({
         deps,
         bearerToken: bearerFrom(req.headers.authorization),
-        ip: req.ip ?? req.socket.remoteAddress ?? 'unknown',
+        ip: clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for']),
         requestId: String(res.locals.requestId),
       }),
       onError: ({ error, path }) => {
@@ -340,9 +376,12 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       }
       return { ...main, metricsUrl, adminUrl };
     },
-    async reconcileOnce() {
+    async reconcileOnce(options = {}) {
       try {
-        const report = await reconcile(deps, config.reconcile);
+        const report = await reconcile(deps, {
+          ...config.reconcile,
+          ...(options.signal ? { signal: options.signal } : {}),
+        });
         metrics.reconcileRun(report);
         lastReconcile = { at: isoAt(clock.now()), ok: true, report };
         return report;

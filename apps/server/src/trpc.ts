@@ -91,12 +91,12 @@ function limitKey(ctx: Context): string {
 }
 
 /** Takes `count` tokens from `limiter` for this caller, or refuses with RATE_LIMITED (taking none). */
-export function takeOrRefuse(ctx: Context, limiter: RateLimiter, count = 1): void {
-  if (!limiter.take(limitKey(ctx), count)) throw new AppError('RATE_LIMITED', 'Too many requests');
+export async function takeOrRefuse(ctx: Context, limiter: RateLimiter, count = 1): Promise<void> {
+  if (!(await limiter.take(limitKey(ctx), count))) throw new AppError('RATE_LIMITED', 'Too many requests');
 }
 
 /** Takes up to `max` tokens from `limiter` for this caller; returns how many (a fan-out does that much work now). */
-export function takeUpTo(ctx: Context, limiter: RateLimiter, max: number): number {
+export function takeUpTo(ctx: Context, limiter: RateLimiter, max: number): Promise<number> {
   return limiter.takeUpTo(limitKey(ctx), max);
 }
 
@@ -105,9 +105,40 @@ export function takeUpTo(ctx: Context, limiter: RateLimiter, max: number): numbe
  * `.input(...)`, so malformed calls are refused by validation without spending the caller's tokens.
  */
 export function rateLimited(pick: (limits: AppDeps['limits']) => RateLimiter) {
-  return t.middleware(({ ctx, next }) => {
-    takeOrRefuse(ctx, pick(ctx.deps.limits));
+  return t.middleware(async ({ ctx, next }) => {
+    await takeOrRefuse(ctx, pick(ctx.deps.limits));
     return next();
+  });
+}
+
+/**
+ * The login ceiling shared by every client, split so that a few clients hammering at full rate cannot spend it for
+ * everyone: each client's first `loginFirstTries` attempts a minute (a real user's login, and a retry) draw on a
+ * reserve first; every other attempt draws only on the rest. Both parts together are
+ * RATE_LIMIT_LOGIN_GLOBAL_PER_MINUTE, so the total reaching Toss stays bounded; only hundreds of distinct clients
+ * (reserve ÷ first tries) can spend the reserve. Put it after the per-client `rateLimited`.
+ */
+export const loginCeiling = t.middleware(async ({ ctx, next }) => {
+  const { limits } = ctx.deps;
+  const firstTry = await limits.loginFirstTries.take(limitKey(ctx));
+  if ((firstTry && (await limits.loginReserve.take('global'))) || (await limits.loginGlobal.take('global')))
+    return next();
+  warnGlobalSpent(ctx, 'login');
+  throw new AppError('RATE_LIMITED', 'Too many requests');
+});
+
+const lastGlobalWarning = new WeakMap<AppDeps, Map<string, number>>();
+
+/** Logs `rate_limit.global` at most once a minute per limit and server. */
+function warnGlobalSpent(ctx: Context, name: string): void {
+  const byName = lastGlobalWarning.get(ctx.deps) ?? new Map<string, number>();
+  lastGlobalWarning.set(ctx.deps, byName);
+  const now = ctx.deps.clock.now();
+  if (now - (byName.get(name) ?? Number.NEGATIVE_INFINITY) < 60_000) return;
+  byName.set(name, now);
+  ctx.deps.log.warn('rate_limit.global', {
+    limit: name,
+    message: 'the shared limit is spent: callers get 429',
   });
 }
 
@@ -116,17 +147,9 @@ export function rateLimited(pick: (limits: AppDeps['limits']) => RateLimiter) {
  * client already over its own limit does not spend the shared tokens). Logs `rate_limit.global` at most once a minute.
  */
 export function globallyLimited(pick: (limits: AppDeps['limits']) => RateLimiter, name: string) {
-  let lastWarnedAt = Number.NEGATIVE_INFINITY;
-  return t.middleware(({ ctx, next }) => {
-    if (!pick(ctx.deps.limits).take('global')) {
-      const now = ctx.deps.clock.now();
-      if (now - lastWarnedAt >= 60_000) {
-        lastWarnedAt = now;
-        ctx.deps.log.warn('rate_limit.global', {
-          limit: name,
-          message: 'the shared limit is spent: callers get 429',
-        });
-      }
+  return t.middleware(async ({ ctx, next }) => {
+    if (!(await pick(ctx.deps.limits).take('global'))) {
+      warnGlobalSpent(ctx, name);
       throw new AppError('RATE_LIMITED', 'Too many requests');
     }
     return next();

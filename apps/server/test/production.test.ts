@@ -533,7 +533,13 @@ describe('config for production', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(
       /TOSS_ENVIRONMENT: required when NODE_ENV=production/,
     );
-    const prod = loadConfig({ NODE_ENV: 'production', TOSS_ENVIRONMENT: 'production' });
+    // (Production also needs the mTLS pair: test/fail-closed.test.ts.)
+    const prod = loadConfig({
+      NODE_ENV: 'production',
+      TOSS_ENVIRONMENT: 'production',
+      TOSS_MTLS_CERT: mock.mock.certs.clientCertPath,
+      TOSS_MTLS_KEY: mock.mock.certs.clientKeyPath,
+    });
     expect([prod.environment, prod.allowSandbox]).toEqual(['production', false]);
     expect(
       loadConfig({ TOSS_ENVIRONMENT: 'production', ALLOW_SANDBOX_IN_PRODUCTION: 'true' }).allowSandbox,

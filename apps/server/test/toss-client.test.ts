@@ -125,13 +125,21 @@ describe('createTossClient (injected transport)', () => {
     expect(calls).toHaveLength(1);
   });
 
-  test('connection errors are retried; the total budget stops retries early', async () => {
+  test('connection errors are retried: two refused connections, then the answer on the third attempt', async () => {
     const { calls, transport } = scripted(new Error('ECONNREFUSED'), new Error('ECONNRESET'), paid);
-    const error = await client(transport, { totalTimeoutMs: 150, backoffMs: 100 })
+    const status = await client(transport).toss.getOrderStatus({ userKey: '1', orderId });
+    expect(status).toMatchObject({ orderId, status: 'PAYMENT_COMPLETED' });
+    expect(calls.length).toBe(3);
+  });
+
+  test('the total budget stops connection-error retries early: one retry fits, the next does not', async () => {
+    const { calls, transport } = scripted(new Error('ECONNREFUSED'), new Error('ECONNRESET'), paid);
+    // First wait 75 ms + 200 ms of attempt fit in 400 ms; the second wait (150 ms + 200 ms) no longer fits in what is left.
+    const error = await client(transport, { totalTimeoutMs: 400, backoffMs: 100 })
       .toss.getOrderStatus({ userKey: '1', orderId })
       .catch((e: unknown) => e);
     expect(error).toMatchObject({ kind: 'network' });
-    expect(calls.length).toBeLessThan(3);
+    expect(calls.length).toBe(2);
   });
 
   test('each attempt gets at most the time left in the budget', async () => {

@@ -18,7 +18,7 @@ import {
   validateSupportUrl,
 } from './names.mjs';
 import { format, initGit, install, isEmptyDir, ScaffoldError, writeProject } from './scaffold.mjs';
-import { packageRoot, resolveSource } from './source.mjs';
+import { packageRoot, resolveSource, SourceError } from './source.mjs';
 
 export const usage = `Usage: create-ait-iap [directory] [options]
 
@@ -241,6 +241,7 @@ export async function main(argv, io = {}) {
     prompt?.close();
     if (
       error instanceof ScaffoldError ||
+      error instanceof SourceError ||
       (error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))
     ) {
       console.error(`create-ait-iap: ${error.message}`);

@@ -4,6 +4,7 @@
  * executable bit (`.ci/run`), then optionally install dependencies, format (Biome) and make the first git commit.
  * Every write stays inside the target directory, `--force` included: a symlink in the way (the target itself, a
  * folder on the path or the file) is refused, never followed, and an existing file is replaced, not written through.
+ * The same on the read side: a starter file that is a symbolic link (or lies under one) is refused (`sourceFile`).
  * You probably don't need to edit this file.
  */
 import { spawnSync } from 'node:child_process';
@@ -23,6 +24,7 @@ import {
   writeSync,
 } from 'node:fs';
 import path from 'node:path';
+import { sourceFile } from './source.mjs';
 import { projectReadme, transformFile } from './transform.mjs';
 
 /** @typedef {import('./transform.mjs').ProjectNames} ProjectNames */
@@ -73,7 +75,7 @@ export function writeProject({ source, targetDir, names, settings = {}, force = 
   mkdirSync(targetDir, { recursive: true });
   const root = realpathSync(targetDir);
   for (const file of source.files) {
-    const from = path.join(source.root, file.from);
+    const from = sourceFile(source.root, file.from); // never read through a symbolic link
     const executable = (statSync(from).mode & 0o111) !== 0;
     writeInside(root, file.to, transformFile(file.to, readFileSync(from), names), executable);
   }

@@ -5,10 +5,23 @@
  *   (`git ls-files`), as they are in the working tree.
  * - From the published package (`pnpm create ait-iap`): `template/`, which `prepack` filled with the same files.
  *   npm drops `.gitignore` and `.npmrc` from packages, so they travel as `_gitignore` / `_npmrc`.
- * Either way the scaffolder itself and its release workflow are left out. You probably don't need to edit this file.
+ * Either way the scaffolder itself and its release workflow are left out. A symbolic link among the files (tracked,
+ * in `template/`, or a folder on a file's path) is refused, never followed: a committed link to a file outside the
+ * repository would otherwise copy that file into every new project and the packed template.
+ * You probably don't need to edit this file.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  realpathSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -87,8 +100,37 @@ export function findStarterCheckout(dir = packageRoot) {
   }
 }
 
+export class SourceError extends Error {}
+
 /**
- * Files git tracks in a checkout, relative and `/`-separated; files deleted in the working tree are left out.
+ * The absolute path of the starter file `relative` under `root`, refusing a symbolic link at any step (the file or a
+ * folder on its way) and anything that is not a regular file or resolves outside `root`. Read only through this.
+ * @param {string} root
+ * @param {string} relative `/`-separated
+ */
+export function sourceFile(root, relative) {
+  let current = path.resolve(root);
+  for (const part of relative.split('/')) {
+    current = path.join(current, part);
+    const stat = lstatSync(current);
+    if (stat.isSymbolicLink()) {
+      const shown = path.relative(root, current).split(path.sep).join('/');
+      throw new SourceError(
+        `${shown} is a symbolic link: the starter's files must be regular files (a link is never followed or copied). Replace it with the file itself, or remove it.`,
+      );
+    }
+  }
+  const realRoot = realpathSync(root);
+  const real = realpathSync(current);
+  if (!lstatSync(current).isFile() || !real.startsWith(realRoot + path.sep)) {
+    throw new SourceError(`${relative} is not a regular file inside ${root}.`);
+  }
+  return current;
+}
+
+/**
+ * Files git tracks in a checkout, relative and `/`-separated; files deleted in the working tree are left out, and a
+ * tracked symbolic link is refused (`SourceError`).
  * @param {string} root
  * @returns {string[]}
  */
@@ -98,16 +140,27 @@ export function gitFiles(root) {
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
   });
-  return out
-    .split('\0')
-    .filter(
-      (file) =>
-        file.length > 0 && existsSync(path.join(root, file)) && statSync(path.join(root, file)).isFile(),
-    );
+  return out.split('\0').filter((file) => {
+    if (file.length === 0) return false;
+    const stat = lstatOrNull(path.join(root, file));
+    if (!stat) return false;
+    if (stat.isDirectory()) return false; // a submodule
+    sourceFile(root, file);
+    return true;
+  });
+}
+
+/** @param {string} file */
+function lstatOrNull(file) {
+  try {
+    return lstatSync(file);
+  } catch {
+    return null;
+  }
 }
 
 /**
- * Every file under `dir`, relative and `/`-separated.
+ * Every file under `dir`, relative and `/`-separated; a symbolic link anywhere under it is refused (`SourceError`).
  * @param {string} dir
  * @returns {string[]}
  */
@@ -115,9 +168,11 @@ export function walk(dir) {
   /** @type {string[]} */
   const files = [];
   for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (!entry.isFile()) continue;
     const full = path.join(entry.parentPath, entry.name);
-    files.push(path.relative(dir, full).split(path.sep).join('/'));
+    const relative = path.relative(dir, full).split(path.sep).join('/');
+    if (entry.isSymbolicLink()) sourceFile(dir, relative); // throws, naming it
+    if (!entry.isFile()) continue;
+    files.push(relative);
   }
   return files.sort();
 }
@@ -162,7 +217,7 @@ export function packTemplate(starterRoot, templateDir) {
   const source = resolveSource({ starterRoot });
   rmSync(templateDir, { recursive: true, force: true });
   for (const file of source.files) {
-    const from = path.join(starterRoot, file.from);
+    const from = sourceFile(starterRoot, file.from);
     const to = path.join(templateDir, toPackedPath(file.to));
     mkdirSync(path.dirname(to), { recursive: true });
     copyFileSync(from, to);

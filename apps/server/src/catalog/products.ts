@@ -149,6 +149,7 @@ export class CatalogMemory {
     private snapshot: CatalogSnapshot,
     refreshMs: number,
     private readonly onError: (error: unknown) => void,
+    private readonly onLoaded: () => void = () => undefined,
   ) {
     this.timer = setInterval(() => {
       try {
@@ -162,9 +163,14 @@ export class CatalogMemory {
     this.timer.unref();
   }
 
-  static async load(database: AppDatabase, refreshMs: number, onError: (error: unknown) => void) {
+  static async load(
+    database: AppDatabase,
+    refreshMs: number,
+    onError: (error: unknown) => void,
+    onLoaded?: () => void,
+  ) {
     const changes = database.externalChanges?.();
-    const memory = new CatalogMemory(database, await readSnapshot(database.db), refreshMs, onError);
+    const memory = new CatalogMemory(database, await readSnapshot(database.db), refreshMs, onError, onLoaded);
     memory.changesSeen = changes;
     return memory;
   }
@@ -193,6 +199,7 @@ export class CatalogMemory {
       (snapshot) => {
         this.snapshot = snapshot;
         this.changesSeen = changes;
+        this.onLoaded();
       },
       (error: unknown) => this.onError(error),
     );
@@ -220,13 +227,14 @@ const memories = new WeakMap<object, CatalogMemory>();
 /** Load the catalog of `database` into memory; from now on the functions above answer from it. */
 export async function loadCatalogMemory(
   database: AppDatabase,
-  options: { refreshMs?: number; onError?: (error: unknown) => void } = {},
+  options: { refreshMs?: number; onError?: (error: unknown) => void; onLoaded?: () => void } = {},
 ): Promise<CatalogMemory> {
   memories.get(database.db)?.close();
   const memory = await CatalogMemory.load(
     database,
     options.refreshMs ?? CATALOG_REFRESH_MS,
     options.onError ?? (() => undefined),
+    options.onLoaded,
   );
   memories.set(database.db, memory);
   return memory;

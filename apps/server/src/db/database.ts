@@ -45,6 +45,13 @@ export interface DatabaseOptions {
   busyTimeoutMs?: number;
   /** PostgreSQL: most connections this process opens (pg pool `max`). Default 10. */
   poolSize?: number;
+  /** PostgreSQL: longest wait for a pooled connection (pg `connectionTimeoutMillis`). Default 5 000. */
+  acquireTimeoutMs?: number;
+  /**
+   * PostgreSQL: `statement_timeout` (and `idle_in_transaction_session_timeout`, `lock_timeout`) of every connection:
+   * no query, lock wait or forgotten open transaction outlives it. Default 10 000.
+   */
+  statementTimeoutMs?: number;
 }
 
 /** The options for the database a loaded `Config` names. */
@@ -52,9 +59,18 @@ export function databaseOptions(config: {
   databasePath: string;
   databaseUrl: string | null;
   databasePoolSize: number;
+  databaseAcquireTimeoutMs?: number;
+  databaseStatementTimeoutMs?: number;
 }): DatabaseOptions {
   return config.databaseUrl
-    ? { databaseUrl: config.databaseUrl, poolSize: config.databasePoolSize }
+    ? {
+        databaseUrl: config.databaseUrl,
+        poolSize: config.databasePoolSize,
+        ...(config.databaseAcquireTimeoutMs ? { acquireTimeoutMs: config.databaseAcquireTimeoutMs } : {}),
+        ...(config.databaseStatementTimeoutMs
+          ? { statementTimeoutMs: config.databaseStatementTimeoutMs }
+          : {}),
+      }
     : { databasePath: config.databasePath };
 }
 
@@ -62,13 +78,13 @@ export function databaseOptions(config: {
 export function describePostgresUrl(url: string): string {
   try {
     const parsed = new URL(url);
-    return `${parsed.host}${parsed.pathname}`;
+    return `${parsed.host || parsed.searchParams.get('host') || 'localhost'}${parsed.pathname}`;
   } catch {
     return 'unparsable URL';
   }
 }
 
-/** True for the URLs that select PostgreSQL. */
+/** True for the URLs that select PostgreSQL (`classifyDatabaseUrl` has refused malformed ones by then). */
 export function isPostgresUrl(value: string | null | undefined): value is string {
   return typeof value === 'string' && /^postgres(ql)?:\/\//i.test(value.trim());
 }
@@ -79,7 +95,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<AppDatabas
   const { db, dialect } = sqlite
     ? { db: sqliteKysely(sqlite), dialect: 'sqlite' as const }
     : {
-        db: openPostgres(options.databaseUrl as string, options.poolSize ?? 10),
+        db: openPostgres(options.databaseUrl as string, options),
         dialect: 'postgres' as const,
       };
   try {
@@ -165,8 +181,19 @@ function withStatementCache(sqlite: BetterSqlite3.Database, capacity = 256): Bet
   });
 }
 
-function openPostgres(url: string, poolSize: number): Db {
-  const pool = new pg.Pool({ connectionString: url, max: poolSize, application_name: 'ait-iap-server' });
+function openPostgres(url: string, options: DatabaseOptions): Db {
+  const statementTimeoutMs = options.statementTimeoutMs ?? 10_000;
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.poolSize ?? 10,
+    application_name: 'ait-iap-server',
+    // Bounded waits: a request never queues for a connection, a lock or a slow query longer than these. No partner
+    // call is ever made inside a transaction, so an open transaction idle this long is a bug, not a slow Toss.
+    connectionTimeoutMillis: options.acquireTimeoutMs ?? 5_000,
+    statement_timeout: statementTimeoutMs,
+    lock_timeout: statementTimeoutMs,
+    idle_in_transaction_session_timeout: statementTimeoutMs,
+  });
   // An idle connection dropped by the server (restart, failover) must not crash the process; the pool reconnects.
   pool.on('error', () => undefined);
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });

@@ -347,6 +347,23 @@ const m008: Migration = {
     await db.schema.dropTable('reconcile_runs').execute();
     await db.schema.dropTable('purchase_reports').execute();
     await db.schema.dropTable('purchase_intents').execute();
+ * Rate-limit buckets shared by every server instance on PostgreSQL (http/rate-limit-store.ts): one row per limit and
+ * client, `tokens` left as of `at` (epoch ms), `taken` by the last take. Created on SQLite too (unused there: one
+ * instance keeps its buckets in memory), so both backends have one schema.
+ */
+const m009: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('rate_limits')
+      .addColumn('key', 'text', (c) => c.primaryKey())
+      .addColumn('tokens', 'double precision', (c) => c.notNull())
+      .addColumn('at', 'bigint', (c) => c.notNull())
+      .addColumn('taken', 'integer', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('rate_limits_at').on('rate_limits').column('at').execute();
+  },
+  async down(db: Kysely<unknown>) {
+    await db.schema.dropTable('rate_limits').execute();
   },
 };
 
@@ -358,6 +375,7 @@ export const migrations: Record<string, Migration> = {
   '005_sessions_orders_environment': m005,
   '006_operators_audit_actor': m006,
   '008_intents_reports_reconcile_runs': m008,
+  '009_rate_limits': m009,
 };
 
 class StaticMigrationProvider implements MigrationProvider {

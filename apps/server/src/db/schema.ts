@@ -253,6 +253,15 @@ export interface Database {
   purchase_intents: PurchaseIntentsTable;
   purchase_reports: PurchaseReportsTable;
   reconcile_runs: ReconcileRunsTable;
+  rate_limits: RateLimitsTable;
+}
+
+/** Shared rate-limit buckets (PostgreSQL; migration 009). */
+export interface RateLimitsTable {
+  key: string;
+  tokens: number;
+  at: number;
+  taken: number;
 }
 
 export type Db = Kysely<Database>;

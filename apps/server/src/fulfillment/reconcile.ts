@@ -33,6 +33,8 @@ export interface ReconcileOptions {
   alertAfterSeconds: number;
   /** Max orders re-checked (and max retried) per run, and max Toss calls of the horizon walk. Default 200. */
   limit?: number;
+  /** Shutdown: once aborted, no further order is started (the run rejects with the signal's reason). */
+  signal?: AbortSignal;
   /** Grants up to this old are re-checked by the horizon walk. Default 180 (never less than `lookbackDays`). */
   refundHorizonDays?: number;
 }
@@ -120,17 +122,18 @@ export async function reconcile(deps: FulfillDeps, options: ReconcileOptions): P
 async function recheck(
   deps: FulfillDeps,
   rows: { order_id: string; sku: string; user_id: string; user_key: string }[],
-  options: { recheckGranted: boolean },
+  options: { recheckGranted: boolean; signal?: AbortSignal | undefined },
 ) {
-  const results = await mapLimit(rows, 4, (row) =>
-    fulfill(deps, {
+  const results = await mapLimit(rows, 4, (row) => {
+    options.signal?.throwIfAborted();
+    return fulfill(deps, {
       user: { userId: row.user_id, userKey: row.user_key },
       orderId: row.order_id,
       sku: row.sku,
       source: 'reconcile',
       recheckGranted: options.recheckGranted,
-    }),
-  );
+    });
+  });
   if (rows.length > 0) {
     await deps.database.db
       .updateTable('orders')
@@ -239,7 +242,7 @@ async function reconcileNow(deps: FulfillDeps, options: ReconcileOptions): Promi
     .orderBy('orders.order_id')
     .limit(limit)
     .execute();
-  const rechecks = await recheck(deps, granted, { recheckGranted: true });
+  const rechecks = await recheck(deps, granted, { recheckGranted: true, signal: options.signal });
   report.rechecked = granted.length;
   for (const result of rechecks) if (result.effect === 'revoked') report.revoked.push(result.output.orderId);
 
@@ -303,14 +306,15 @@ async function reconcileNow(deps: FulfillDeps, options: ReconcileOptions): Promi
       firstSeenAt: String(candidate.first_seen_at),
     });
   }
-  const retries = await mapLimit(pending, 4, (a) =>
-    fulfill(deps, {
+  const retries = await mapLimit(pending, 4, (a) => {
+    options.signal?.throwIfAborted();
+    return fulfill(deps, {
       user: { userId: a.user_id, userKey: a.user_key },
       orderId: a.order_id,
       sku: a.sku,
       source: 'reconcile',
-    }),
-  );
+    });
+  });
   report.retried = pending.length;
   // 3. Still not granted after the alert delay: reported (warn) for an operator.
   const alertBefore = isoAt(now - options.alertAfterSeconds * 1000);
@@ -340,7 +344,7 @@ async function reconcileNow(deps: FulfillDeps, options: ReconcileOptions): Promi
     .orderBy('orders.order_id')
     .limit(limit)
     .execute();
-  const heldChecks = await recheck(deps, heldRows, { recheckGranted: false });
+  const heldChecks = await recheck(deps, heldRows, { recheckGranted: false, signal: options.signal });
   for (const result of heldChecks)
     if (result.effect === 'granted') report.granted.push(result.output.orderId);
   report.held = await listHeld(deps, limit);

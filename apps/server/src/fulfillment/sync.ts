@@ -36,7 +36,7 @@ export async function syncOrders(
   deps: FulfillDeps,
   user: Pick<SessionUser, 'userId' | 'userKey'> & Partial<Pick<SessionUser, 'environment'>>,
   orders: SyncInput['orders'],
-  allowance: (wanted: number) => number = (wanted) => wanted,
+  allowance: (wanted: number) => number | Promise<number> = (wanted) => wanted,
   random: () => number = Math.random,
 ): Promise<SyncOutput> {
   const unique = [...new Map(orders.map((order) => [order.orderId, order])).values()];
@@ -63,7 +63,7 @@ export async function syncOrders(
     .map((order) => ({ order, rank: priority(order) }))
     .sort((a, b) => a.rank - b.rank)
     .map(({ order }) => order);
-  const allowed = allowance(ranked.length);
+  const allowed = await allowance(ranked.length);
   const results = await mapLimit(ranked.slice(0, allowed), 4, (order) =>
     fulfill(deps, { user, orderId: order.orderId, sku: order.sku, source: 'sync', recheckGranted: true }),
   );

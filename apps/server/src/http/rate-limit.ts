@@ -1,6 +1,7 @@
 /**
- * In-memory token buckets (per user or per IP) with an injected clock. One process only: behind several server
- * instances, use a shared store instead. Customization point: limits come from config (RATE_LIMIT_*).
+ * Token buckets (per user or per IP) with an injected clock: in memory (one process: SQLite, or tests), or in the
+ * database (`rate-limit-store.ts`: PostgreSQL, shared by every instance, so N instances don't multiply the limits).
+ * Customization point: limits come from config (RATE_LIMIT_*).
  */
 import type { Clock } from '../clock';
 
@@ -9,17 +10,18 @@ export interface RateLimiter {
    * Take `count` tokens (default 1) for `key`, all or none: false (and nothing taken) when fewer are left. A request
    * that fans out (e.g. `iap.sync` checking n orders with Toss) takes one token per partner call it will make.
    */
-  take(key: string, count?: number): boolean;
+  take(key: string, count?: number): Promise<boolean>;
   /** Take as many whole tokens as are left, up to `max`; returns how many were taken (0 when none are left). */
-  takeUpTo(key: string, max: number): number;
+  takeUpTo(key: string, max: number): Promise<number>;
 }
 
-export function createRateLimiter(options: {
+export interface RateLimiterOptions {
   perMinute: number;
   burst?: number;
   clock: Clock;
-  maxKeys?: number;
-}): RateLimiter {
+}
+
+export function createRateLimiter(options: RateLimiterOptions & { maxKeys?: number }): RateLimiter {
   const capacity = options.burst ?? options.perMinute;
   const refillPerMs = options.perMinute / 60_000;
   const maxKeys = options.maxKeys ?? 50_000;
@@ -41,13 +43,13 @@ export function createRateLimiter(options: {
     return bucket;
   }
   return {
-    take(key, count = 1) {
+    async take(key, count = 1) {
       const bucket = refill(key);
       if (bucket.tokens < count) return false;
       bucket.tokens -= count;
       return true;
     },
-    takeUpTo(key, max) {
+    async takeUpTo(key, max) {
       const bucket = refill(key);
       const taken = Math.max(0, Math.min(max, Math.floor(bucket.tokens)));
       bucket.tokens -= taken;
