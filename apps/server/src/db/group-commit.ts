@@ -1,0 +1,220 @@
+/**
+ * Group commit for SQLite: many `writeTransaction` calls made durable by ONE `COMMIT` (one fsync at
+ * synchronous=FULL), none of them answered before it. You probably don't need to edit this file.
+ *
+ * The contract (README "Database"):
+ *  1. Each caller's work runs atomically on its own, inside a SAVEPOINT: if it throws, only its savepoint is rolled
+ *     back; the others in the group are untouched.
+ *  2. No caller's promise settles before the group's COMMIT has returned. A failed COMMIT (or a transaction SQLite
+ *     aborted) fails every member — none was answered, so their clients retry into idempotent fulfills.
+ *  3. Members run one at a time (a callback runs to completion in its savepoint before the next starts), so a read
+ *     inside a member is still true when it writes, exactly as with one BEGIN IMMEDIATE per call.
+ *  4. Nothing else reads the connection while a group is open: the group holds Kysely's connection (its mutex) from
+ *     BEGIN to COMMIT, so a read outside a transaction waits for the COMMIT and never sees a member's work before it
+ *     is durable. Inside the group a member may see an earlier member's work; its own answer waits for the same
+ *     COMMIT, so it is never told anything that is not durable either.
+ *  5. A group closes when it holds `maxGroupSize` members or `maxGroupMs` after it opened, whichever comes first,
+ *     and never waits for more: it takes whoever is queued. A group starts on the next turn of the event loop after
+ *     its first member arrives (`setImmediate`), so the requests whose I/O finished in the same turn join it and a
+ *     lone request waits for nothing but that turn. Under load, requests queue while a COMMIT's fsync runs, and the
+ *     next group takes them all: the group size grows with the load by itself.
+ *  6. Another process (the ops CLI, `pnpm seed`) holding the write lock never blocks the event loop for long:
+ *     `BEGIN IMMEDIATE` waits at most the connection's short busy timeout, then the group retries with backoff, off
+ *     the event loop, until `busyTimeoutMs`; then every queued member fails with `DatabaseBusyError` (retryable).
+ */
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type Kysely, sql } from 'kysely';
+import { AppError } from '../errors';
+import type { CrashHook } from './crash-hook';
+import type { Database } from './schema';
+
+type Conn = Kysely<Database>;
+
+/** The write lock stayed with another process for longer than the bound: nothing was written; try again. */
+export class DatabaseBusyError extends AppError {
+  readonly kind = 'DATABASE_BUSY' as const;
+  readonly retryable = true;
+  constructor(waitedMs: number) {
+    super('INTERNAL', `The database is busy (write lock held elsewhere for ${waitedMs} ms); try again`);
+    this.name = 'DatabaseBusyError';
+  }
+}
+
+/** The group's COMMIT failed (or SQLite aborted its transaction): nothing in the group was written. */
+export class GroupCommitError extends Error {
+  readonly retryable = true;
+  constructor(cause: unknown) {
+    super(`write not committed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = 'GroupCommitError';
+  }
+}
+
+export interface GroupCommitOptions {
+  /** Most members in one group. Default 64. */
+  maxGroupSize?: number;
+  /** No member joins a group this long after it opened (only matters when callbacks await real I/O). Default 2. */
+  maxGroupMs?: number;
+  /** How long a group keeps retrying another process's write lock before failing its members. */
+  busyTimeoutMs: number;
+  crashHook?: CrashHook | null;
+}
+
+/** Counts of the groups committed so far: what the bench and `/metrics` report. */
+export interface GroupCommitStats {
+  groups: number;
+  members: number;
+  /** `bySize[n]` = groups committed with n members. */
+  bySize: number[];
+}
+
+interface Member {
+  fn: (trx: Conn) => Promise<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+  outcome?: { ok: true; value: unknown } | { ok: false; error: unknown };
+}
+
+const BUSY_BACKOFF_MS = [1, 2, 5, 10, 20, 50, 100];
+
+export class GroupCommitter {
+  private readonly queue: Member[] = [];
+  private draining = false;
+  private readonly maxGroupSize: number;
+  private readonly maxGroupMs: number;
+  readonly stats: GroupCommitStats;
+  /** Called after each committed group with its size (metrics). */
+  onGroup: ((size: number) => void) | null = null;
+
+  constructor(
+    private readonly db: Conn,
+    private readonly options: GroupCommitOptions,
+  ) {
+    this.maxGroupSize = options.maxGroupSize ?? 64;
+    this.maxGroupMs = options.maxGroupMs ?? 2;
+    this.stats = { groups: 0, members: 0, bySize: new Array(this.maxGroupSize + 1).fill(0) };
+  }
+
+  /** Queue `fn` for the next group; settles after that group's COMMIT. */
+  run<T>(fn: (trx: Conn) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ fn, resolve: resolve as (value: unknown) => void, reject });
+      if (!this.draining) {
+        this.draining = true;
+        setImmediate(() => void this.drain());
+      }
+    });
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) {
+      const group: Member[] = [];
+      let failure: unknown = null;
+      try {
+        await this.db.connection().execute((conn) => this.runGroup(conn, group));
+      } catch (error) {
+        failure = error;
+      }
+      // After the connection is released: the COMMIT returned (or the group failed as a whole).
+      if (failure !== null) for (const member of group) member.reject(failure);
+      else for (const member of group) settle(member);
+    }
+    this.draining = false;
+  }
+
+  /** BEGIN, the members one by one in savepoints, COMMIT. Throws (failing the whole group) if it cannot commit. */
+  private async runGroup(conn: Conn, group: Member[]): Promise<void> {
+    try {
+      await this.begin(conn);
+    } catch (error) {
+      // Nobody got in: every member queued now fails (each waited up to the bound); later ones start afresh.
+      group.push(...this.queue.splice(0));
+      throw error;
+    }
+    const opened = performance.now();
+    try {
+      while (
+        this.queue.length > 0 &&
+        group.length < this.maxGroupSize &&
+        (group.length === 0 || performance.now() - opened < this.maxGroupMs)
+      ) {
+        const member = this.queue.shift() as Member;
+        group.push(member);
+        await this.runMember(conn, member);
+        this.options.crashHook?.reached('before-commit');
+      }
+      await sql`commit`.execute(conn);
+    } catch (error) {
+      await sql`rollback`.execute(conn).catch(() => undefined);
+      throw new GroupCommitError(error);
+    }
+    this.count(group.length);
+  }
+
+  /** One member in its own savepoint. Throws only if the whole transaction is gone (SQLite aborted it). */
+  private async runMember(conn: Conn, member: Member): Promise<void> {
+    await sql`savepoint member`.execute(conn);
+    try {
+      member.outcome = { ok: true, value: await member.fn(this.options.crashHook?.wrap(conn) ?? conn) };
+    } catch (error) {
+      member.outcome = { ok: false, error };
+      // Undo this member only. If SQLite already rolled the whole transaction back (disk full, I/O error), there is
+      // no savepoint left: this throws, and the group fails as a whole.
+      await sql`rollback to member`.execute(conn);
+    }
+    await sql`release member`.execute(conn);
+  }
+
+  /** BEGIN IMMEDIATE, retried off the event loop while another process holds the write lock, up to the bound. */
+  private async begin(conn: Conn): Promise<void> {
+    const started = performance.now();
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await sql`begin immediate`.execute(conn);
+        return;
+      } catch (error) {
+        const waited = performance.now() - started;
+        if (!isBusy(error)) throw error;
+        if (waited >= this.options.busyTimeoutMs) throw new DatabaseBusyError(Math.round(waited));
+        const pause = BUSY_BACKOFF_MS[Math.min(attempt, BUSY_BACKOFF_MS.length - 1)] as number;
+        await sleep(Math.min(pause, Math.max(1, this.options.busyTimeoutMs - waited)));
+      }
+    }
+  }
+
+  private count(size: number): void {
+    this.stats.groups += 1;
+    this.stats.members += size;
+    this.stats.bySize[size] = (this.stats.bySize[size] ?? 0) + 1;
+    this.onGroup?.(size);
+  }
+}
+
+function settle(member: Member): void {
+  const outcome = member.outcome;
+  if (!outcome) member.reject(new GroupCommitError('member did not run'));
+  else if (outcome.ok) member.resolve(outcome.value);
+  else member.reject(outcome.error);
+}
+
+/** SQLITE_BUSY (another connection holds the lock), as better-sqlite3 reports it. */
+export function isBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
+}
+
+/** Mean and 99th percentile of the group sizes so far (null before the first group). */
+export function groupSizeSummary(stats: GroupCommitStats): { mean: number; p99: number } | null {
+  if (stats.groups === 0) return null;
+  const target = Math.ceil(stats.groups * 0.99);
+  let seen = 0;
+  let p99 = 0;
+  for (let size = 1; size < stats.bySize.length; size++) {
+    seen += stats.bySize[size] ?? 0;
+    if (seen >= target) {
+      p99 = size;
+      break;
+    }
+  }
+  return { mean: stats.members / stats.groups, p99 };
+}
