@@ -22,9 +22,10 @@ import {
 } from 'kysely';
 import pg from 'pg';
 import { type CrashHook, crashHookFromEnv } from './crash-hook';
-import { GroupCommitter, type GroupCommitStats } from './group-commit';
+import { type GroupCommitStats, GroupCommitter } from './group-commit';
 
 export { DatabaseBusyError, GroupCommitError, groupSizeSummary } from './group-commit';
+
 import { migrateToLatest } from './migrations';
 import type { Database, Db, Tx } from './schema';
 
