@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { crashHookFromEnv } from '../src/db/crash-hook';
 import {
   type AppDatabase,
   DatabaseBusyError,
@@ -119,6 +120,14 @@ test('a write that throws is undone alone: the writes queued with it commit, and
   } finally {
     await database.close();
   }
+});
+
+test('the crash hook is off in production and without both variables, and refuses an unknown point', () => {
+  const armed = { IAP_TEST_CRASH_AT: 'before-commit', IAP_TEST_CRASH_ARM: `${tmp.dir}/arm` };
+  expect(crashHookFromEnv({ ...armed, NODE_ENV: 'production' })).toBeNull();
+  expect(crashHookFromEnv({ IAP_TEST_CRASH_AT: 'before-commit' })).toBeNull();
+  expect(crashHookFromEnv({ ...armed, NODE_ENV: 'test' })).not.toBeNull();
+  expect(() => crashHookFromEnv({ ...armed, IAP_TEST_CRASH_AT: 'whenever' })).toThrow(/unknown point/);
 });
 
 // SQLite only from here: groups, one connection shared by reads, and a file lock another process can hold.
