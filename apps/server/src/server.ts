@@ -16,7 +16,7 @@ import { loadCatalogFile, syncCatalog } from './catalog/sync';
 import { type Clock, systemClock } from './clock';
 import type { Config } from './config';
 import type { AppDeps, Context } from './context';
-import { type AppDatabase, databaseOptions, openDatabase } from './db/database';
+import { type AppDatabase, databaseOptions, onGroupCommit, openDatabase } from './db/database';
 import { type ReconcileReport, reconcile } from './fulfillment/reconcile';
 import { checkReadiness } from './http/health';
 import { createRateLimiter } from './http/rate-limit';
@@ -154,6 +154,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       return Number(row?.n ?? 0);
     },
   });
+  if (metrics.enabled) onGroupCommit(database, (size) => metrics.commitGroup(size));
   const mtls = config.toss.mtls;
   const toss = instrumentTossClient(
     overrides.toss ??

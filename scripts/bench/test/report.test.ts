@@ -23,6 +23,8 @@ function chaos(overrides: Partial<ChaosResult>): ChaosResult {
   return {
     purchases: 10,
     kills: 2,
+    killsInsideGroup: 1,
+    answeredNotDurable: 0,
     answers: { GRANTED: 10 },
     pendingAfterStorm: 0,
     afterStormByState: { GRANTED: 10 },
@@ -80,6 +82,7 @@ describe('the summary line and the exit decision', () => {
           orders: 10,
           callsPerOrder: 8,
           calls: 80,
+          killedInsideGroup: true,
           effects: 11,
           grantedAnswers: 10,
           alreadyGrantedAnswers: 70,
@@ -116,6 +119,7 @@ function target(label: string, rps: number, p99Ms: number, cpuMsPerRequest: numb
     rssPeakBytes: 100e6,
     rssEndBytes: 100e6,
     cpuMsPerRequest,
+    groupSizes: null,
     ledger: null,
     balanceOk: null,
   };

@@ -141,8 +141,9 @@ export class GroupCommitter {
         const member = this.queue.shift() as Member;
         group.push(member);
         await this.runMember(conn, member);
-        this.options.crashHook?.reached('before-commit');
       }
+      // Tests: die here, every member's work released, the group's COMMIT not run (crash-hook.ts).
+      this.options.crashHook?.reached('before-commit');
       await sql`commit`.execute(conn);
     } catch (error) {
       await sql`rollback`.execute(conn).catch(() => undefined);
