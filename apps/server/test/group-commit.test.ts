@@ -62,7 +62,7 @@ function committedReader(test: TestDatabase): Promise<{
     const reader = new BetterSqlite3(test.options.databasePath as string, { readonly: true });
     const statement = reader.prepare('select user_key from users').pluck();
     const keysNow = () => new Set(statement.all() as string[]);
-    return Promise.resolve({ keysNow, keys: async () => keysNow(), close: async () => reader.close() });
+    return Promise.resolve({ keysNow, keys: async () => keysNow(), close: async () => void reader.close() });
   }
   return test.open().then((other) => ({
     keys: async () =>

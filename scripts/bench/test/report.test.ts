@@ -134,9 +134,9 @@ describe('the throughput target', () => {
     expect(s).toMatchObject({ ratio: 0.5, cpuRatio: 0.13 });
     const text = markdown(r, s);
     expect(text).toMatch(
-      /\| Fulfill throughput, partner in-process +\| ≥ 0\.5× baseline +\| 0\.5× .*\| met +\|/,
+      /\| Fulfill throughput, partner in-process, C=8 +\| ≥ 0\.5× baseline +\| 0\.5× .*\| met +\|/,
     );
-    expect(text).toMatch(/\| Same, from CPU per request .*\| 0\.13× .*\| \*\*missed\*\* \|/);
+    expect(text).toMatch(/\| Same, CPU per request +\| ≥ 0\.33× baseline .*\| 0\.13× .*\| \*\*missed\*\* \|/);
   });
 });
 
