@@ -58,6 +58,8 @@ export interface DatabaseOptions {
   maxGroupSize?: number;
   /** SQLite group commit: no call joins a group this many ms after it opened (default 2). */
   maxGroupMs?: number;
+  /** SQLite group commit: under load, how long a group may wait for more writers before it opens (default 1). */
+  maxGatherMs?: number;
   /** Tests: the crash hook (default: from IAP_TEST_CRASH_AT / IAP_TEST_CRASH_ARM, never in production). */
   crashHook?: CrashHook | null;
   /** PostgreSQL: most connections this process opens (pg pool `max`). Default 10. */
@@ -122,6 +124,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<AppDatabas
           busyTimeoutMs: options.busyTimeoutMs ?? 5_000,
           ...(options.maxGroupSize === undefined ? {} : { maxGroupSize: options.maxGroupSize }),
           ...(options.maxGroupMs === undefined ? {} : { maxGroupMs: options.maxGroupMs }),
+          ...(options.maxGatherMs === undefined ? {} : { maxGatherMs: options.maxGatherMs }),
           crashHook,
         }),
       );

@@ -13,11 +13,11 @@
  *     BEGIN to COMMIT, so a read outside a transaction waits for the COMMIT and never sees a member's work before it
  *     is durable. Inside the group a member may see an earlier member's work; its own answer waits for the same
  *     COMMIT, so it is never told anything that is not durable either.
- *  5. A group closes when it holds `maxGroupSize` members or `maxGroupMs` after it opened, whichever comes first,
- *     and never waits for more: it takes whoever is queued. A group starts on the next turn of the event loop after
- *     its first member arrives (`setImmediate`), so the requests whose I/O finished in the same turn join it and a
- *     lone request waits for nothing but that turn. Under load, requests queue while a COMMIT's fsync runs, and the
- *     next group takes them all: the group size grows with the load by itself.
+ *  5. A group closes when it holds `maxGroupSize` members or `maxGroupMs` after it opened, whichever comes first.
+ *     It starts on the next turn of the event loop after its first member arrives (`setImmediate`), so the requests
+ *     whose I/O finished in the same turn join it; a lone request waits for nothing but that turn. Under load (the
+ *     last group had company) it first gathers, lock-free, until as many writers are queued as last time, for at
+ *     most `maxGatherMs` (1 ms). Requests also queue while a COMMIT's fsync runs, and the next group takes them all.
  *  6. Another process (the ops CLI, `pnpm seed`) holding the write lock never blocks the event loop for long:
  *     `BEGIN IMMEDIATE` waits at most the connection's short busy timeout, then the group retries with backoff, off
  *     the event loop, until `busyTimeoutMs`; then every queued member fails with `DatabaseBusyError` (retryable).
@@ -57,6 +57,8 @@ export interface GroupCommitOptions {
   maxGroupMs?: number;
   /** How long a group keeps retrying another process's write lock before failing its members. */
   busyTimeoutMs: number;
+  /** Under load, how long a group may wait for the writers on their way (see `gather`). Default 1. */
+  maxGatherMs?: number;
   crashHook?: CrashHook | null;
 }
 
@@ -82,6 +84,10 @@ export class GroupCommitter {
   private draining = false;
   private readonly maxGroupSize: number;
   private readonly maxGroupMs: number;
+  private readonly maxGatherMs: number;
+  private lastGroupSize = 1;
+  /** While a group gathers: called on each arrival (`false`) and at the time bound (`true`). */
+  private gathered: ((done: boolean) => void) | null = null;
   readonly stats: GroupCommitStats;
   /** Called after each committed group with its size (metrics). */
   onGroup: ((size: number) => void) | null = null;
@@ -92,6 +98,7 @@ export class GroupCommitter {
   ) {
     this.maxGroupSize = options.maxGroupSize ?? 64;
     this.maxGroupMs = options.maxGroupMs ?? 2;
+    this.maxGatherMs = options.maxGatherMs ?? 1;
     this.stats = { groups: 0, members: 0, bySize: new Array(this.maxGroupSize + 1).fill(0) };
   }
 
@@ -99,6 +106,7 @@ export class GroupCommitter {
   run<T>(fn: (trx: Conn) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ fn, resolve: resolve as (value: unknown) => void, reject });
+      this.gathered?.(false);
       if (!this.draining) {
         this.draining = true;
         setImmediate(() => void this.drain());
@@ -108,6 +116,7 @@ export class GroupCommitter {
 
   private async drain(): Promise<void> {
     while (this.queue.length > 0) {
+      await this.gather();
       const group: Member[] = [];
       let failure: unknown = null;
       try {
@@ -120,6 +129,25 @@ export class GroupCommitter {
       else for (const member of group) settle(member);
     }
     this.draining = false;
+  }
+
+  /**
+   * Under load — the last group had company — let the writers already on their way join before the group opens:
+   * wait (the event loop free meanwhile) until as many are queued as last time, for at most `maxGatherMs`. A lone
+   * writer (the last group had one member) never waits; nothing is locked while a group gathers.
+   */
+  private gather(): Promise<void> {
+    const target = Math.min(this.lastGroupSize, this.maxGroupSize);
+    if (this.queue.length >= target || this.maxGatherMs <= 0) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => this.gathered?.(true), this.maxGatherMs);
+      this.gathered = (done: boolean) => {
+        if (!done && this.queue.length < target) return;
+        clearTimeout(timer);
+        this.gathered = null;
+        resolve();
+      };
+    });
   }
 
   /** BEGIN, the members one by one in savepoints, COMMIT. Throws (failing the whole group) if it cannot commit. */
@@ -184,6 +212,7 @@ export class GroupCommitter {
   }
 
   private count(size: number): void {
+    this.lastGroupSize = size;
     this.stats.groups += 1;
     this.stats.members += size;
     this.stats.bySize[size] = (this.stats.bySize[size] ?? 0) + 1;
