@@ -178,6 +178,8 @@ export function summary(results: BenchResults) {
     chaosPurchases: results.chaos?.purchases ?? null,
     chaosPaidOrders: results.chaos?.paidOrders ?? null,
     chaosKills: results.chaos?.kills ?? null,
+    chaosKillsInsideGroup: results.chaos?.killsInsideGroup ?? null,
+    stormKilledInsideGroup: results.storm?.killedInsideGroup ?? null,
     doubleGrants,
     lostGrants,
     walletMismatches,
