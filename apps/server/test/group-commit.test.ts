@@ -215,7 +215,7 @@ if (testBackend === 'sqlite') {
       await mock?.close();
     });
 
-    test('/healthz and reads answer while the lock is held; a write waits for it, then commits', async () => {
+    test('/healthz and reads (of memory and of the database) answer while the lock is held; a write waits for it, then commits', async () => {
       const test = await testDatabase(tmp.dir, 'lock-wait');
       const database = await openDatabase({ ...test.options, busyTimeoutMs: 20_000 });
       const server = await startServer(testConfig(mock.mock, test), { database });
@@ -229,6 +229,8 @@ if (testBackend === 'sqlite') {
         expect(health.status).toBe(200);
         const catalog = await server.api.query<{ products: unknown[] }>('catalog.list');
         expect(catalog.data?.products.length).toBeGreaterThan(0);
+        // A read of the database itself (the other process's uncommitted row is not in it).
+        expect(await database.db.selectFrom('users').select('user_key').execute()).toEqual([]);
         // Both answered while the write was still waiting for the lock the other process holds.
         expect(writeDone).toBe(false);
         await holder.release();

@@ -19,8 +19,9 @@
  *     last group had company) it first gathers, lock-free, until as many writers are queued as last time, for at
  *     most `maxGatherMs` (1 ms). Requests also queue while a COMMIT's fsync runs, and the next group takes them all.
  *  6. Another process (the ops CLI, `pnpm seed`) holding the write lock never blocks the event loop for long:
- *     `BEGIN IMMEDIATE` waits at most the connection's short busy timeout, then the group retries with backoff, off
- *     the event loop, until `busyTimeoutMs`; then every queued member fails with `DatabaseBusyError` (retryable).
+ *     `BEGIN IMMEDIATE` waits at most the connection's short busy timeout, then the group gives the connection back
+ *     (reads go on) and retries with backoff, off the event loop, until `busyTimeoutMs`; then every queued member
+ *     fails with `DatabaseBusyError` (retryable, nothing written).
  */
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -120,7 +121,7 @@ export class GroupCommitter {
       const group: Member[] = [];
       let failure: unknown = null;
       try {
-        await this.db.connection().execute((conn) => this.runGroup(conn, group));
+        await this.commitGroup(group);
       } catch (error) {
         failure = error;
       }
@@ -129,6 +130,26 @@ export class GroupCommitter {
       else for (const member of group) settle(member);
     }
     this.draining = false;
+  }
+
+  /**
+   * One group on the connection. While another process holds the write lock, the connection is released between
+   * attempts (reads run meanwhile) and the retries back off, off the event loop, until `busyTimeoutMs`; then every
+   * queued member fails with `DatabaseBusyError` (nobody got in; later arrivals start afresh).
+   */
+  private async commitGroup(group: Member[]): Promise<void> {
+    const started = performance.now();
+    for (let attempt = 0; ; attempt++) {
+      const ran = await this.db.connection().execute((conn) => this.runGroup(conn, group));
+      if (ran) return;
+      const waited = performance.now() - started;
+      if (waited >= this.options.busyTimeoutMs) {
+        group.push(...this.queue.splice(0));
+        throw new DatabaseBusyError(Math.round(waited));
+      }
+      const pause = BUSY_BACKOFF_MS[Math.min(attempt, BUSY_BACKOFF_MS.length - 1)] as number;
+      await sleep(Math.min(pause, Math.max(1, this.options.busyTimeoutMs - waited)));
+    }
   }
 
   /**
@@ -150,12 +171,15 @@ export class GroupCommitter {
     });
   }
 
-  /** BEGIN, the members one by one in savepoints, COMMIT. Throws (failing the whole group) if it cannot commit. */
-  private async runGroup(conn: Conn, group: Member[]): Promise<void> {
+  /**
+   * BEGIN, the members one by one in savepoints, COMMIT. False (nothing done) if another process holds the write
+   * lock; throws (failing the whole group) if it cannot commit.
+   */
+  private async runGroup(conn: Conn, group: Member[]): Promise<boolean> {
     try {
-      await this.begin(conn);
+      await sql`begin immediate`.execute(conn);
     } catch (error) {
-      // Nobody got in: every member queued now fails (each waited up to the bound); later ones start afresh.
+      if (isBusy(error)) return false; // another process holds the write lock: try again later
       group.push(...this.queue.splice(0));
       throw error;
     }
@@ -178,6 +202,7 @@ export class GroupCommitter {
       throw new GroupCommitError(error);
     }
     this.count(group.length);
+    return true;
   }
 
   /** One member in its own savepoint. Throws only if the whole transaction is gone (SQLite aborted it). */
@@ -192,23 +217,6 @@ export class GroupCommitter {
       await sql`rollback to member`.execute(conn);
     }
     await sql`release member`.execute(conn);
-  }
-
-  /** BEGIN IMMEDIATE, retried off the event loop while another process holds the write lock, up to the bound. */
-  private async begin(conn: Conn): Promise<void> {
-    const started = performance.now();
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await sql`begin immediate`.execute(conn);
-        return;
-      } catch (error) {
-        const waited = performance.now() - started;
-        if (!isBusy(error)) throw error;
-        if (waited >= this.options.busyTimeoutMs) throw new DatabaseBusyError(Math.round(waited));
-        const pause = BUSY_BACKOFF_MS[Math.min(attempt, BUSY_BACKOFF_MS.length - 1)] as number;
-        await sleep(Math.min(pause, Math.max(1, this.options.busyTimeoutMs - waited)));
-      }
-    }
   }
 
   private count(size: number): void {
