@@ -8,6 +8,7 @@
  *  - no paid order lost (every order toss-mock says is paid is GRANTED after recovery),
  *  - wallet balances equal their ledgers.
  */
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { freePort, sleep } from '../lib/processes.mjs';
 import { type MockControl, mockControl, serverApi } from './api';
@@ -32,6 +33,10 @@ export const chaosServerEnv = { TOSS_TIMEOUT_MS: '600', TOSS_RETRIES: '2', TOSS_
 export interface ChaosResult {
   purchases: number;
   kills: number;
+  /** Kills that landed inside an open commit group (work released, COMMIT not run), via the server's crash hook. */
+  killsInsideGroup: number;
+  /** Orders answered GRANTED before a kill but not GRANTED in the ledger right after it (must be 0: durability). */
+  answeredNotDurable: number;
   /** Answers to fulfill calls during the storm, by outcome (reason, or the transport failure). */
   answers: Record<string, number>;
   pendingAfterStorm: number;
@@ -62,9 +67,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   const ctl: MockControl = mockControl(control, mock.controlUrl);
   const databasePath = path.join(options.tmpDir, 'chaos.db');
   const port = await freePort();
+  // Every other kill lands INSIDE an open commit group: the bench creates this file and the server's test crash hook
+  // (apps/server/src/db/crash-hook.ts) SIGKILLs it at its next group's COMMIT, every member's work released.
+  const armFile = path.join(options.tmpDir, 'chaos.crash-arm');
+  const serverEnv = { ...chaosServerEnv, IAP_TEST_CRASH_AT: 'before-commit', IAP_TEST_CRASH_ARM: armFile };
   let server: RunningServer | null = null;
   try {
-    server = await startMainServer(mock, databasePath, chaosServerEnv, port);
+    server = await startMainServer(mock, databasePath, serverEnv, port);
     const api = serverApi(client, server.url);
     const users = await runPool(options.users, 4, () => ctl.createUser());
     const tokens = await runPool(
@@ -139,13 +148,18 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
 
     // The killer: SIGKILL at random moments, restart on the same port and database.
     let kills = 0;
+    let killsInsideGroup = 0;
+    let answeredNotDurable = 0;
     const gap = options.durationMs / (options.kills + 1);
     for (let k = 0; k < options.kills; k++) {
       await sleep(gap * (0.6 + Math.random() * 0.8));
-      await server.child.stop('SIGKILL');
+      if (k % 2 === 1 && (await killInsideGroup(server, armFile))) killsInsideGroup += 1;
+      else await server.child.stop('SIGKILL');
       kills += 1;
+      // Before the restart: every order already answered GRANTED must be in the ledger as GRANTED.
+      answeredNotDurable += checkLedger(databasePath, [...grantedAnswers.keys()]).lostGrants;
       await sleep(100 + Math.random() * 300);
-      server = await startMainServer(mock, databasePath, chaosServerEnv, port);
+      server = await startMainServer(mock, databasePath, serverEnv, port);
       options.log(`  chaos: kill ${kills}/${options.kills} → restarted`);
     }
     await sleep(gap * 0.5);
@@ -183,6 +197,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     return {
       purchases: orders.length,
       kills,
+      killsInsideGroup,
+      answeredNotDurable,
       answers,
       pendingAfterStorm,
       afterStormByState,
@@ -190,7 +206,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       paidOrders: paid.length,
       ordersAnsweredGrantedTwice: answeredTwice,
       doubleGrants: ledger.doubleGrants + answeredTwice,
-      lostGrants: ledger.lostGrants,
+      lostGrants: ledger.lostGrants + answeredNotDurable,
       walletMismatches: ledger.walletMismatches,
       ledger,
       elapsedMs: Date.now() - started,
@@ -201,5 +217,20 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     control.close();
     await server?.child.stop('SIGKILL');
     await mock.child.stop();
+  }
+}
+
+/**
+ * Arm the server's crash hook and wait for it to die at its next group COMMIT (workers keep writing). True if it did;
+ * false (then it is SIGKILLed the plain way) if no group closed within 5 s.
+ */
+async function killInsideGroup(server: RunningServer, armFile: string): Promise<boolean> {
+  writeFileSync(armFile, '');
+  try {
+    const died = await Promise.race([server.child.exited.then(() => true), sleep(5_000).then(() => false)]);
+    await server.child.stop('SIGKILL'); // a no-op if the hook killed it; forgets the child either way
+    return died;
+  } finally {
+    rmSync(armFile, { force: true });
   }
 }

@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { sleep } from '../lib/processes.mjs';
 import { mockControl, serverApi } from './api';
+import { type GroupSizes, groupSizesBetween, snapshotGroupSizes } from './group-sizes';
 import { createJsonClient, type LoadResult, runLoad, runPool } from './http';
 import { checkLedger, type LedgerReport } from './ledger-check';
 import { readCpuMs, readRss } from './proc';
@@ -39,6 +40,8 @@ export interface TargetResult {
   rssEndBytes: number | null;
   /** Server CPU time (user + system) per timed request: robust to a busy machine, unlike req/s. */
   cpuMsPerRequest: number | null;
+  /** Writes per SQLite COMMIT over the timed run (group commit); null for the baseline. */
+  groupSizes: GroupSizes | null;
   /** null for the baseline (its tables are a subset). */
   ledger: LedgerReport | null;
   /** Sum of COIN balances read back through me.inventory vs what the granted orders should credit. */
@@ -85,15 +88,18 @@ async function timed(
   rssPeakBytes: number | null;
   rssEndBytes: number | null;
   cpuMsPerRequest: number | null;
+  groupSizes: GroupSizes | null;
 }> {
   // Warm-up: the same requests on other orders, not timed (JIT, SQLite page cache, keep-alive sockets).
   await runLoad(options.warmup, options.concurrency, (i) => send(options.orders + i));
   const profiling = options.profilePath !== undefined && server.env.BENCH_CPU_PROFILE !== undefined;
   if (profiling) server.child.process.kill('SIGUSR2'); // start the profiler: steady state only
+  const groupsBefore = await snapshotGroupSizes(server.metricsUrl);
   const sampler = sampleRss(server.child.pid);
   const cpuBefore = readCpuMs(server.child.pid);
   const load = await runLoad(options.orders, options.concurrency, send);
   const cpuAfter = readCpuMs(server.child.pid);
+  const groupSizes = groupSizesBetween(groupsBefore, await snapshotGroupSizes(server.metricsUrl));
   const rss = sampler.stop();
   if (profiling) await stopProfiler(server);
   const serial = await runLoad(options.serial, 1, (i) => send(options.orders + options.warmup + i));
@@ -101,7 +107,7 @@ async function timed(
     cpuBefore !== null && cpuAfter !== null && load.requests > 0
       ? (cpuAfter - cpuBefore) / load.requests
       : null;
-  return { load, serial, rssPeakBytes: rss.peak, rssEndBytes: rss.end, cpuMsPerRequest };
+  return { load, serial, rssPeakBytes: rss.peak, rssEndBytes: rss.end, cpuMsPerRequest, groupSizes };
 }
 
 async function stopProfiler(server: RunningServer): Promise<void> {

@@ -36,7 +36,10 @@ export interface BenchResults {
 
 export const targets = {
   fulfillRatio: 0.5,
-  p99Ms: 25,
+  /** At concurrency ≥ 32 (more writes per group COMMIT). */
+  fulfillRatioC32: 0.55,
+  p99Ms: 20,
+  cpuRatio: 0.33,
   mockRatio: 0.4,
   readRatio: 0.6,
   bundleRatio: 1.2,
@@ -136,6 +139,11 @@ export function summary(results: BenchResults) {
     mockP50Ms: f?.mock ? round(f.mock.load.latency.p50Ms, 1) : null,
     mockP99Ms: f?.mock ? round(f.mock.load.latency.p99Ms, 1) : null,
     mockCpuMsPerReq: f?.mock?.cpuMsPerRequest != null ? round(f.mock.cpuMsPerRequest, 2) : null,
+    /** Writes per SQLite group COMMIT over the timed run (in-process partner, then toss-mock): mean, p99 bucket. */
+    groupMean: f?.inproc?.groupSizes ? round(f.inproc.groupSizes.mean, 2) : null,
+    groupP99: f?.inproc?.groupSizes ? f.inproc.groupSizes.p99 : null,
+    mockGroupMean: f?.mock?.groupSizes ? round(f.mock.groupSizes.mean, 2) : null,
+    mockGroupP99: f?.mock?.groupSizes ? f.mock.groupSizes.p99 : null,
     mockCpuRatio:
       f?.mock?.cpuMsPerRequest && f.baseline?.cpuMsPerRequest
         ? round(f.baseline.cpuMsPerRequest / f.mock.cpuMsPerRequest, 2)
@@ -171,6 +179,8 @@ export function summary(results: BenchResults) {
     chaosPurchases: results.chaos?.purchases ?? null,
     chaosPaidOrders: results.chaos?.paidOrders ?? null,
     chaosKills: results.chaos?.kills ?? null,
+    chaosKillsInsideGroup: results.chaos?.killsInsideGroup ?? null,
+    stormKilledInsideGroup: results.storm?.killedInsideGroup ?? null,
     doubleGrants,
     lostGrants,
     walletMismatches,
@@ -209,7 +219,8 @@ function targetRow(t: TargetResult | undefined, baseline: TargetResult | undefin
       : '1×';
   const failed = l.failed > 0 ? ` (${l.failed} failed)` : '';
   const cpu = t.cpuMsPerRequest === null ? '–' : round(t.cpuMsPerRequest, 2).toString();
-  return `| ${t.label} | ${round(l.rps, 0)}${failed} | ${ms(l.latency.p50Ms)} | ${ms(l.latency.p95Ms)} | ${ms(l.latency.p99Ms)} | ${ms(t.serial.latency.p50Ms)} / ${ms(t.serial.latency.p99Ms)} | ${cpu} | ${mib(t.rssPeakBytes)} | ${vs} | ${vsCpu} |`;
+  const groups = t.groupSizes ? `${round(t.groupSizes.mean, 1)} / ≤ ${t.groupSizes.p99}` : '–';
+  return `| ${t.label} | ${round(l.rps, 0)}${failed} | ${ms(l.latency.p50Ms)} | ${ms(l.latency.p95Ms)} | ${ms(l.latency.p99Ms)} | ${ms(t.serial.latency.p50Ms)} / ${ms(t.serial.latency.p99Ms)} | ${cpu} | ${groups} | ${mib(t.rssPeakBytes)} | ${vs} | ${vsCpu} |`;
 }
 
 const pct = (share: number) => `${round(share * 100, 1)}%`;
@@ -268,10 +279,12 @@ export function markdown(results: BenchResults, s: Summary): string {
         `one fulfillment, no queueing); both the baseline and the server commit with SQLite ` +
         `synchronous=${serverSqliteSynchronous()} (the server's setting); "CPU ms/req" is the server process's user+system CPU time over the timed run ` +
         `divided by its requests (it holds steady when the machine is busy, req/s does not); RSS is the server ` +
-        `process's peak during the timed run.`,
+        `process's peak during the timed run. "Writes per COMMIT" is the server's SQLite group commit over the timed ` +
+        `run (from its /metrics: writeTransaction calls per group COMMIT; the p99 is a histogram bucket's upper bound); ` +
+        `a fulfill of a new order is one write.`,
       '',
-      '| Target | req/s | p50 ms | p95 ms | p99 ms | C=1 p50 / p99 ms | CPU ms/req | server RSS | vs baseline, req/s | vs baseline, CPU |',
-      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+      '| Target | req/s | p50 ms | p95 ms | p99 ms | C=1 p50 / p99 ms | CPU ms/req | writes per COMMIT, mean / p99 | server RSS | vs baseline, req/s | vs baseline, CPU |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     );
     for (const t of [f.baseline, f.inproc, f.mock]) if (t) lines.push(targetRow(t, f.baseline));
     lines.push('');
@@ -354,6 +367,10 @@ export function markdown(results: BenchResults, s: Summary): string {
       '| ---: | ---: | ---: | ---: | ---: | ---: | --- |',
       `| ${st.calls} | ${st.effects} | ${st.grantedAnswers} | ${st.alreadyGrantedAnswers} | ${st.otherAnswers} | ${st.ordersGrantedTwice} | ${st.balanceOk ? 'match' : '**mismatch**'} |`,
       '',
+      `- mid-storm, the server was SIGKILLed inside an open commit group (the order's calls released, its COMMIT not ` +
+        `run), restarted, and that order's ${st.callsPerOrder} calls sent again: ${st.killedInsideGroup ? 'done' : '**the hook did not fire** (killed plainly)'}; ` +
+        'the dropped calls are not counted above.',
+      '',
     );
     if (st.sampleProblems.length) lines.push(`- other answers, e.g.: ${st.sampleProblems.join('; ')}`, '');
   }
@@ -377,6 +394,9 @@ export function markdown(results: BenchResults, s: Summary): string {
       '| ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
       `| ${c.purchases} (${c.paidOrders}) | ${c.kills} | ${c.pendingAfterStorm} | ${c.recoveryCalls} | ${c.doubleGrants} | ${c.lostGrants} | ${c.walletMismatches} |`,
       '',
+      `- kills inside an open commit group (every member's work released, the group's COMMIT not run; the server's ` +
+        `test crash hook, armed by the bench): ${c.killsInsideGroup} of ${c.kills}. Orders answered GRANTED before a ` +
+        `kill but not GRANTED in the ledger right after it (counted as lost): ${c.answeredNotDurable}.`,
       `- answers during the storm: ${answers}`,
       `- paid orders by ledger state when the storm stopped (before recovery): ${Object.entries(
         c.afterStormByState,
@@ -421,14 +441,15 @@ export function markdown(results: BenchResults, s: Summary): string {
     '| Target | Goal | This run | |',
     '| --- | --- | --- | --- |',
   );
+  const fulfillRatio = o.concurrency >= 32 ? targets.fulfillRatioC32 : targets.fulfillRatio;
   if (s.ratio !== null) {
     lines.push(
-      `| Fulfill throughput, partner in-process | ≥ ${targets.fulfillRatio}× baseline | ${s.ratio}× (${s.fulfillRps} vs ${s.baselineRps} req/s) | ${check(s.ratio >= targets.fulfillRatio)} |`,
+      `| Fulfill throughput, partner in-process, C=${o.concurrency} | ≥ ${fulfillRatio}× baseline | ${s.ratio}× (${s.fulfillRps} vs ${s.baselineRps} req/s) | ${check(s.ratio >= fulfillRatio)} |`,
     );
   }
   if (s.cpuRatio !== null) {
     lines.push(
-      `| Same, from CPU per request (steady on a busy machine) | ≥ ${targets.fulfillRatio}× baseline | ${s.cpuRatio}× (${s.fulfillCpuMsPerReq} vs ${s.baselineCpuMsPerReq} ms/req) | ${check(s.cpuRatio >= targets.fulfillRatio)} |`,
+      `| Same, CPU per request | ≥ ${targets.cpuRatio}× baseline | ${s.cpuRatio}× (${s.fulfillCpuMsPerReq} vs ${s.baselineCpuMsPerReq} ms/req) | ${check(s.cpuRatio >= targets.cpuRatio)} |`,
     );
   }
   if (s.p99Ms !== null) {

@@ -3,7 +3,9 @@
  * foreground and a double tap, all at once) against the server talking to toss-mock. Expected: exactly K effects —
  * one wallet credit per order, exactly one GRANTED answer per order (the rest ALREADY_GRANTED), balances = K × 100.
  */
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { freePort } from '../lib/processes.mjs';
 import { mockControl, serverApi } from './api';
 import { createJsonClient, runPool } from './http';
 import { checkLedger, type LedgerReport } from './ledger-check';
@@ -33,6 +35,8 @@ export interface StormResult {
   ledger: LedgerReport;
   elapsedMs: number;
   sampleProblems: string[];
+  /** The server was SIGKILLed inside an open commit group once (mid-storm), then restarted; the order retried. */
+  killedInsideGroup: boolean;
 }
 
 export async function runStorm(options: StormOptions): Promise<StormResult> {
@@ -45,7 +49,12 @@ export async function runStorm(options: StormOptions): Promise<StormResult> {
     const userCount = Math.max(1, Math.min(options.users, options.orders));
     const users = await runPool(userCount, 4, () => ctl.createUser());
     const databasePath = path.join(options.tmpDir, 'storm.db');
-    server = await startMainServer(mock, databasePath);
+    // Once, mid-storm, the server dies INSIDE an open commit group: the bench creates this file and the server's test
+    // crash hook (apps/server/src/db/crash-hook.ts) SIGKILLs it at the next group's COMMIT, every member released.
+    const armFile = path.join(options.tmpDir, 'storm.crash-arm');
+    const serverEnv = { IAP_TEST_CRASH_AT: 'before-commit', IAP_TEST_CRASH_ARM: armFile };
+    const port = await freePort();
+    server = await startMainServer(mock, databasePath, serverEnv, port);
     const api = serverApi(client, server.url);
     const tokens = await runPool(
       users.length,
@@ -63,8 +72,8 @@ export async function runStorm(options: StormOptions): Promise<StormResult> {
     let twice = 0;
     const problems: string[] = [];
     const started = Date.now();
-    for (const order of orders) {
-      const answers = await Promise.all(
+    const storm = (order: (typeof orders)[number]) =>
+      Promise.all(
         Array.from({ length: options.callsPerOrder }, () =>
           api.fulfillRaw(tokens[order.user]!, order.orderId, 'coin_100').catch((error: Error) => ({
             status: 0,
@@ -72,6 +81,22 @@ export async function runStorm(options: StormOptions): Promise<StormResult> {
           })),
         ),
       );
+    let killedInsideGroup = false;
+    for (const [index, order] of orders.entries()) {
+      if (index === Math.floor(orders.length / 2)) {
+        // No answer from the dying server counts: its calls are dropped, and the app retries (recovery).
+        writeFileSync(armFile, '');
+        await storm(order);
+        const died = await Promise.race([
+          server.child.exited.then(() => true),
+          new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 5_000)),
+        ]);
+        rmSync(armFile, { force: true });
+        await server.child.stop('SIGKILL');
+        killedInsideGroup = died;
+        server = await startMainServer(mock, databasePath, serverEnv, port);
+      }
+      const answers = await storm(order);
       let grantedHere = 0;
       for (const res of answers) {
         const reason = (res.body as { result?: { data?: { reason?: string } } })?.result?.data?.reason;
@@ -107,6 +132,7 @@ export async function runStorm(options: StormOptions): Promise<StormResult> {
       ledger,
       elapsedMs,
       sampleProblems: problems,
+      killedInsideGroup,
     };
   } finally {
     client.close();

@@ -25,6 +25,8 @@ export const benchServerEnv: Record<string, string> = {
   RATE_LIMIT_FULFILL_PER_MINUTE: '1000000',
   RECONCILE_INTERVAL_SECONDS: '0',
   LOG_LEVEL: 'info',
+  /** '' = a free port, chosen at start (`RunningServer.metricsUrl`). */
+  METRICS_PORT: '',
 };
 
 /**
@@ -39,6 +41,8 @@ export interface RunningServer {
   child: Child;
   url: string;
   port: number;
+  /** The server's `/metrics` listener (group commit sizes), or null (baselines). */
+  metricsUrl: string | null;
   databasePath: string;
   env: Record<string, string>;
 }
@@ -53,11 +57,14 @@ async function startWithRetry(
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
     const chosen = port ?? (await freePort());
-    const fullEnv = { ...env, PORT: String(chosen) };
+    // The fulfillment server also serves /metrics (the bench reads its commit group sizes there).
+    const metricsPort = env.METRICS_PORT === '' ? String(await freePort()) : undefined;
+    const fullEnv = { ...env, PORT: String(chosen), ...(metricsPort ? { METRICS_PORT: metricsPort } : {}) };
     try {
       const child = await startServer(fullEnv, { ...childOptions(name, fullEnv), entry });
       const url = `http://127.0.0.1:${chosen}`;
-      return { child, url, port: chosen, databasePath: env.DATABASE_PATH ?? '', env: fullEnv };
+      const metricsUrl = metricsPort ? `http://127.0.0.1:${metricsPort}/metrics` : null;
+      return { child, url, port: chosen, metricsUrl, databasePath: env.DATABASE_PATH ?? '', env: fullEnv };
     } catch (error) {
       lastError = error;
       if (port !== undefined) await sleep(200); // the same port: give the OS a moment

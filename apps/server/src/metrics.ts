@@ -11,6 +11,7 @@
  *   ait_iap_reconcile_findings_total{kind}                orders the reconcile job revoked / granted
  *   ait_iap_reconcile_stuck_orders                        stuck orders in the last completed run
  *   ait_iap_orders_held                                   orders in state HELD (a COUNT at scrape time)
+ *   ait_iap_db_commit_group_size                          SQLite: writes made durable by each group COMMIT
  *   plus prom-client's default process metrics (CPU, memory, event loop lag, GC).
  *
  * Labels only ever take values from fixed sets (procedure paths that exist, contract reasons, error kinds), so a
@@ -39,6 +40,8 @@ export interface Metrics {
   partnerCall(operation: string, seconds: number, errorKind: string | null): void;
   /** One run of the reconcile job. */
   reconcileRun(result: ReconcileCounts | 'failed'): void;
+  /** SQLite: one group COMMIT that made `size` writeTransaction calls durable. */
+  commitGroup(size: number): void;
   /** The Prometheus text exposition. */
   render(): Promise<{ contentType: string; body: string }>;
 }
@@ -56,6 +59,7 @@ const noop: Metrics = {
   call: () => {},
   partnerCall: () => {},
   reconcileRun: () => {},
+  commitGroup: () => {},
   render: async () => ({ contentType: 'text/plain; version=0.0.4; charset=utf-8', body: '' }),
 };
 
@@ -117,6 +121,12 @@ export function createMetrics(options: MetricsOptions): Metrics {
       }
     },
   });
+  const commitGroups = new Histogram({
+    name: 'ait_iap_db_commit_group_size',
+    help: 'SQLite group commit: writeTransaction calls made durable by one COMMIT (one fsync)',
+    buckets: [1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 16, 24, 32, 48, 64],
+    registers: [registry],
+  });
   for (const kind of ['revoked', 'granted']) reconcileFindings.inc({ kind }, 0);
   for (const outcome of ['completed', 'skipped', 'failed']) reconcileRuns.inc({ outcome }, 0);
 
@@ -124,6 +134,7 @@ export function createMetrics(options: MetricsOptions): Metrics {
     enabled: true,
     fulfillOutcome: (reason, granted) => fulfillOutcomes.inc({ reason, granted: String(granted) }),
     call: (procedure, outcome) => calls.inc({ procedure, outcome }),
+    commitGroup: (size) => commitGroups.observe(size),
     partnerCall(operation, seconds, errorKind) {
       partnerDuration.observe({ operation, outcome: errorKind ?? 'ok' }, seconds);
       if (errorKind) partnerErrors.inc({ operation, kind: errorKind });

@@ -19,7 +19,7 @@ import type { Config } from './config';
 import { createAdminApp } from './console/http';
 import type { LastReconcile } from './console/queries';
 import type { AppDeps, Context } from './context';
-import { type AppDatabase, databaseOptions, openDatabase } from './db/database';
+import { type AppDatabase, databaseOptions, onGroupCommit, openDatabase } from './db/database';
 import { type ReconcileReport, reconcile } from './fulfillment/reconcile';
 import { createClientAddressResolver, shortChainLogger } from './http/client-address';
 import { readinessHandler } from './http/health';
@@ -187,6 +187,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       return Number(row?.n ?? 0);
     },
   });
+  if (metrics.enabled) onGroupCommit(database, (size) => metrics.commitGroup(size));
   const mtls = config.toss.mtls;
   const toss = instrumentTossClient(
     overrides.toss ??

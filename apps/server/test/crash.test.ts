@@ -1,9 +1,12 @@
 /**
  * Crashes and shutdowns. The server runs as a real process (node + tsx, src/main.ts) against toss-mock over mTLS;
  * it is killed with SIGKILL in the middle of a stream of grants, then restarted on the same database file.
+ * Then killed INSIDE a grant, through the test crash hook (src/db/crash-hook.ts, IAP_TEST_CRASH_AT): between two of
+ * its statements, and after its work is released but before the COMMIT (SQLite: the group's COMMIT).
  * Also: a graceful close lets an in-flight grant finish before the database closes.
  */
 import type { ChildProcess } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import {
   apiClient,
@@ -16,6 +19,7 @@ import {
   startServerProcess,
   type TestDatabase,
   tempDir,
+  testBackend,
   testConfig,
   testDatabase,
 } from './helpers';
@@ -35,8 +39,11 @@ afterAll(async () => {
 });
 
 /** Start `src/main.ts` as its own process (killed in afterAll if still running). */
-async function startProcess(database: TestDatabase): Promise<ServerProcess> {
-  const started = await startServerProcess(mock.mock, database);
+async function startProcess(
+  database: TestDatabase,
+  env: Record<string, string> = {},
+): Promise<ServerProcess> {
+  const started = await startServerProcess(mock.mock, database, env);
   children.add(started.child);
   return started;
 }
@@ -128,6 +135,91 @@ test('SIGKILL in the middle of a stream of grants, then restart: every order gra
     await final.db.selectFrom('orders').select('order_id').where('state', '=', 'GRANTED').execute(),
   ).toHaveLength(orders.length);
   await final.close();
+});
+
+/**
+ * Start the server with the crash hook at `point`, log a user in and buy `coin_100`, arm the hook, fulfill: the
+ * process dies inside that grant's transaction. Then: what the client got, and what the database holds.
+ */
+async function crashInsideGrant(name: string, point: string) {
+  const database = await testDatabase(tmp.dir, name);
+  const arm = `${tmp.dir}/${name}.arm`;
+  const server = await startProcess(database, { IAP_TEST_CRASH_AT: point, IAP_TEST_CRASH_ARM: arm });
+  const api = apiClient(server.url);
+  const user = await loginUser(api, mock.control);
+  const { orderId } = await mock.control.order(user.userKey, 'coin_100');
+  await writeFile(arm, '');
+  const reply = await api
+    .mutation<{ granted: boolean }>('iap.fulfill', { orderId, sku: 'coin_100' }, user.token)
+    .catch((error: Error) => ({ dropped: error.message }));
+  const exit = await server.exited;
+  children.delete(server.child);
+  const db = await database.open();
+  const order = await db.db
+    .selectFrom('orders')
+    .select('state')
+    .where('order_id', '=', orderId)
+    .executeTakeFirst();
+  const credits = await db.db
+    .selectFrom('wallet_entries')
+    .select('amount')
+    .where('order_id', '=', orderId)
+    .execute();
+  const violations = await ledgerViolations(db);
+  await db.close();
+  return { database, user, orderId, reply, exit, order, credits, violations };
+}
+
+/** Restart without the hook; the app's recovery fulfills the order again: granted once, 100 coins. */
+async function recoverOnce(crash: Awaited<ReturnType<typeof crashInsideGrant>>) {
+  const server = await startProcess(crash.database);
+  const api = apiClient(server.url);
+  const reply = await api.mutation<{ granted: boolean }>(
+    'iap.fulfill',
+    { orderId: crash.orderId, sku: 'coin_100' },
+    crash.user.token,
+  );
+  const again = await api.mutation<{ granted: boolean; reason: string }>(
+    'iap.fulfill',
+    { orderId: crash.orderId, sku: 'coin_100' },
+    crash.user.token,
+  );
+  const inventory = await api.query<{ balances: Record<string, number> }>(
+    'me.inventory',
+    undefined,
+    crash.user.token,
+  );
+  server.child.kill('SIGKILL');
+  await server.exited;
+  children.delete(server.child);
+  return { reply, again, coins: inventory.data?.balances.COIN };
+}
+
+test('SIGKILL between two statements of a grant (order row written, wallet not yet): nothing of it is left, and recovery grants it once', async () => {
+  // The order's INSERT is the first statement on SQLite; on PostgreSQL the user's ledger lock comes first.
+  const crash = await crashInsideGrant('mid-grant', `after-statement:${testBackend === 'postgres' ? 2 : 1}`);
+  expect(crash.exit).toBeNull(); // killed by the signal, not exited
+  expect(crash.reply).toHaveProperty('dropped');
+  expect(crash.order).toBeUndefined();
+  expect(crash.credits).toEqual([]);
+  expect(crash.violations).toEqual([]);
+  const recovered = await recoverOnce(crash);
+  expect(recovered.reply.data?.granted).toBe(true);
+  expect(recovered.again.data?.reason).toBe('ALREADY_GRANTED');
+  expect(recovered.coins).toBe(100);
+});
+
+test("SIGKILL after a grant's work is released but before its COMMIT: the grant is absent, its client was never told, and recovery grants it once", async () => {
+  const crash = await crashInsideGrant('before-commit', 'before-commit');
+  expect(crash.exit).toBeNull();
+  expect(crash.reply).toHaveProperty('dropped');
+  expect(crash.order).toBeUndefined();
+  expect(crash.credits).toEqual([]);
+  expect(crash.violations).toEqual([]);
+  const recovered = await recoverOnce(crash);
+  expect(recovered.reply.data?.granted).toBe(true);
+  expect(recovered.again.data?.reason).toBe('ALREADY_GRANTED');
+  expect(recovered.coins).toBe(100);
 });
 
 test('a graceful close lets an in-flight grant finish, then closes the database', async () => {

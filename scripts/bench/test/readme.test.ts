@@ -56,8 +56,8 @@ describe('the quiet rule and the verdicts', () => {
     } as unknown as Summary);
     expect(v).toEqual([
       { target: 'fulfill ≥ 0.5× baseline req/s', met: true },
-      { target: 'fulfill ≥ 0.5× baseline by CPU/req', met: false },
-      { target: 'p99 < 25 ms at concurrency 8', met: false },
+      { target: 'fulfill ≥ 0.33× baseline by CPU/req', met: false },
+      { target: 'p99 < 20 ms at concurrency 8', met: false },
       { target: '0 double grants', met: true },
       { target: '0 lost grants', met: true },
       { target: 'wallet = ledger', met: true },

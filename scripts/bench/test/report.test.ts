@@ -25,6 +25,8 @@ function chaos(overrides: Partial<ChaosResult>): ChaosResult {
   return {
     purchases: 10,
     kills: 2,
+    killsInsideGroup: 1,
+    answeredNotDurable: 0,
     answers: { GRANTED: 10 },
     pendingAfterStorm: 0,
     afterStormByState: { GRANTED: 10 },
@@ -82,6 +84,7 @@ describe('the summary line and the exit decision', () => {
           orders: 10,
           callsPerOrder: 8,
           calls: 80,
+          killedInsideGroup: true,
           effects: 11,
           grantedAnswers: 10,
           alreadyGrantedAnswers: 70,
@@ -118,6 +121,7 @@ function target(label: string, rps: number, p99Ms: number, cpuMsPerRequest: numb
     rssPeakBytes: 100e6,
     rssEndBytes: 100e6,
     cpuMsPerRequest,
+    groupSizes: null,
     ledger: null,
     balanceOk: null,
   };
@@ -132,9 +136,9 @@ describe('the throughput target', () => {
     expect(s).toMatchObject({ ratio: 0.5, cpuRatio: 0.13 });
     const text = markdown(r, s);
     expect(text).toMatch(
-      /\| Fulfill throughput, partner in-process +\| ≥ 0\.5× baseline +\| 0\.5× .*\| met +\|/,
+      /\| Fulfill throughput, partner in-process, C=8 +\| ≥ 0\.5× baseline +\| 0\.5× .*\| met +\|/,
     );
-    expect(text).toMatch(/\| Same, from CPU per request .*\| 0\.13× .*\| \*\*missed\*\* \|/);
+    expect(text).toMatch(/\| Same, CPU per request +\| ≥ 0\.33× baseline .*\| 0\.13× .*\| \*\*missed\*\* \|/);
   });
 });
 

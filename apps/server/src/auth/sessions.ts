@@ -12,7 +12,7 @@ import type { AppErrorCode, LoginInput, LoginOutput } from '@ait-iap/iap-contrac
 import { isoAt } from '../clock';
 import type { Config, TossEnvironment } from '../config';
 import type { AppDeps, SessionUser } from '../context';
-import { type AppDatabase, writeTransaction } from '../db/database';
+import { type AppDatabase, DatabaseBusyError, ensureWritable, writeTransaction } from '../db/database';
 import { AppError } from '../errors';
 import { hashUserKey } from '../log';
 import { TossError } from '../toss/client';
@@ -67,18 +67,20 @@ export async function createSession(
   const token = randomBytes(32).toString('base64url');
   const now = deps.clock.now();
   const expiresAt = isoAt(now + deps.config.sessionTtlSeconds * 1000);
-  await deps.database.db
-    .insertInto('sessions')
-    .values({
-      id: randomUUID(),
-      token_hash: hashToken(token),
-      user_id: userId,
-      created_at: isoAt(now),
-      expires_at: expiresAt,
-      revoked_at: null,
-      environment,
-    })
-    .execute();
+  await writeTransaction(deps.database, (trx) =>
+    trx
+      .insertInto('sessions')
+      .values({
+        id: randomUUID(),
+        token_hash: hashToken(token),
+        user_id: userId,
+        created_at: isoAt(now),
+        expires_at: expiresAt,
+        revoked_at: null,
+        environment,
+      })
+      .execute(),
+  );
   return { token, expiresAt };
 }
 
@@ -89,6 +91,7 @@ export async function login(deps: AppDeps, input: LoginInput): Promise<LoginOutp
     deps.log.warn('auth.login_sandbox_refused', { referrer: input.referrer });
     throw new AppError('LOGIN_FAILED', 'This server only accepts logins from the live Toss app');
   }
+  await writableBeforeToss(deps);
   let userKey: string;
   try {
     const token = await deps.toss.generateToken({
@@ -112,6 +115,21 @@ export async function login(deps: AppDeps, input: LoginInput): Promise<LoginOutp
   const session = await createSession(deps, userId, environment);
   deps.log.info('auth.login', { userId, userKeyHash: hashUserKey(userKey), environment });
   return { token: session.token, expiresAt: session.expiresAt, user: { id: userId } };
+}
+
+/**
+ * A Toss authorization code can be exchanged once. Check that the database can take the login's writes BEFORE the
+ * exchange (SQLite: another process may hold the write lock for longer than the bound), so a busy database answers a
+ * retryable error and the app simply logs in again with the same code, instead of a 500 after the code is spent.
+ */
+async function writableBeforeToss(deps: AppDeps): Promise<void> {
+  try {
+    await ensureWritable(deps.database);
+  } catch (error) {
+    deps.log.warn('auth.login_database_busy', { message: (error as Error)?.message });
+    if (error instanceof DatabaseBusyError) throw error;
+    throw new AppError('INTERNAL', 'The database cannot take a login now; try again', error);
+  }
 }
 
 /**
@@ -186,12 +204,14 @@ function sessionCache(database: AppDatabase): SessionCache | null {
 }
 
 export async function logout(deps: AppDeps, session: SessionUser): Promise<{ ok: true }> {
-  await deps.database.db
-    .updateTable('sessions')
-    .set({ revoked_at: isoAt(deps.clock.now()) })
-    .where('id', '=', session.sessionId)
-    .where('revoked_at', 'is', null)
-    .execute();
+  await writeTransaction(deps.database, (trx) =>
+    trx
+      .updateTable('sessions')
+      .set({ revoked_at: isoAt(deps.clock.now()) })
+      .where('id', '=', session.sessionId)
+      .where('revoked_at', 'is', null)
+      .execute(),
+  );
   // After the write: whatever a concurrent lookup read before it is dropped, or never stored (the epoch moved).
   sessionCache(deps.database)?.forget(session.sessionId);
   deps.log.info('auth.logout', { userId: session.userId });

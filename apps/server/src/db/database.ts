@@ -2,9 +2,11 @@
  * Opening the database, migrated to the latest version, behind Kysely so every query is shared by both backends:
  *  - SQLite (better-sqlite3), the embedded default: WAL, foreign keys, a busy timeout, synchronous=FULL.
  *  - PostgreSQL (`pg` pool) when `databaseUrl` is a postgres:// URL: for several server instances on one database.
- * `writeTransaction` is the one way to write. SQLite: BEGIN IMMEDIATE (the write lock up front, so the server and the
- * ops CLI never deadlock on a read-then-write upgrade). PostgreSQL: READ COMMITTED, with the rows a transaction
- * decides on locked explicitly (`lockLedgerRows`, `forUpdate`) — see README "PostgreSQL".
+ * `writeTransaction` is the one way to write. SQLite: group commit (group-commit.ts) — each call in its own SAVEPOINT
+ * inside a shared BEGIN IMMEDIATE (the write lock up front, so the server and the ops CLI never deadlock on a
+ * read-then-write upgrade), one COMMIT for the group, nobody answered before it. PostgreSQL: one READ COMMITTED
+ * transaction per call, with the rows it decides on locked explicitly (`lockLedgerRows`, `forUpdate`) — see README
+ * "PostgreSQL".
  * You probably don't need to edit this file.
  */
 import { mkdirSync } from 'node:fs';
@@ -19,6 +21,11 @@ import {
   sql,
 } from 'kysely';
 import pg from 'pg';
+import { type CrashHook, crashHookFromEnv } from './crash-hook';
+import { type GroupCommitStats, GroupCommitter } from './group-commit';
+
+export { DatabaseBusyError, GroupCommitError, groupSizeSummary } from './group-commit';
+
 import { migrateToLatest } from './migrations';
 import type { Database, Db, Tx } from './schema';
 
@@ -41,8 +48,20 @@ export interface DatabaseOptions {
   databasePath?: string;
   /** PostgreSQL: `postgres://user:password@host:5432/db` (wins over `databasePath`). */
   databaseUrl?: string | null;
-  /** SQLite: milliseconds a writer waits for another process's lock before failing. */
+  /**
+   * SQLite: milliseconds a write waits for another process's lock before failing with `DatabaseBusyError` (default
+   * 5000). Waited off the event loop (retries with backoff); the loop itself never blocks longer than
+   * `SQLITE_STALL_MS` on a lock.
+   */
   busyTimeoutMs?: number;
+  /** SQLite group commit: most `writeTransaction` calls per COMMIT (default 64). */
+  maxGroupSize?: number;
+  /** SQLite group commit: no call joins a group this many ms after it opened (default 2). */
+  maxGroupMs?: number;
+  /** SQLite group commit: under load, how long a group may wait for more writers before it opens (default 1). */
+  maxGatherMs?: number;
+  /** Tests: the crash hook (default: from IAP_TEST_CRASH_AT / IAP_TEST_CRASH_ARM, never in production). */
+  crashHook?: CrashHook | null;
   /** PostgreSQL: most connections this process opens (pg pool `max`). Default 10. */
   poolSize?: number;
   /** PostgreSQL: longest wait for a pooled connection (pg `connectionTimeoutMillis`). Default 5 000. */
@@ -91,6 +110,7 @@ export function isPostgresUrl(value: string | null | undefined): value is string
 
 /** Open (creating the SQLite file and its folder if needed), configure and migrate the database. */
 export async function openDatabase(options: DatabaseOptions): Promise<AppDatabase> {
+  const crashHook = options.crashHook === undefined ? crashHookFromEnv() : options.crashHook;
   const sqlite = isPostgresUrl(options.databaseUrl) ? null : openSqliteFile(options);
   const { db, dialect } = sqlite
     ? { db: sqliteKysely(sqlite), dialect: 'sqlite' as const }
@@ -112,8 +132,21 @@ export async function openDatabase(options: DatabaseOptions): Promise<AppDatabas
         if (sqlite.inTransaction) sqlite.exec('ROLLBACK');
         throw error;
       }
+      // From now on the loop never waits long on a lock: writes retry off the loop (group-commit.ts).
+      sqlite.pragma(`busy_timeout = ${SQLITE_STALL_MS}`);
+      committers.set(
+        db,
+        new GroupCommitter(db, {
+          busyTimeoutMs: options.busyTimeoutMs ?? 5_000,
+          ...(options.maxGroupSize === undefined ? {} : { maxGroupSize: options.maxGroupSize }),
+          ...(options.maxGroupMs === undefined ? {} : { maxGroupMs: options.maxGroupMs }),
+          ...(options.maxGatherMs === undefined ? {} : { maxGatherMs: options.maxGatherMs }),
+          crashHook,
+        }),
+      );
     } else {
       await migrateToLatest(db as unknown as Kysely<unknown>);
+      if (crashHook) crashHooks.set(db, crashHook);
     }
   } catch (error) {
     await db.destroy();
@@ -133,6 +166,18 @@ export async function openDatabase(options: DatabaseOptions): Promise<AppDatabas
   };
 }
 
+/**
+ * SQLite's busy timeout once the database is open: the longest the event loop ever blocks on another process's lock
+ * (a read during that process's WAL recovery, a stray autocommit write). Writes through `writeTransaction` wait for
+ * the lock off the loop, up to `busyTimeoutMs`.
+ */
+export const SQLITE_STALL_MS = 20;
+
+/** The group committer of each SQLite database `openDatabase` opened (keyed by its Kysely instance). */
+const committers = new WeakMap<Db, GroupCommitter>();
+/** PostgreSQL: the test crash hook, when one is set. */
+const crashHooks = new WeakMap<Db, CrashHook>();
+
 function openSqliteFile(options: DatabaseOptions): BetterSqlite3.Database {
   const databasePath = options.databasePath;
   if (!databasePath)
@@ -140,6 +185,7 @@ function openSqliteFile(options: DatabaseOptions): BetterSqlite3.Database {
   if (databasePath !== ':memory:') mkdirSync(path.dirname(path.resolve(databasePath)), { recursive: true });
   const sqlite = new BetterSqlite3(databasePath);
   // First, so every later statement (even switching to WAL) waits for another process's lock instead of failing.
+  // Opening and migrating happen before the server serves anything, so this wait may block; lowered after.
   sqlite.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5_000}`);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('foreign_keys = ON');
@@ -211,20 +257,33 @@ export function asAppDatabase(db: Db | AppDatabase): AppDatabase {
 }
 
 /**
- * Run `fn` in one write transaction: all of it commits, or none of it does.
- * SQLite: BEGIN IMMEDIATE (take the write lock first, wait up to busy_timeout for other processes): writers are
- * serialized, so a read inside `fn` is still true when `fn` writes.
- * PostgreSQL: READ COMMITTED (set explicitly, whatever the database's default). Writers run concurrently, so `fn`
- * must lock what it decides on before reading it: `lockLedgerRows` (the user's ledger) and `forUpdate` (the order
- * row); unique keys + ON CONFLICT make concurrent inserts of the same row wait for, then see, the first.
+ * Run `fn` in one write transaction: all of it commits, or none of it does; the promise settles only once that is
+ * durable (or known not to have happened).
+ * SQLite: group commit (group-commit.ts). `fn` runs in its own SAVEPOINT inside a BEGIN IMMEDIATE shared with the
+ * calls queued at the same moment; one COMMIT (one fsync) makes the group durable, and no call's promise settles
+ * before it returns; a failed COMMIT fails them all. Calls run one at a time, so a read inside `fn` is still true when
+ * `fn` writes. Another process's write lock is waited for off the event loop, up to `busyTimeoutMs`, then
+ * `DatabaseBusyError` (retryable, nothing written).
+ * PostgreSQL: one READ COMMITTED transaction per call (set explicitly, whatever the database's default). Writers run
+ * concurrently, so `fn` must lock what it decides on before reading it: `lockLedgerRows` (the user's ledger) and
+ * `forUpdate` (the order row); unique keys + ON CONFLICT make concurrent inserts of the same row wait for, then see,
+ * the first.
  */
 export async function writeTransaction<T>(database: AppDatabase, fn: (trx: Db) => Promise<T>): Promise<T> {
   if (database.dialect === 'postgres') {
+    const hook = crashHooks.get(database.db);
     return database.db
       .transaction()
       .setIsolationLevel('read committed')
-      .execute((trx) => fn(trx));
+      .execute(async (trx) => {
+        const result = await fn(hook ? hook.wrap(trx) : trx);
+        hook?.reached('before-commit');
+        return result;
+      });
   }
+  const committer = committers.get(database.db);
+  if (committer) return committer.run(fn);
+  // A Kysely instance this module did not open (tests that build their own): one BEGIN IMMEDIATE per call.
   return database.db.connection().execute(async (conn) => {
     await sql`begin immediate`.execute(conn);
     try {
@@ -236,6 +295,26 @@ export async function writeTransaction<T>(database: AppDatabase, fn: (trx: Db) =
       throw error;
     }
   });
+}
+
+/**
+ * Take (and at once give back) the write lock: resolves when a write could start now, rejects with
+ * `DatabaseBusyError` when another process kept the lock past the bound. What a login checks BEFORE spending
+ * Toss's one-time authorization code. Writes nothing (SQLite: an empty member of a group costs no fsync).
+ */
+export async function ensureWritable(database: AppDatabase): Promise<void> {
+  await writeTransaction(database, async () => undefined);
+}
+
+/** SQLite: the group commit counts so far (null on PostgreSQL or a database this module did not open). */
+export function groupCommitStats(database: AppDatabase): GroupCommitStats | null {
+  return committers.get(database.db)?.stats ?? null;
+}
+
+/** SQLite: call `listener(size)` after each committed group (metrics). No-op on PostgreSQL. */
+export function onGroupCommit(database: AppDatabase, listener: (size: number) => void): void {
+  const committer = committers.get(database.db);
+  if (committer) committer.onGroup = listener;
 }
 
 /**

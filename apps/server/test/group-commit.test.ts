@@ -1,0 +1,339 @@
+/**
+ * `writeTransaction`'s contract (src/db/database.ts, src/db/group-commit.ts): every call all-or-nothing on its own,
+ * answered only once durable; on SQLite, calls grouped under one COMMIT, a failed COMMIT failing them all, reads never
+ * seeing a write before its COMMIT, and another process's write lock never freezing the server.
+ * The contract tests run on both backends; the lock and group tests exist only where SQLite is (the PostgreSQL run
+ * has no single write lock and no groups).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import BetterSqlite3 from 'better-sqlite3';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { crashHookFromEnv } from '../src/db/crash-hook';
+import {
+  type AppDatabase,
+  DatabaseBusyError,
+  GroupCommitError,
+  groupCommitStats,
+  openDatabase,
+  writeTransaction,
+} from '../src/db/database';
+import { createHttpsTransport, type Transport } from '../src/toss/client';
+import {
+  type MockHarness,
+  startMock,
+  startServer,
+  type TestDatabase,
+  tempDir,
+  testBackend,
+  testConfig,
+  testDatabase,
+} from './helpers';
+
+const serverDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+let tmp: Awaited<ReturnType<typeof tempDir>>;
+const children = new Set<ChildProcess>();
+
+beforeAll(async () => {
+  tmp = await tempDir();
+});
+afterAll(async () => {
+  for (const child of children) child.kill('SIGKILL');
+  await tmp?.remove();
+});
+
+const addUser = (trx: AppDatabase['db'], userKey: string) =>
+  trx
+    .insertInto('users')
+    .values({ id: randomUUID(), user_key: userKey, created_at: 'now', updated_at: 'now' })
+    .execute();
+
+/** The user keys another connection (another pool, or a second SQLite handle) can read right now. */
+function committedReader(test: TestDatabase): Promise<{
+  keys(): Promise<Set<string>>;
+  keysNow?: () => Set<string>;
+  close(): Promise<void>;
+}> {
+  if (test.backend === 'sqlite') {
+    const reader = new BetterSqlite3(test.options.databasePath as string, { readonly: true });
+    const statement = reader.prepare('select user_key from users').pluck();
+    const keysNow = () => new Set(statement.all() as string[]);
+    return Promise.resolve({ keysNow, keys: async () => keysNow(), close: async () => void reader.close() });
+  }
+  return test.open().then((other) => ({
+    keys: async () =>
+      new Set((await other.db.selectFrom('users').select('user_key').execute()).map((r) => r.user_key)),
+    close: () => other.close(),
+  }));
+}
+
+test('30 concurrent writes: each is answered only once another connection can read it', async () => {
+  const test = await testDatabase(tmp.dir, 'durable');
+  const database = await test.open();
+  const reader = await committedReader(test);
+  try {
+    const keys = Array.from({ length: 30 }, (_, i) => `durable-${i}`);
+    const seenAtAnswer = await Promise.all(
+      keys.map((key) =>
+        writeTransaction(database, (trx) => addUser(trx, key)).then(async () => {
+          // SQLite: read synchronously, at the very moment the promise settled.
+          const visible = reader.keysNow ? reader.keysNow() : await reader.keys();
+          return visible.has(key);
+        }),
+      ),
+    );
+    expect(seenAtAnswer).toEqual(keys.map(() => true));
+    const stats = groupCommitStats(database);
+    if (test.backend === 'sqlite') {
+      // Grouped: fewer COMMITs than writes.
+      expect(stats?.members).toBe(30);
+      expect(stats?.groups).toBeLessThan(30);
+    } else {
+      expect(stats).toBeNull();
+    }
+  } finally {
+    await reader.close();
+    await database.close();
+  }
+});
+
+test('a write that throws is undone alone: the writes queued with it commit, and it gets its own error', async () => {
+  const test = await testDatabase(tmp.dir, 'alone');
+  const database = await test.open();
+  try {
+    const outcomes = await Promise.allSettled([
+      writeTransaction(database, (trx) => addUser(trx, 'alone-a')),
+      writeTransaction(database, async (trx) => {
+        await addUser(trx, 'alone-b');
+        throw new Error('the second write changed its mind');
+      }),
+      writeTransaction(database, (trx) => addUser(trx, 'alone-c')),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((outcomes[1] as PromiseRejectedResult).reason.message).toBe('the second write changed its mind');
+    const keys = await database.db.selectFrom('users').select('user_key').orderBy('user_key').execute();
+    expect(keys.map((k) => k.user_key)).toEqual(['alone-a', 'alone-c']);
+  } finally {
+    await database.close();
+  }
+});
+
+test('the crash hook is off in production and without both variables, and refuses an unknown point', () => {
+  const armed = { IAP_TEST_CRASH_AT: 'before-commit', IAP_TEST_CRASH_ARM: `${tmp.dir}/arm` };
+  expect(crashHookFromEnv({ ...armed, NODE_ENV: 'production' })).toBeNull();
+  expect(crashHookFromEnv({ IAP_TEST_CRASH_AT: 'before-commit' })).toBeNull();
+  expect(crashHookFromEnv({ ...armed, NODE_ENV: 'test' })).not.toBeNull();
+  expect(() => crashHookFromEnv({ ...armed, IAP_TEST_CRASH_AT: 'whenever' })).toThrow(/unknown point/);
+});
+
+// SQLite only from here: groups, one connection shared by reads, and a file lock another process can hold.
+if (testBackend === 'sqlite') {
+  describe('SQLite group commit', () => {
+    test('a COMMIT that fails fails every write in its group, and none of them is written', async () => {
+      const test = await testDatabase(tmp.dir, 'commit-fails');
+      const database = await test.open();
+      try {
+        const outcomes = await Promise.allSettled([
+          writeTransaction(database, (trx) => addUser(trx, 'before')),
+          writeTransaction(database, async (trx) => {
+            // Foreign keys checked at COMMIT instead of per statement: this dangling session fails the COMMIT.
+            await sql`pragma defer_foreign_keys = on`.execute(trx);
+            await trx
+              .insertInto('sessions')
+              .values({
+                id: 'dangling',
+                token_hash: 'x',
+                user_id: 'no-such-user',
+                created_at: 'now',
+                expires_at: 'later',
+                revoked_at: null,
+                environment: 'sandbox',
+              })
+              .execute();
+          }),
+          writeTransaction(database, (trx) => addUser(trx, 'after')),
+        ]);
+        expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected', 'rejected']);
+        for (const outcome of outcomes)
+          expect((outcome as PromiseRejectedResult).reason).toBeInstanceOf(GroupCommitError);
+        expect(await database.db.selectFrom('users').select('user_key').execute()).toEqual([]);
+        // The connection is usable again: the next write commits.
+        await writeTransaction(database, (trx) => addUser(trx, 'next'));
+        expect(await database.db.selectFrom('users').select('user_key').execute()).toEqual([
+          { user_key: 'next' },
+        ]);
+      } finally {
+        await database.close();
+      }
+    });
+
+    test('a read issued while a group is open returns only committed rows', async () => {
+      const test = await testDatabase(tmp.dir, 'read-open-group');
+      const database = await test.open();
+      const reader = await committedReader(test);
+      try {
+        let inserted!: () => void;
+        const insertedYet = new Promise<void>((resolve) => {
+          inserted = resolve;
+        });
+        const write = writeTransaction(database, async (trx) => {
+          await addUser(trx, 'in-flight');
+          inserted();
+          // Keep the group open across event-loop turns, as a slow callback would.
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        });
+        await insertedYet;
+        const read = database.db
+          .selectFrom('users')
+          .select('user_key')
+          .execute()
+          .then((rows) => ({
+            rows: rows.map((r) => r.user_key),
+            committed: [...(reader.keysNow?.() ?? [])],
+          }));
+        const [seen] = await Promise.all([read, write]);
+        // Whatever the read returned was already committed when it returned.
+        expect(seen.rows).toEqual(seen.committed);
+        expect(seen.rows).toEqual(['in-flight']);
+      } finally {
+        await reader.close();
+        await database.close();
+      }
+    });
+  });
+
+  describe("another process holding SQLite's write lock", () => {
+    let mock: MockHarness;
+    beforeAll(async () => {
+      mock = await startMock(`${tmp.dir}/certs`);
+    });
+    afterAll(async () => {
+      await mock?.close();
+    });
+
+    test('/healthz and reads (of memory and of the database) answer while the lock is held; a write waits for it, then commits', async () => {
+      const test = await testDatabase(tmp.dir, 'lock-wait');
+      const database = await openDatabase({ ...test.options, busyTimeoutMs: 20_000 });
+      const server = await startServer(testConfig(mock.mock, test), { database });
+      try {
+        const holder = await holdWriteLock(test.options.databasePath as string);
+        let writeDone = false;
+        const write = writeTransaction(database, (trx) => addUser(trx, 'waited')).finally(() => {
+          writeDone = true;
+        });
+        const health = await fetch(`${server.url}/healthz`);
+        expect(health.status).toBe(200);
+        const catalog = await server.api.query<{ products: unknown[] }>('catalog.list');
+        expect(catalog.data?.products.length).toBeGreaterThan(0);
+        // A read of the database itself (the other process's uncommitted row is not in it).
+        expect(await database.db.selectFrom('users').select('user_key').execute()).toEqual([]);
+        // Both answered while the write was still waiting for the lock the other process holds.
+        expect(writeDone).toBe(false);
+        await holder.release();
+        await write;
+        expect(await database.db.selectFrom('users').select('user_key').execute()).toEqual([
+          { user_key: 'waited' },
+        ]);
+      } finally {
+        await server.close();
+      }
+    });
+
+    test('a write fails with a retryable DatabaseBusyError once the lock outlasts the bound, writing nothing', async () => {
+      const test = await testDatabase(tmp.dir, 'lock-bound');
+      const database = await openDatabase({ ...test.options, busyTimeoutMs: 300 });
+      const holder = await holdWriteLock(test.options.databasePath as string);
+      try {
+        const error = await writeTransaction(database, (trx) => addUser(trx, 'never')).catch((e) => e);
+        expect(error).toBeInstanceOf(DatabaseBusyError);
+        expect(error.retryable).toBe(true);
+        expect(error.appCode).toBe('INTERNAL');
+        expect(holder.holding()).toBe(true);
+      } finally {
+        await holder.release();
+      }
+      expect(await database.db.selectFrom('users').select('user_key').execute()).toEqual([]);
+      await writeTransaction(database, (trx) => addUser(trx, 'later'));
+      await database.close();
+    });
+
+    test('a login while the lock outlasts the bound never calls Toss (the one-time code stays usable)', async () => {
+      const test = await testDatabase(tmp.dir, 'lock-login');
+      const database = await openDatabase({ ...test.options, busyTimeoutMs: 300 });
+      const https = createHttpsTransport({
+        cert: mock.mock.certs.clientCert,
+        key: mock.mock.certs.clientKey,
+        ca: mock.mock.certs.caCert,
+      });
+      let generateTokenCalls = 0;
+      const counting: Transport = (request) => {
+        if (request.url.includes('generate-token')) generateTokenCalls += 1;
+        return https(request);
+      };
+      const server = await startServer(testConfig(mock.mock, test), { database, tossTransport: counting });
+      try {
+        const { authorizationCode } = await mock.control.newUser();
+        const holder = await holdWriteLock(test.options.databasePath as string);
+        const refused = await server.api.mutation('auth.login', { authorizationCode, referrer: 'DEFAULT' });
+        expect(holder.holding()).toBe(true);
+        await holder.release();
+        expect(refused.data).toBeUndefined();
+        expect(refused.error?.data?.appCode).toBe('INTERNAL');
+        expect(generateTokenCalls).toBe(0);
+        // The same code, once the lock is gone: it was never spent.
+        const login = await server.api.mutation<{ token: string }>('auth.login', {
+          authorizationCode,
+          referrer: 'DEFAULT',
+        });
+        expect(login.data?.token).toBeTruthy();
+        expect(generateTokenCalls).toBe(1);
+      } finally {
+        await server.close();
+        https.close();
+      }
+    });
+  });
+}
+
+/** Another process (node + better-sqlite3) takes the write lock and holds it until `release()`. */
+async function holdWriteLock(databasePath: string) {
+  const script = `
+    const db = new (require('better-sqlite3'))(process.argv[1]);
+    db.exec('begin immediate');
+    db.exec("insert into users values ('holder', 'holder', 'now', 'now')");
+    console.log('locked');
+    process.stdin.once('data', () => { db.exec('rollback'); db.close(); console.log('released'); process.exit(0); });
+  `;
+  const child = spawn(process.execPath, ['-e', script, databasePath], {
+    cwd: serverDir,
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  children.add(child);
+  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+  let state: 'starting' | 'locked' | 'released' = 'starting';
+  const released = new Promise<void>((resolve) => {
+    lines.on('line', (line) => {
+      if (line === 'locked') state = 'locked';
+      if (line === 'released') {
+        state = 'released';
+        resolve();
+      }
+    });
+  });
+  while (state === 'starting') {
+    if (child.exitCode !== null) throw new Error('the lock holder exited before locking');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  return {
+    holding: () => state === 'locked' && child.exitCode === null,
+    async release() {
+      child.stdin?.write('release\n');
+      await released;
+      children.delete(child);
+    },
+  };
+}
