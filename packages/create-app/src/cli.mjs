@@ -18,6 +18,7 @@ import {
 } from './names.mjs';
 import { format, initGit, install, isEmptyDir, ScaffoldError, writeProject } from './scaffold.mjs';
 import { packageRoot, resolveSource } from './source.mjs';
+import { writeStarterInfo } from './starter-info.mjs';
 
 export const usage = `Usage: create-ait-iap [directory] [options]
 
@@ -180,6 +181,10 @@ export async function main(argv, io = {}) {
       `  scope ${names.scope} · appName ${names.appName} · from the starter ${source.kind} (${source.files.length} files)`,
     );
     writeProject({ source, targetDir, names, force: options.force });
+    const starter = writeStarterInfo(targetDir, source);
+    log(
+      `  starter.json: version ${starter.starterVersion}, commit ${starter.starterCommit} (see docs/upgrading.md)`,
+    );
 
     let installed = false;
     if (options.install) {
