@@ -181,7 +181,7 @@ export async function main(argv, io = {}) {
       `  scope ${names.scope} · appName ${names.appName} · from the starter ${source.kind} (${source.files.length} files)`,
     );
     writeProject({ source, targetDir, names, force: options.force });
-    const starter = writeStarterInfo(targetDir, source);
+    const starter = writeStarterInfo(targetDir, source, names);
     log(
       `  starter.json: version ${starter.starterVersion}, commit ${starter.starterCommit} (see docs/upgrading.md)`,
     );

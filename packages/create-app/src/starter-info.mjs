@@ -4,14 +4,16 @@
  * upstream since then (docs/upgrading.md):
  * - `starterVersion`: this scaffolder's version (the starter is released as this package);
  * - `starterCommit`: the starter's git commit. For the published package, `prepack` records it beside template/
- *   (`starter-build.json`); run from a checkout, it is the checkout's HEAD; "unknown" when neither is known.
+ *   (`starter-build.json`); run from a checkout, it is the checkout's HEAD; "unknown" when neither is known;
+ * - `renamed`: each starter name and what it became here, in the order the scaffolder replaced them, so a patch of
+ *   the starter's later changes can be renamed the same way before it is applied.
  * You probably don't need to edit this file.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { writeInside } from './scaffold.mjs';
-import { packageRoot } from './source.mjs';
+import { packageRoot, TEMPLATE_NAMES } from './source.mjs';
 
 /** The file in the new project. */
 export const STARTER_FILE = 'starter.json';
@@ -60,15 +62,23 @@ function recordedCommit(templateDir) {
 }
 
 /**
- * What `starter.json` says for a project made from `source`.
+ * What `starter.json` says for a project made from `source` with `names`.
  * @param {import('./source.mjs').TemplateSource} source
+ * @param {import('./transform.mjs').ProjectNames} names
  */
-export function starterInfo(source) {
+export function starterInfo(source, names) {
   const { version } = JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8'));
   const commit = source.kind === 'checkout' ? checkoutCommit(source.root) : recordedCommit(source.root);
   return {
     starterVersion: String(version),
     starterCommit: commit ?? 'unknown',
+    // Same order as transform.mjs `renameText`: the longer names first, then any other short name.
+    renamed: [
+      [TEMPLATE_NAMES.name, names.name],
+      [TEMPLATE_NAMES.appName, names.appName],
+      [TEMPLATE_NAMES.scope, names.scope],
+      ['ait-iap', names.name],
+    ],
     upgrading: 'docs/upgrading.md',
   };
 }
@@ -77,9 +87,10 @@ export function starterInfo(source) {
  * Write `starter.json` into the new project (same rules as every other file: inside the target, never through a link).
  * @param {string} targetDir
  * @param {import('./source.mjs').TemplateSource} source
+ * @param {import('./transform.mjs').ProjectNames} names
  */
-export function writeStarterInfo(targetDir, source) {
-  const info = starterInfo(source);
+export function writeStarterInfo(targetDir, source, names) {
+  const info = starterInfo(source, names);
   writeInside(realpathSync(targetDir), STARTER_FILE, `${JSON.stringify(info, null, 2)}\n`, false);
   return info;
 }

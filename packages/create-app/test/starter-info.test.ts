@@ -31,7 +31,7 @@ async function scaffold(dir: string, source?: ReturnType<typeof resolveSource>) 
   });
   expect(code, out.join('\n')).toBe(0);
   return {
-    starter: JSON.parse(readFileSync(path.join(dir, 'starter.json'), 'utf8')) as Record<string, string>,
+    starter: JSON.parse(readFileSync(path.join(dir, 'starter.json'), 'utf8')) as Record<string, unknown>,
     out,
   };
 }
@@ -39,8 +39,35 @@ async function scaffold(dir: string, source?: ReturnType<typeof resolveSource>) 
 describe('starter.json in a new project', () => {
   it("from a checkout: this scaffolder's version and the checkout's HEAD commit", async () => {
     const { starter, out } = await scaffold(path.join(tmp.dir, 'from-checkout'));
-    expect(starter).toEqual({ starterVersion: version, starterCommit: head, upgrading: 'docs/upgrading.md' });
+    expect(starter).toEqual({
+      starterVersion: version,
+      starterCommit: head,
+      renamed: [
+        ['ait-iap-starter', 'from-checkout'],
+        ['ait-iap-shop', 'from-checkout'],
+        ['@ait-iap', '@from-checkout'],
+        ['ait-iap', 'from-checkout'],
+      ],
+      upgrading: 'docs/upgrading.md',
+    });
     expect(out.join('\n')).toContain(`starter.json: version ${version}, commit ${head}`);
+  });
+
+  it("its `renamed` pairs, applied in order (as docs/upgrading.md does to a starter patch), give the project's text", async () => {
+    const dir = path.join(tmp.dir, 'coin-shop');
+    const { starter } = await scaffold(dir);
+    const renamed = starter.renamed as unknown as [string, string][];
+    for (const file of [
+      'apps/server/package.json',
+      'apps/web/granite.config.ts',
+      'apps/server/test/helpers.ts',
+      'packages/toss-mock/src/certs.ts',
+    ]) {
+      const original = readFileSync(path.join(checkout, file), 'utf8');
+      const byRecipe = renamed.reduce((text, [from, to]) => text.split(from).join(to), original);
+      expect(byRecipe, file).toBe(readFileSync(path.join(dir, file), 'utf8'));
+      expect(original, file).toMatch(/ait-iap/);
+    }
   });
 
   it('from the packed template: the commit prepack recorded at pack time, not the machine it runs on', async () => {
@@ -54,10 +81,9 @@ describe('starter.json in a new project', () => {
     // What the published package carries is what counts: another recorded commit is what the project gets.
     const released = 'a'.repeat(40);
     writeFileSync(buildInfo, JSON.stringify({ commit: released }));
-    expect((await scaffold(path.join(tmp.dir, 'released'), packed)).starter).toEqual({
+    expect((await scaffold(path.join(tmp.dir, 'released'), packed)).starter).toMatchObject({
       starterVersion: version,
       starterCommit: released,
-      upgrading: 'docs/upgrading.md',
     });
 
     rmSync(buildInfo);
