@@ -121,11 +121,13 @@ const rsa = {
 const organization = 'ait-iap toss-mock (dev only)';
 const DAY_MS = 24 * 3600 * 1000;
 
-function newKeyPair(): Promise<CryptoKeyPair> {
+function newKeyPair() {
   return subtle.generateKey(rsa, true, ['sign', 'verify']);
 }
+/** Inferred, not the DOM's `CryptoKeyPair`: packages that typecheck this file without the DOM lib see Node's type. */
+type KeyPair = Awaited<ReturnType<typeof newKeyPair>>;
 
-async function privateKeyPem(keys: CryptoKeyPair): Promise<string> {
+async function privateKeyPem(keys: KeyPair): Promise<string> {
   return x509.PemConverter.encode(await subtle.exportKey('pkcs8', keys.privateKey), 'PRIVATE KEY');
 }
 
@@ -145,7 +147,7 @@ function name(commonName: string): x509.JsonName {
 }
 
 /** The dev CA: self-signed, may sign certificates (and nothing else of ours). */
-async function createCa(keys: CryptoKeyPair): Promise<x509.X509Certificate> {
+async function createCa(keys: KeyPair): Promise<x509.X509Certificate> {
   const flags = x509.KeyUsageFlags;
   return x509.X509CertificateGenerator.createSelfSigned(
     {
@@ -164,8 +166,8 @@ async function createCa(keys: CryptoKeyPair): Promise<x509.X509Certificate> {
 
 /** A leaf the CA signs: the partner API's server certificate (`serverAuth`) or our client certificate (`clientAuth`). */
 async function createLeaf(
-  ca: { cert: x509.X509Certificate; keys: CryptoKeyPair },
-  keys: CryptoKeyPair,
+  ca: { cert: x509.X509Certificate; keys: KeyPair },
+  keys: KeyPair,
   commonName: string,
   usage: 'serverAuth' | 'clientAuth',
   altNames: x509.JsonGeneralName[] = [],
