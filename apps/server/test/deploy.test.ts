@@ -59,7 +59,12 @@ function startFolder(folder: string, cwd: string, env: Record<string, string>) {
   const url = new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`deployed server did not start: ${stderr}`)), 30_000);
     createInterface({ input: started.stdout as NodeJS.ReadableStream }).on('line', (line) => {
-      const record = JSON.parse(line) as { event?: string; url?: string };
+      let record: { event?: string; url?: string };
+      try {
+        record = JSON.parse(line);
+      } catch {
+        return; // not a log line
+      }
       events.push(String(record.event));
       if (record.event === 'server.listening') {
         clearTimeout(timer);
