@@ -19,6 +19,7 @@ import {
 } from './names.mjs';
 import { format, initGit, install, isEmptyDir, ScaffoldError, writeProject } from './scaffold.mjs';
 import { packageRoot, resolveSource, SourceError } from './source.mjs';
+import { writeStarterInfo } from './starter-info.mjs';
 
 export const usage = `Usage: create-ait-iap [directory] [options]
 
@@ -196,6 +197,10 @@ export async function main(argv, io = {}) {
     );
     writeProject({ source, targetDir, names, settings, force: options.force });
     if (settings.supportUrl) log(`  support page ${settings.supportUrl} (apps/web/.env.production)`);
+    const starter = writeStarterInfo(targetDir, source, names);
+    log(
+      `  starter.json: version ${starter.starterVersion}, commit ${starter.starterCommit} (see docs/upgrading.md)`,
+    );
 
     let installed = false;
     if (options.install) {

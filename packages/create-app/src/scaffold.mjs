@@ -166,7 +166,7 @@ export function insideTarget(root, relative, { create }) {
  * @param {string | Buffer} content
  * @param {boolean} executable
  */
-function writeInside(root, relative, content, executable) {
+export function writeInside(root, relative, content, executable) {
   const file = insideTarget(root, relative, { create: true });
   if (lstatOrNull(file)) unlinkSync(file);
   const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0);

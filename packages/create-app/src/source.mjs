@@ -34,8 +34,9 @@ export const TEMPLATE_NAMES = Object.freeze({
 
 /** This package, inside the starter. */
 export const SELF_DIR = 'packages/create-app';
-/** Files of the starter that only exist to publish the scaffolder. */
+/** Files of the starter that only exist to publish the scaffolder: its release workflow and release notes. */
 const selfFiles = new Set(['.github/workflows/release-create-app.yml']);
+const selfFolders = ['.changeset/'];
 const junk =
   /(^|\/)(node_modules|\.dev|dist|\.turbo|\.test-results|test-results|playwright-report|coverage)(\/|$)/;
 
@@ -47,7 +48,7 @@ export const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.u
  */
 export function isProjectFile(file) {
   if (file === SELF_DIR || file.startsWith(`${SELF_DIR}/`)) return false;
-  if (selfFiles.has(file)) return false;
+  if (selfFiles.has(file) || selfFolders.some((folder) => file.startsWith(folder))) return false;
   return !junk.test(file);
 }
 

@@ -43,10 +43,12 @@ describe('which starter files a new project gets', () => {
     }
   });
 
-  it('leaves the scaffolder itself, its release workflow and build output out', () => {
+  it('leaves the scaffolder itself, its release workflow and changesets, and build output out; keeps the LICENSE', () => {
     const files = resolveSource().files.map((f) => f.to);
     expect(files.filter((f) => f.startsWith('packages/create-app/'))).toEqual([]);
     expect(files).not.toContain('.github/workflows/release-create-app.yml');
+    expect(files.filter((f) => f.startsWith('.changeset/'))).toEqual([]);
+    expect(files).toContain('LICENSE');
     expect(isProjectFile('apps/web/dist/index.html')).toBe(false);
     expect(isProjectFile('apps/server/node_modules/x/index.js')).toBe(false);
     expect(isProjectFile('.dev/app.db')).toBe(false);

@@ -1,15 +1,17 @@
 /**
- * Dev certificates for the partner API's mTLS: a local CA, a server certificate for localhost/127.0.0.1 and a client
- * certificate for our fulfillment server. Created once under `.dev/certs/` (gitignored), reused after.
+ * Dev certificates for the partner API's mTLS: a local CA, a server certificate for localhost/127.0.0.1/::1 and a
+ * client certificate (clientAuth) for our fulfillment server, made with @peculiar/x509 on Node's WebCrypto. Created once under `.dev/certs/` (gitignored), reused after.
  * Race-safe: several processes (dev, tests) may call `ensureDevCerts` on the same folder at once; one generates
  * under a lock folder, the others wait for it. You probably don't need to edit this file.
  */
-import { generateKeyPair, randomBytes, sign } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import forge from 'node-forge';
+// @peculiar/x509 resolves its ASN.1 serializers through tsyringe, which needs the Reflect metadata API loaded first
+// (the library's README: "Reflect Polyfill Required").
+import 'reflect-metadata';
+import * as x509 from '@peculiar/x509';
 
 export interface DevCerts {
   dir: string;
@@ -106,117 +108,113 @@ async function read(dir: string): Promise<DevCerts> {
   };
 }
 
-interface KeyPair {
-  privatePem: string;
-  publicKey: forge.pki.PublicKey;
+// X.509 through @peculiar/x509 (its public API) on Node's WebCrypto (`globalThis.crypto`, Node ≥ 19): keys,
+// signatures and hashes are native.
+const webcrypto = globalThis.crypto;
+const subtle = webcrypto.subtle;
+const rsa = {
+  name: 'RSASSA-PKCS1-v1_5',
+  hash: 'SHA-256',
+  publicExponent: new Uint8Array([1, 0, 1]),
+  modulusLength: 2048,
+} as const;
+const organization = 'ait-iap toss-mock (dev only)';
+const DAY_MS = 24 * 3600 * 1000;
+
+function newKeyPair() {
+  return subtle.generateKey(rsa, true, ['sign', 'verify']);
+}
+/** Inferred, not the DOM's `CryptoKeyPair`: packages that typecheck this file without the DOM lib see Node's type. */
+type KeyPair = Awaited<ReturnType<typeof newKeyPair>>;
+
+async function privateKeyPem(keys: KeyPair): Promise<string> {
+  return x509.PemConverter.encode(await subtle.exportKey('pkcs8', keys.privateKey), 'PRIVATE KEY');
 }
 
-const generateRsa = promisify(generateKeyPair);
-
-async function newKeyPair(): Promise<KeyPair> {
-  const { privateKey, publicKey } = await generateRsa('rsa', {
-    modulusLength: 2048,
-    publicKeyEncoding: { type: 'spki', format: 'pem' },
-    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-  });
-  return { privatePem: privateKey, publicKey: forge.pki.publicKeyFromPem(publicKey) };
+/** Validity from a day ago (clock skew) for `years`, and a positive random serial (a leading 0x01 byte). */
+function lifetime(years: number) {
+  const now = Date.now();
+  return {
+    serialNumber: `01${randomBytes(15).toString('hex')}`,
+    notBefore: new Date(now - DAY_MS),
+    notAfter: new Date(now + years * 365 * DAY_MS),
+    signingAlgorithm: rsa,
+  };
 }
 
-function newCert(
-  subjectCn: string,
+function name(commonName: string): x509.JsonName {
+  return [{ CN: [commonName] }, { O: [organization] }];
+}
+
+/** The dev CA: self-signed, may sign certificates (and nothing else of ours). */
+async function createCa(keys: KeyPair): Promise<x509.X509Certificate> {
+  const flags = x509.KeyUsageFlags;
+  return x509.X509CertificateGenerator.createSelfSigned(
+    {
+      ...lifetime(10),
+      name: name('toss-mock dev CA'),
+      keys,
+      extensions: [
+        new x509.BasicConstraintsExtension(true, undefined, true),
+        new x509.KeyUsagesExtension(flags.keyCertSign | flags.cRLSign | flags.digitalSignature, true),
+        await x509.SubjectKeyIdentifierExtension.create(keys.publicKey, false, webcrypto),
+      ],
+    },
+    webcrypto,
+  );
+}
+
+/** A leaf the CA signs: the partner API's server certificate (`serverAuth`) or our client certificate (`clientAuth`). */
+async function createLeaf(
+  ca: { cert: x509.X509Certificate; keys: KeyPair },
   keys: KeyPair,
-  issuer: { cn: string; keyPem: string },
-  extensions: object[],
-  years: number,
-): forge.pki.Certificate {
-  const cert = forge.pki.createCertificate();
-  cert.publicKey = keys.publicKey;
-  // Positive serial: a leading 0x01 byte keeps the DER integer non-negative.
-  cert.serialNumber = `01${randomBytes(15).toString('hex')}`;
-  const now = new Date();
-  cert.validity.notBefore = new Date(now.getTime() - 24 * 3600 * 1000);
-  cert.validity.notAfter = new Date(now.getTime() + years * 365 * 24 * 3600 * 1000);
-  cert.setSubject([
-    { name: 'commonName', value: subjectCn },
-    { name: 'organizationName', value: 'ait-iap toss-mock (dev only)' },
-  ]);
-  cert.setIssuer([
-    { name: 'commonName', value: issuer.cn },
-    { name: 'organizationName', value: 'ait-iap toss-mock (dev only)' },
-  ]);
-  cert.setExtensions(extensions);
-  // Sign with node:crypto (native) rather than forge's pure-JS RSA, which is ~10x slower.
-  const oid = forge.pki.oids.sha256WithRSAEncryption!;
-  cert.signatureOid = oid;
-  cert.siginfo.algorithmOid = oid;
-  const tbs = (
-    forge.pki as unknown as { getTBSCertificate(c: forge.pki.Certificate): forge.asn1.Asn1 }
-  ).getTBSCertificate(cert);
-  (cert as unknown as { tbsCertificate: forge.asn1.Asn1 }).tbsCertificate = tbs;
-  const der = Buffer.from(forge.asn1.toDer(tbs).getBytes(), 'binary');
-  cert.signature = sign('sha256', der, issuer.keyPem).toString('binary');
-  return cert;
+  commonName: string,
+  usage: 'serverAuth' | 'clientAuth',
+  altNames: x509.JsonGeneralName[] = [],
+): Promise<x509.X509Certificate> {
+  const flags = x509.KeyUsageFlags;
+  return x509.X509CertificateGenerator.create(
+    {
+      ...lifetime(5),
+      subject: name(commonName),
+      issuer: ca.cert.subject,
+      publicKey: keys.publicKey,
+      signingKey: ca.keys.privateKey,
+      extensions: [
+        new x509.BasicConstraintsExtension(false),
+        new x509.KeyUsagesExtension(flags.digitalSignature | flags.keyEncipherment, true),
+        new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage[usage]]),
+        await x509.AuthorityKeyIdentifierExtension.create(ca.keys.publicKey, false, webcrypto),
+        ...(altNames.length > 0 ? [new x509.SubjectAlternativeNameExtension(altNames)] : []),
+      ],
+    },
+    webcrypto,
+  );
 }
 
 async function generate(dir: string): Promise<void> {
-  const caCn = 'toss-mock dev CA';
   const [caKeys, serverKeys, clientKeys] = await Promise.all([newKeyPair(), newKeyPair(), newKeyPair()]);
-  const ca = newCert(
-    caCn,
-    caKeys,
-    { cn: caCn, keyPem: caKeys.privatePem },
-    [
-      { name: 'basicConstraints', cA: true, critical: true },
-      { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true },
-      { name: 'subjectKeyIdentifier' },
-    ],
-    10,
-  );
-  const issuer = { cn: caCn, keyPem: caKeys.privatePem };
-  const server = newCert(
-    'localhost',
-    serverKeys,
-    issuer,
-    [
-      { name: 'basicConstraints', cA: false },
-      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
-      { name: 'extKeyUsage', serverAuth: true },
-      {
-        name: 'subjectAltName',
-        altNames: [
-          { type: 2, value: 'localhost' },
-          { type: 7, ip: '127.0.0.1' },
-        ],
-      },
-    ],
-    5,
-  );
-  const client = newCert(
-    'ait-iap fulfillment server',
-    clientKeys,
-    issuer,
-    [
-      { name: 'basicConstraints', cA: false },
-      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
-      { name: 'extKeyUsage', clientAuth: true },
-    ],
-    5,
-  );
-  const pem = (cert: forge.pki.Certificate) => forge.pki.certificateToPem(cert);
+  const ca = { cert: await createCa(caKeys), keys: caKeys };
+  const server = await createLeaf(ca, serverKeys, 'localhost', 'serverAuth', [
+    { type: 'dns', value: 'localhost' },
+    { type: 'ip', value: '127.0.0.1' },
+    { type: 'ip', value: '::1' },
+  ]);
+  const client = await createLeaf(ca, clientKeys, 'ait-iap fulfillment server', 'clientAuth');
   const contents: Record<keyof typeof files, string> = {
-    ca: pem(ca),
-    caKey: caKeys.privatePem,
-    server: pem(server),
-    serverKey: serverKeys.privatePem,
-    client: pem(client),
-    clientKey: clientKeys.privatePem,
+    ca: ca.cert.toString('pem'),
+    caKey: await privateKeyPem(caKeys),
+    server: server.toString('pem'),
+    serverKey: await privateKeyPem(serverKeys),
+    client: client.toString('pem'),
+    clientKey: await privateKeyPem(clientKeys),
   };
   // The CA goes last: `allPresent` only sees a complete set once every file is in place.
   const order: (keyof typeof files)[] = ['caKey', 'server', 'serverKey', 'client', 'clientKey', 'ca'];
-  for (const name of order) {
-    const target = join(dir, files[name]);
+  for (const fileName of order) {
+    const target = join(dir, files[fileName]);
     const temp = `${target}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-    await writeFile(temp, contents[name], { mode: 0o600 });
+    await writeFile(temp, `${contents[fileName].trimEnd()}\n`, { mode: 0o600 });
     await rename(temp, target);
   }
 }

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { X509Certificate } from 'node:crypto';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -9,7 +9,29 @@ import { tempDir } from './helpers';
 
 const run = promisify(execFile);
 
+const serverAuth = '1.3.6.1.5.5.7.3.1';
+const clientAuth = '1.3.6.1.5.5.7.3.2';
+
 describe('ensureDevCerts', () => {
+  it('issues the server certificate for TLS servers only and the client certificate for TLS clients only', async () => {
+    const tmp = await tempDir();
+    try {
+      const certs = await ensureDevCerts(join(tmp.dir, 'certs'));
+      const ca = new X509Certificate(certs.caCert);
+      const server = new X509Certificate(certs.serverCert);
+      const client = new X509Certificate(certs.clientCert);
+      expect(server.keyUsage).toEqual([serverAuth]);
+      expect(client.keyUsage).toEqual([clientAuth]);
+      expect([server.ca, client.ca]).toEqual([false, false]);
+      expect([server.issuer, client.issuer]).toEqual([ca.subject, ca.subject]);
+      expect(server.checkPrivateKey(createPrivateKey(certs.serverKey))).toBe(true);
+      expect(client.checkPrivateKey(createPrivateKey(certs.clientKey))).toBe(true);
+      expect(server.checkPrivateKey(createPrivateKey(certs.clientKey))).toBe(false);
+    } finally {
+      await tmp.remove();
+    }
+  });
+
   it('creates a CA, a localhost server cert and a client cert the CA signed', async () => {
     const tmp = await tempDir();
     try {
@@ -22,6 +44,7 @@ describe('ensureDevCerts', () => {
       expect(client.verify(ca.publicKey)).toBe(true);
       expect(server.checkHost('localhost')).toBe('localhost');
       expect(server.checkIP('127.0.0.1')).toBe('127.0.0.1');
+      expect(server.checkIP('::1')).toBe('::1');
       expect(client.checkHost('localhost')).toBeUndefined();
       expect(await readFile(certs.clientKeyPath, 'utf8')).toBe(certs.clientKey);
       expect(certs.clientKey).toContain('PRIVATE KEY');
@@ -37,7 +60,7 @@ describe('ensureDevCerts', () => {
       const certDir = join(tmp.dir, 'certs');
       await writeFile(
         script,
-        `import { X509Certificate } from 'node:crypto';
+        `import { createPrivateKey, X509Certificate } from 'node:crypto';
         import { ensureDevCerts } from ${JSON.stringify(join(import.meta.dirname, '../src/certs.ts'))};
         const c = await ensureDevCerts(${JSON.stringify(certDir)});
         console.log(new X509Certificate(c.caCert).fingerprint256);`,

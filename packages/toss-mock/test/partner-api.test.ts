@@ -53,6 +53,16 @@ describe('mTLS', () => {
     }
   });
 
+  it('refuses the mock server certificate presented as a client certificate (signed by the dev CA, but no clientAuth usage)', async () => {
+    await expect(
+      callPartner(mock, {
+        path: partnerPaths.getOrderStatus,
+        body: {},
+        identity: { cert: mock.certs.serverCert, key: mock.certs.serverKey },
+      }),
+    ).rejects.toThrow();
+  });
+
   it('serves localhost with a certificate the dev CA vouches for', async () => {
     const res = await orderStatus(1, 'x');
     expect(res.status).toBe(200);
