@@ -40,8 +40,8 @@ const operatorRouter = router({
       // Input first (a malformed call costs nothing), then both limits, before any password is checked.
       // An attempt refused by its address's limit spends none of the name's tokens.
       const allowed =
-        ctx.limits.loginPerAddress.take(`ip:${clientAddressKey(ctx.ip)}`) &&
-        ctx.limits.loginPerName.take(`name:${input.name.toLowerCase()}`);
+        (await ctx.limits.loginPerAddress.take(`ip:${clientAddressKey(ctx.ip)}`)) &&
+        (await ctx.limits.loginPerName.take(`name:${input.name.toLowerCase()}`));
       if (!allowed) throw new ConsoleError('RATE_LIMITED', 'Too many sign-in attempts; wait a minute');
       const operator = await verifyOperatorLogin(ctx.deps, input.name, input.password);
       if (!operator)

@@ -281,6 +281,10 @@ const m006: Migration = {
     await db.schema.alterTable('audit_log').dropColumn('actor_kind').execute();
     await db.schema.dropTable('operator_sessions').execute();
     await db.schema.dropTable('operators').execute();
+  },
+};
+
+/**
  * Every paid order leaves a trace (issue 21): purchase intents recorded before checkout opens and the app's reports of
  * purchases that ended without a grant (both feed operator lists only, never money), and the result of each reconcile
  * run (operators and the console read the last one). Plus an index for the refund-horizon walk over old grants.
@@ -347,6 +351,10 @@ const m008: Migration = {
     await db.schema.dropTable('reconcile_runs').execute();
     await db.schema.dropTable('purchase_reports').execute();
     await db.schema.dropTable('purchase_intents').execute();
+  },
+};
+
+/**
  * Rate-limit buckets shared by every server instance on PostgreSQL (http/rate-limit-store.ts): one row per limit and
  * client, `tokens` left as of `at` (epoch ms), `taken` by the last take. Created on SQLite too (unused there: one
  * instance keeps its buckets in memory), so both backends have one schema.

@@ -113,11 +113,9 @@ export function readinessHandler(options: {
   return async (req: Request, res: Response) => {
     const ip = options.clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for']);
     if (!(await limiter.take(clientAddressKey(ip)))) {
-      res
-        .status(429)
-        .json({
-          error: { message: 'Too many requests', data: { appCode: 'RATE_LIMITED', httpStatus: 429 } },
-        });
+      res.status(429).json({
+        error: { message: 'Too many requests', data: { appCode: 'RATE_LIMITED', httpStatus: 429 } },
+      });
       return;
     }
     if (options.draining()) {

@@ -17,7 +17,6 @@ import {
   setOperatorPassword,
 } from '../auth/operators';
 import type { Config } from '../config';
-import { runTraceCommand, traceCommands } from './traces';
 import type { FulfillDeps } from '../fulfillment/fulfill';
 import { reconcile } from '../fulfillment/reconcile';
 import {
@@ -39,6 +38,7 @@ import {
 import { devOperatorFile, ensureDevOperator } from './dev-operator';
 import { fields, sections, table } from './format';
 import { resolveOrder } from './lookup';
+import { runTraceCommand, traceCommands } from './traces';
 
 export type Deps = FulfillDeps & { config: Config };
 
@@ -337,10 +337,19 @@ const reviewColumns = [
 
 /** The traces every paid order leaves, and money owed (traces.ts): JSON documents, also on a terminal. */
 const traceSummaries: Record<(typeof traceCommands)[number], [string, string]> = {
-  intents: ['intents [--since-minutes <n>]', 'purchase intents with no granted order after INTENT_STALE_AFTER_MINUTES'],
-  dropped: ['dropped [--since <iso date>]', 'outbox entries the app dropped on ORDER_NOT_FOUND / UNKNOWN_SKU'],
+  intents: [
+    'intents [--since-minutes <n>]',
+    'purchase intents with no granted order after INTENT_STALE_AFTER_MINUTES',
+  ],
+  dropped: [
+    'dropped [--since <iso date>]',
+    'outbox entries the app dropped on ORDER_NOT_FOUND / UNKNOWN_SKU',
+  ],
   negative: ['negative', 'users with a negative balance (refunded coins already spent)'],
-  'reconcile-runs': ['reconcile-runs [--last <n>]', 'the last reconcile run(s) and how far the horizon walk got'],
+  'reconcile-runs': [
+    'reconcile-runs [--last <n>]',
+    'the last reconcile run(s) and how far the horizon walk got',
+  ],
 };
 const traceCommandEntries: Record<string, Command> = Object.fromEntries(
   traceCommands.map((name) => [
