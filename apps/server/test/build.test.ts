@@ -48,7 +48,12 @@ test('pnpm build → node dist/main.js serves /readyz and logins, then drains on
   const dbLine = database.env.DATABASE_URL
     ? `DATABASE_URL=${database.env.DATABASE_URL}`
     : `DATABASE_PATH=${path.relative(path.join(root, 'apps', 'server'), database.env.DATABASE_PATH ?? '')}`;
-  writeFileSync(path.join(root, 'apps', 'server', '.env'), `TOSS_ENVIRONMENT=sandbox\n${dbLine}\n`);
+  // The built CLI is production by default, so it needs a matching mTLS pair like the server.
+  const mtlsLines = `TOSS_MTLS_CERT=${mock.mock.certs.clientCertPath}\nTOSS_MTLS_KEY=${mock.mock.certs.clientKeyPath}\n`;
+  writeFileSync(
+    path.join(root, 'apps', 'server', '.env'),
+    `TOSS_ENVIRONMENT=sandbox\n${dbLine}\n${mtlsLines}`,
+  );
   const listed = await promisify(execFile)(
     process.execPath,
     [path.join(serverDir, 'dist', 'ops.js'), 'operator', 'list', '--json'],
