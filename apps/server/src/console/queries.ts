@@ -5,8 +5,8 @@
  * reference the mini-app shows (`orderReference`). A fork normally does not edit this file.
  */
 import { orderReference } from '@ait-iap/iap-contract';
-import { sql } from 'kysely';
 import type { ReconcileReport } from '../fulfillment/reconcile';
+import { lastReconcileRuns } from '../fulfillment/reconcile-runs';
 import { listConflicts, listHeld, unverifiedGrants } from '../fulfillment/review';
 import { describeOrder, describeUser, findUser, type OpsDeps } from '../ops/actions';
 import { resolveOrder } from '../ops/lookup';
@@ -86,25 +86,10 @@ async function listRetrying(deps: ReadDeps) {
     .slice(0, listLimit);
 }
 
-/**
- * The last run recorded in `reconcile_runs` (a later migration records every run, from any instance or the
- * `reconcile` job), or null while that table does not exist or is empty.
- */
+/** The last run recorded in `reconcile_runs` (every run that did its work, from any instance or the job). */
 async function lastRecordedRun(deps: ReadDeps): Promise<LastReconcile | null> {
-  let rows: Array<{ finished_at: string; result: string }>;
-  try {
-    rows = (
-      await sql<{ finished_at: string; result: string }>`
-        select finished_at, result from reconcile_runs order by started_at desc, id desc limit 1`.execute(
-        deps.database.db,
-      )
-    ).rows;
-  } catch {
-    return null; // no such table in this schema: only this process's last run is known
-  }
-  const row = rows[0];
-  if (!row) return null;
-  return { at: row.finished_at, ok: true, report: JSON.parse(row.result) as ReconcileReport };
+  const [run] = await lastReconcileRuns(deps);
+  return run ? { at: run.finishedAt, ok: true, report: run.result as ReconcileReport } : null;
 }
 
 /** A count from a report field that is a list (today) or a number. */
