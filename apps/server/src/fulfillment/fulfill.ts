@@ -207,7 +207,8 @@ export async function fulfill(deps: FulfillDeps, request: FulfillRequest): Promi
     reason: FulfillReason,
     fields: { sku: string; tossStatus?: string | null; detail?: string | null; answerSku?: string },
   ): Promise<FulfillResult> => {
-    await recordAttempt(db, reason, fields);
+    // Through writeTransaction: it waits for another process's lock off the event loop (a bare write gives up at once).
+    await writeTransaction(database, (trx) => recordAttempt(trx, reason, fields));
     logAttempt(reason, fields);
     return { output: answer(orderId, reason, fields.answerSku), effect: 'none' };
   };
@@ -508,11 +509,21 @@ export async function fulfill(deps: FulfillDeps, request: FulfillRequest): Promi
       tossStatus,
       error: error instanceof Error ? error.message : String(error),
     });
-    await recordAttempt(db, 'UPSTREAM_UNAVAILABLE', {
-      sku: product.sku,
-      tossStatus,
-      detail: `grant not committed: ${error instanceof Error ? error.message : String(error)}`.slice(0, 500),
-    }).catch(() => undefined);
+    await writeTransaction(database, (trx) =>
+      recordAttempt(trx, 'UPSTREAM_UNAVAILABLE', {
+        sku: product.sku,
+        tossStatus,
+        detail: `grant not committed: ${error instanceof Error ? error.message : String(error)}`.slice(
+          0,
+          500,
+        ),
+      }),
+    ).catch((evidenceError: unknown) =>
+      log.error('fulfill.evidence_not_recorded', {
+        orderId,
+        error: evidenceError instanceof Error ? evidenceError.message : String(evidenceError),
+      }),
+    );
     throw error;
   }
 
