@@ -30,7 +30,7 @@ export const actionLabel: Record<string, string> = {
   regrant: '다시 지급',
   revoke: '회수',
   credit: '보상 지급',
-  refused_on_approve: '승인 시 환불 확인',
+  approve_found_refunded: '승인 시 환불 확인',
   recheck: '재확인 적용',
 };
 

@@ -41,7 +41,7 @@ export function Search({ initialQuery }: { initialQuery: string }) {
               name="query"
               value={form.query}
               onChange={(e) => setForm({ ...form, query: e.target.value })}
-              placeholder="예: K7Q-4M2X"
+              placeholder="예: A1B2-C3D4"
             />
           </label>
           <label className="field">
