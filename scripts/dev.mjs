@@ -4,8 +4,8 @@
 //   web        http://localhost:5173 (Vite, with the mock host and its dev panel)
 //   console    http://127.0.0.1:3200 (ADMIN_PORT, served by the server from apps/console/dist, rebuilt on change by
 //              `vite build --watch`; a `dev` approver is made and printed)
-// While it runs, .dev/stack.env says where everything is (the mock's URL, the dev certificates, the database,
-// ADMIN_PORT), so `pnpm --filter @ait-iap/server ops …` from any terminal reaches this stack with nothing set; it is
+// While it runs, .dev/stack.env says where everything is (the mock's URL, the dev certificates, the database),
+// so `pnpm --filter @ait-iap/server ops …` from any terminal reaches this stack with nothing set; it is
 // removed when the stack stops. Ports come from MOCK_TOSS_PORT, MOCK_TOSS_CONTROL_PORT, PORT, WEB_PORT, ADMIN_PORT.
 // `node scripts/dev.mjs --smoke` starts everything, checks that each part answers, and exits (used by `pnpm test`).
 // How each part starts: lib/stack.mjs. Ctrl-C, or any part exiting, stops them all.
@@ -61,7 +61,8 @@ const env = {
 // .dev/stack.env: the settings the server runs with (except what apps/server/.env sets), for the ops CLI and the
 // reconcile job in other terminals (apps/server/src/settings-files.ts reads it; DEV_STACK_PID says it is live).
 const stackFile = join(devDir, 'stack.env');
-// Not PORT: another server started by hand while this stack runs must not inherit it (and the CLI never needs it).
+// Not PORT or ADMIN_PORT: another server started by hand (or by `pnpm bench`) while this stack runs must not inherit
+// a port this stack already holds, and the CLI needs neither.
 const stackKeys = [
   'TOSS_ENVIRONMENT',
   'DATABASE_PATH',
@@ -70,7 +71,6 @@ const stackKeys = [
   'TOSS_MTLS_CERT',
   'TOSS_MTLS_KEY',
   'TOSS_MTLS_CA',
-  'ADMIN_PORT',
   'CORS_ORIGINS',
   'CATALOG_PATH',
   'MOCK_TOSS_CONTROL_URL',

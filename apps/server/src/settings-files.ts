@@ -6,7 +6,7 @@
  *   2. apps/server/.env
  *   3. .env at the repository root
  *   4. .dev/stack.env — written by `pnpm dev` while its stack runs (the mock's URL, the dev certificates, the
- *      database, ADMIN_PORT) and removed when it stops; ignored when the `pnpm dev` that wrote it is gone.
+ *      database) and removed when it stops; ignored when the `pnpm dev` that wrote it is gone.
  * Relative paths (DATABASE_PATH, CATALOG_PATH, TOSS_MTLS_*, a SQLite DATABASE_URL) are resolved against the folder of
  * the file that named them, or the repository root for the process environment — never the working directory, so
  * `pnpm --filter … ops` (which runs in apps/server/) and a shell at the root agree.
