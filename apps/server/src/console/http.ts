@@ -11,6 +11,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { operatorFromSession } from '../auth/operators';
 import type { AdminConfig } from '../config';
 import type { AppDeps } from '../context';
+import { createClientAddressResolver, shortChainLogger } from '../http/client-address';
 import { createRateLimiter } from '../http/rate-limit';
 import { requestId } from '../http/request-id';
 import type { LastReconcileSource } from './decisions';
@@ -147,7 +148,12 @@ export function createAdminApp(
   const router = createConsoleRouter(lastReconcile);
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', deps.config.trustProxy);
+  // The client's address as the public port resolves it (http/client-address.ts), never Express's `trust proxy`.
+  app.set('trust proxy', false);
+  const clientAddress = createClientAddressResolver({
+    trustProxy: deps.config.trustProxy,
+    onShortChain: shortChainLogger(deps.log, deps.clock),
+  });
   app.use(requestId());
   app.use(securityHeaders);
   app.use(changeGuard(() => origins));
@@ -161,7 +167,7 @@ export function createAdminApp(
         deps,
         limits,
         sessionToken: readCookie(req.headers.cookie, sessionCookieName),
-        ip: req.ip ?? req.socket.remoteAddress ?? 'unknown',
+        ip: clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for']),
         requestId: String(res.locals.requestId),
         setSessionCookie: cookieWriter(res, secure, deps.clock),
       }),
