@@ -158,7 +158,7 @@ function emptyHorizon(from: string, to: string): HorizonProgress {
  */
 async function walkRefundHorizon(
   deps: FulfillDeps,
-  window: { from: string; to: string; limit: number },
+  window: { from: string; to: string; limit: number; signal?: AbortSignal | undefined },
 ): Promise<{ progress: HorizonProgress; rows: RecheckedRow[] }> {
   const db = deps.database.db;
   const inWindow = () =>
@@ -176,7 +176,7 @@ async function walkRefundHorizon(
     .orderBy('orders.order_id')
     .limit(window.limit)
     .execute();
-  const results = await recheck(deps, due, { recheckGranted: true });
+  const results = await recheck(deps, due, { recheckGranted: true, signal: window.signal });
   const counts = await inWindow()
     .select([
       (eb) => eb.fn.countAll<number>().as('grants'),
@@ -247,7 +247,13 @@ async function reconcileNow(deps: FulfillDeps, options: ReconcileOptions): Promi
   for (const result of rechecks) if (result.effect === 'revoked') report.revoked.push(result.output.orderId);
 
   // 1b. Older grants, up to the refund horizon: a bounded walk, so every one of them gets its turn.
-  const walk = await walkRefundHorizon(deps, { from: horizonSince, to: since, limit });
+  const walk = await walkRefundHorizon(deps, {
+    from: horizonSince,
+    to: since,
+    limit,
+    signal: options.signal,
+  });
+  options.signal?.throwIfAborted();
   report.horizon = walk.progress;
   report.revoked.push(...report.horizon.revoked);
   // 1c. The subscriptions of the grants just re-checked: dates written by older code (stacked renewals, a forged
