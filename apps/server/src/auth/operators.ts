@@ -123,15 +123,17 @@ function checkPassword(password: string): string {
   return password;
 }
 
-/** With `actor`: the account change's `audit_log` row, written in its transaction (no order, no user). */
+/**
+ * The account change's `audit_log` row, written in its transaction (no order, no user). Every change has one: a caller
+ * that names no actor (a script, a seed) is recorded as `system`.
+ */
 async function auditAccount(
   trx: Tx,
   actor: Actor | undefined,
   change: { action: string; name: string; detail: string; now: number },
 ) {
-  if (!actor) return;
   const { action, name, detail, now } = change;
-  await writeAudit(trx, actor, {
+  await writeAudit(trx, actor ?? { kind: 'system', name: 'system' }, {
     action,
     orderId: null,
     userId: null,
