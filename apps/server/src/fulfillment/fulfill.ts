@@ -207,8 +207,9 @@ export async function fulfill(deps: FulfillDeps, request: FulfillRequest): Promi
     reason: FulfillReason,
     fields: { sku: string; tossStatus?: string | null; detail?: string | null; answerSku?: string },
   ): Promise<FulfillResult> => {
-    // Through writeTransaction: it waits for another process's lock off the event loop (a bare write gives up at once).
-    await writeTransaction(database, (trx) => recordAttempt(trx, reason, fields));
+    // A bare write (one statement, its own commit): no money moves here, so if another process holds the lock past
+    // the short stall the call fails and the client asks again. The evidence of a paid read is kept below, waiting.
+    await recordAttempt(db, reason, fields);
     logAttempt(reason, fields);
     return { output: answer(orderId, reason, fields.answerSku), effect: 'none' };
   };
