@@ -5,8 +5,8 @@
  * 1. Context: what every procedure can use (`ctx.deps`, the bearer token, the client's address, the request id).
  *    The types live in `context.ts` (shared with `auth/sessions.ts` without an import cycle).
  * 2. Init: no transformer (plain JSON, so curl works), errors carry `data.appCode`.
- * 3. Procedures: `publicProcedure`, `authedProcedure` (a valid session → `ctx.session`), `rateLimited(...)`,
- *    `globallyLimited(...)`. Every call is counted in the metrics (`observe`).
+ * 3. Procedures: `publicProcedure`, `authedProcedure` (a valid session → `ctx.session`), `rateLimited(...)`.
+ *    Every call is counted in the metrics (`observe`).
  */
 import { initTRPC } from '@trpc/server';
 import { resolveSession } from './auth/sessions';
@@ -139,19 +139,5 @@ function warnGlobalSpent(ctx: Context, name: string): void {
   ctx.deps.log.warn('rate_limit.global', {
     limit: name,
     message: 'the shared limit is spent: callers get 429',
-  });
-}
-
-/**
- * One bucket shared by every caller: the last line behind a per-client `rateLimited` (put it after that one, so a
- * client already over its own limit does not spend the shared tokens). Logs `rate_limit.global` at most once a minute.
- */
-export function globallyLimited(pick: (limits: AppDeps['limits']) => RateLimiter, name: string) {
-  return t.middleware(async ({ ctx, next }) => {
-    if (!(await pick(ctx.deps.limits).take('global'))) {
-      warnGlobalSpent(ctx, name);
-      throw new AppError('RATE_LIMITED', 'Too many requests');
-    }
-    return next();
   });
 }

@@ -7,7 +7,7 @@
  * A fork normally does not edit this file.
  */
 import { initTRPC, TRPCError } from '@trpc/server';
-import { type Operator, operatorFromSession } from '../auth/operators';
+import { canDecide, type Operator, operatorFromSession } from '../auth/operators';
 import type { AppDeps } from '../context';
 import type { RateLimiter } from '../http/rate-limit';
 
@@ -118,7 +118,7 @@ export const viewerProcedure = t.procedure.use(async ({ ctx, next }) => {
 
 /** Only role `approver` may change anything: a viewer gets 403 and nothing is changed. */
 export const approverProcedure = viewerProcedure.use(({ ctx, next }) => {
-  if (ctx.operator.role !== 'approver') {
+  if (!canDecide(ctx.operator.role)) {
     throw new ConsoleError('FORBIDDEN', 'Role viewer may only read: deciding needs role approver');
   }
   return next();

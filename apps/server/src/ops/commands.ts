@@ -8,6 +8,7 @@
 import { userInfo } from 'node:os';
 import { orderReference } from '@ait-iap/iap-contract';
 import {
+  canDecide,
   createOperator,
   disableOperator,
   findOperator,
@@ -38,7 +39,7 @@ import {
 import { devOperatorFile, ensureDevOperator } from './dev-operator';
 import { fields, sections, table } from './format';
 import { resolveOrder } from './lookup';
-import { runTraceCommand, traceCommands } from './traces';
+import { runTraceCommand, traceCommandHelp, traceCommands } from './traces';
 
 export type Deps = FulfillDeps & { config: Config };
 
@@ -90,7 +91,7 @@ async function cliActor(ctx: CommandContext): Promise<Actor | string> {
   if (!operator)
     return `no operator account named ${ctx.options.as} (create it: ops operator add ${ctx.options.as} --role approver; or leave out --as to act as ${user})`;
   if (operator.disabledAt) return `operator ${operator.name} is disabled`;
-  if (operator.role !== 'approver')
+  if (!canDecide(operator.role))
     return `operator ${operator.name} is a ${operator.role}: only an approver can change orders`;
   return { kind: 'cli', name: operator.name, osUser: user, operatorId: operator.id };
 }
@@ -336,27 +337,12 @@ const reviewColumns = [
 ];
 
 /** The traces every paid order leaves, and money owed (traces.ts): JSON documents, also on a terminal. */
-const traceSummaries: Record<(typeof traceCommands)[number], [string, string]> = {
-  intents: [
-    'intents [--since-minutes <n>]',
-    'purchase intents with no granted order after INTENT_STALE_AFTER_MINUTES',
-  ],
-  dropped: [
-    'dropped [--since <iso date>]',
-    'outbox entries the app dropped on ORDER_NOT_FOUND / UNKNOWN_SKU',
-  ],
-  negative: ['negative', 'users with a negative balance (refunded coins already spent)'],
-  'reconcile-runs': [
-    'reconcile-runs [--last <n>]',
-    'the last reconcile run(s) and how far the horizon walk got',
-  ],
-};
 const traceCommandEntries: Record<string, Command> = Object.fromEntries(
   traceCommands.map((name) => [
     name,
     {
-      usage: traceSummaries[name][0],
-      summary: traceSummaries[name][1],
+      usage: traceCommandHelp[name][0],
+      summary: traceCommandHelp[name][1],
       run: async (ctx: CommandContext) =>
         (await runTraceCommand(name, ctx.deps, ctx.deps.config, ctx.options, (value) =>
           ctx.out.print(value, () => JSON.stringify(value, null, 2)),

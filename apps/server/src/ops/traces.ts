@@ -12,12 +12,24 @@ import { listDroppedOrders, listStaleIntents } from '../fulfillment/intents';
 import { listNegativeBalances } from '../fulfillment/owed';
 import { lastReconcileRuns } from '../fulfillment/reconcile-runs';
 
-export const traceUsage = `  intents [--since-minutes <n>]
-  dropped [--since <iso date>]
-  negative
-  reconcile-runs [--last <n>]`;
+/** Each command's usage line and summary, for the CLI's help (commands.ts registers them). */
+export const traceCommandHelp = {
+  intents: [
+    'intents [--since-minutes <n>]',
+    'purchase intents with no granted order after INTENT_STALE_AFTER_MINUTES',
+  ],
+  dropped: [
+    'dropped [--since <iso date>]',
+    'outbox entries the app dropped on ORDER_NOT_FOUND / UNKNOWN_SKU',
+  ],
+  negative: ['negative', 'users with a negative balance (refunded coins already spent)'],
+  'reconcile-runs': [
+    'reconcile-runs [--last <n>]',
+    'the last reconcile run(s) and how far the horizon walk got',
+  ],
+} as const;
 
-export const traceCommands = ['intents', 'dropped', 'negative', 'reconcile-runs'] as const;
+export const traceCommands = Object.keys(traceCommandHelp) as Array<keyof typeof traceCommandHelp>;
 
 /** Options these commands read, as `parseArgs` gives them. */
 export interface TraceOptions {
