@@ -81,13 +81,23 @@ export function validateAppName(appName) {
  */
 export function validateSupportUrl(url) {
   if (url === '') return [];
+  let web = false;
   try {
     const parsed = new URL(url.replace('{ref}', 'ref'));
-    if (parsed.protocol === 'https:' || parsed.protocol === 'http:') return [];
+    web = parsed.protocol === 'https:' || parsed.protocol === 'http:';
   } catch {}
-  return [
-    `support URL must be an http(s) URL, e.g. https://help.example.com/contact?order={ref}, got "${url}"`,
-  ];
+  if (!web) {
+    return [
+      `support URL must be an http(s) URL, e.g. https://help.example.com/contact?order={ref}, got "${url}"`,
+    ];
+  }
+  // Vite reads the value with dotenv + dotenv-expand: `$` would be expanded, quotes and spaces end the value.
+  if (/[\s"'`$\\]/.test(url)) {
+    return [
+      `support URL must not contain spaces, quotes, backslashes or $ (percent-encode them), got "${url}"`,
+    ];
+  }
+  return [];
 }
 
 /**

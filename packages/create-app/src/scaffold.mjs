@@ -85,7 +85,8 @@ export function writeProject({ source, targetDir, names, settings = {}, force = 
     const body =
       "# The mini-app's release-build settings (Vite reads this file for `vite build`). Written by create-ait-iap.\n" +
       '# Your support page: "고객센터 문의" opens it with the order\'s short reference ({ref}, else ?ref=).\n' +
-      `VITE_SUPPORT_URL=${settings.supportUrl}\n`;
+      // Quoted only when it must be: an unquoted `#` starts a comment (a hash route like /#/contact would be cut).
+      `VITE_SUPPORT_URL=${settings.supportUrl.includes('#') ? `"${settings.supportUrl}"` : settings.supportUrl}\n`;
     writeInside(root, supportSettingsFile, Buffer.from(body), false);
   }
   return { written: source.files.length };

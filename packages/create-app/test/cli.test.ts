@@ -120,6 +120,23 @@ describe('create-ait-iap (non-interactive)', () => {
     expect(refused.code).toBe(1);
     expect(refused.err.join('\n')).toMatch(/support URL must be an http\(s\) URL/);
     expect(existsSync(bad)).toBe(false);
+    const hashRoute = path.join(tmp.dir, 'hash-support');
+    const hashUrl = 'https://help.acme.com/#/contact?order={ref}';
+    expect((await create([hashRoute, '--support-url', hashUrl, '--no-install', '--no-git'])).code).toBe(0);
+    // Unquoted, dotenv would read everything after the `#` as a comment.
+    expect(readFileSync(path.join(hashRoute, 'apps/web/.env.production'), 'utf8')).toContain(
+      `VITE_SUPPORT_URL="${hashUrl}"\n`,
+    );
+    const dollar = path.join(tmp.dir, 'dollar-support');
+    const expanded = await create([
+      dollar,
+      '--support-url',
+      'https://help.acme.com/$HOME',
+      '--no-install',
+      '--no-git',
+    ]);
+    expect(expanded.code).toBe(1);
+    expect(expanded.err.join('\n')).toMatch(/must not contain .*\$/);
     const without = path.join(tmp.dir, 'no-support');
     expect((await create([without, '--no-install', '--no-git'])).code).toBe(0);
     expect(existsSync(path.join(without, 'apps/web/.env.production'))).toBe(false);
