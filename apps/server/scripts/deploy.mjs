@@ -8,6 +8,7 @@
  *   <dir>/apps/server/package.json    production dependencies only
  *   <dir>/apps/server/node_modules/   `pnpm deploy --prod`: real files, native addons included (better-sqlite3, pg)
  *   <dir>/catalog/products.json       the console mirror the server loads at start
+ *   <dir>/apps/console/dist/          the support console, served on ADMIN_PORT when that is set (its default dir)
  *   <dir>/Dockerfile                  the container recipe for this folder (apps/server/Dockerfile)
  *
  * The repository's layout is kept (apps/server/dist → ../../.. is the root), so the defaults the server computes from
@@ -69,6 +70,33 @@ function installProductionDependencies(packageOut) {
 }
 
 /**
+ * The support console's built files at `<out>/apps/console/dist`, where the server looks for them by default
+ * (ADMIN_CONSOLE_DIR), so ADMIN_PORT on the deployed server serves the console, not a "not built" page.
+ * @param {string} out
+ */
+function buildConsole(out) {
+  const outDir = path.join(out, 'apps/console/dist');
+  const result = spawnSync(
+    'pnpm',
+    [
+      '--filter',
+      '@ait-iap/console',
+      'exec',
+      'vite',
+      'build',
+      '--outDir',
+      outDir,
+      '--emptyOutDir',
+      '--logLevel',
+      'warn',
+    ],
+    { cwd: repoRoot, stdio: ['ignore', 'inherit', 'inherit'] },
+  );
+  if (result.error) throw new Error(`deploy: cannot run pnpm (${result.error.message}); is pnpm installed?`);
+  if (result.status !== 0) throw new Error(`deploy: the console build failed (exit ${result.status})`);
+}
+
+/**
  * The folder's package.json: name, version and production dependencies, and scripts that are plain `node`.
  * Workspace packages (`@ait-iap/*`) are compiled into the bundle, so they are not listed.
  * @param {string} packageOut
@@ -108,6 +136,7 @@ export async function buildDeployFolder(out) {
   mkdirSync(path.join(out, 'catalog'), { recursive: true });
   copyFileSync(path.join(repoRoot, 'catalog/products.json'), path.join(out, 'catalog/products.json'));
   copyFileSync(path.join(serverDir, 'Dockerfile'), path.join(out, 'Dockerfile'));
+  buildConsole(out);
   return { out, main: path.join(packageOut, 'dist/main.js') };
 }
 

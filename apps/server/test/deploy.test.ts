@@ -55,6 +55,8 @@ function startFolder(folder: string, cwd: string, env: Record<string, string>) {
     stderr += String(chunk);
   });
   const events: string[] = [];
+  /** The url each `*.listening` line named (the support console's too). */
+  const listening: Record<string, string> = {};
   const exited = new Promise<number | null>((resolve) => started.on('exit', (code) => resolve(code)));
   const url = new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`deployed server did not start: ${stderr}`)), 30_000);
@@ -66,6 +68,7 @@ function startFolder(folder: string, cwd: string, env: Record<string, string>) {
         return; // not a log line
       }
       events.push(String(record.event));
+      if (record.url) listening[String(record.event)] = record.url;
       if (record.event === 'server.listening') {
         clearTimeout(timer);
         resolve(String(record.url));
@@ -73,7 +76,7 @@ function startFolder(folder: string, cwd: string, env: Record<string, string>) {
     });
     started.on('exit', (code) => reject(new Error(`deployed server exited with ${code}: ${stderr}`)));
   });
-  return { started, url, exited, events };
+  return { started, url, exited, events, listening };
 }
 
 test('the deploy folder, copied away from the repo, starts with plain node and fulfills a paid order over mTLS', {
@@ -100,6 +103,7 @@ test('the deploy folder, copied away from the repo, starts with plain node and f
     TOSS_MTLS_CERT: mock.mock.certs.clientCertPath,
     TOSS_MTLS_KEY: mock.mock.certs.clientKeyPath,
     TOSS_MTLS_CA: mock.mock.certs.caPath,
+    ADMIN_PORT: '0',
     RECONCILE_INTERVAL_SECONDS: '0',
     SHUTDOWN_DRAIN_MS: '300',
     LOG_LEVEL: 'info',
@@ -109,6 +113,10 @@ test('the deploy folder, copied away from the repo, starts with plain node and f
 
   const ready = await fetch(`${url}/readyz`);
   expect([ready.status, await ready.json()]).toEqual([200, { ok: true }]);
+  // The support console ships in the folder: its page, not a "not built" answer, on the admin port.
+  const consolePage = await fetch(`${server.listening['console.listening']}/`);
+  expect(consolePage.status).toBe(200);
+  expect(await consolePage.text()).toContain('<title>운영 콘솔</title>');
   const api = apiClient(url);
   const { userKey, authorizationCode } = await mock.control.newUser();
   const login = await api.mutation<{ token: string }>('auth.login', {
