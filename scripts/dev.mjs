@@ -29,7 +29,14 @@ import {
 await ensureCurrentNode();
 
 const smoke = process.argv.includes('--smoke');
-if (existsSync(join(repoRoot, '.env'))) process.loadEnvFile(join(repoRoot, '.env'));
+// What apps/server/.env sets, the server reads from there (as the ops CLI does): the stack's defaults yield to it.
+const readEnvFile = (file) => (existsSync(file) ? parseEnv(readFileSync(file, 'utf8')) : {});
+const serverDotEnv = readEnvFile(join(repoRoot, 'apps', 'server', '.env'));
+// The root .env fills in what the environment and apps/server/.env leave unset: the order the server and the CLI
+// read their settings in (apps/server/src/settings-files.ts).
+for (const [key, value] of Object.entries(readEnvFile(join(repoRoot, '.env')))) {
+  if (process.env[key] === undefined && !(key in serverDotEnv)) process.env[key] = value;
+}
 
 const devDir = join(repoRoot, '.dev');
 mkdirSync(devDir, { recursive: true });
@@ -42,9 +49,6 @@ const ports = {
 };
 const urls = stackUrls(ports);
 const certDir = process.env.MOCK_TOSS_CERT_DIR ?? join(devDir, 'certs');
-// What apps/server/.env sets, the server reads from there (as the ops CLI does): the stack's defaults yield to it.
-const serverEnvFile = join(repoRoot, 'apps', 'server', '.env');
-const serverDotEnv = existsSync(serverEnvFile) ? parseEnv(readFileSync(serverEnvFile, 'utf8')) : {};
 const stackDefaults = Object.fromEntries(
   Object.entries(stackEnv({ ports, certDir, databasePath: join(devDir, 'app.db') })).filter(
     ([key]) => !(key in serverDotEnv),
