@@ -50,6 +50,8 @@ export interface MockSnapshot {
   reading: StatusReading;
   orders: MockOrderView[];
   subscriptions: MockSubscriptionView[];
+  /** Faults still armed; `count` goes down as calls consume them. */
+  faults: Fault[];
 }
 
 export interface Fault {
