@@ -62,3 +62,14 @@ export function versionOf(id: TossVersionScenarioId, platform: 'android' | 'ios'
   if (!scenario) throw new Error(`unknown Toss version scenario ${id}`);
   return scenario[platform];
 }
+
+/** Numeric x.y.z comparison (what isMinVersionSupported does for plain versions). */
+export function compareVersions(a: string, b: string): number {
+  const pa = a.split('.').map((n) => Number.parseInt(n, 10) || 0);
+  const pb = b.split('.').map((n) => Number.parseInt(n, 10) || 0);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d !== 0) return d < 0 ? -1 : 1;
+  }
+  return 0;
+}
