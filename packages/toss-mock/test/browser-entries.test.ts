@@ -37,7 +37,7 @@ describe('browser entries (bundled by Vite into the mini-app in dev)', () => {
         'cli.ts',
       ];
       const local = files.map((f) => f.slice(src.length + 1));
-      expect(local.filter((f) => nodeSide.includes(f) || f.startsWith('ledger/'))).toEqual([]);
+      expect(local.filter((f) => nodeSide.includes(f) || /^(ledger|control-api)\//.test(f))).toEqual([]);
     });
   }
 
