@@ -37,7 +37,8 @@ describe('browser entries (bundled by Vite into the mini-app in dev)', () => {
         'cli.ts',
       ];
       const local = files.map((f) => f.slice(src.length + 1));
-      expect(local.filter((f) => nodeSide.includes(f) || /^(ledger|control-api)\//.test(f))).toEqual([]);
+      const nodeSideDirs = /^(ledger|control-api|partner-api)\//;
+      expect(local.filter((f) => nodeSide.includes(f) || nodeSideDirs.test(f))).toEqual([]);
     });
   }
 
