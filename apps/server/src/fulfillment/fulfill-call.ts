@@ -9,11 +9,28 @@ import {
   type OrderStatus,
   retryableFulfillReasons,
 } from '@ait-iap/iap-contract';
+import type { InsertResult } from 'kysely';
 import type { ProductRow } from '../catalog/products';
 import { isoAt } from '../clock';
-import type { HoldReason, OrdersTable, Tx } from '../db/schema';
+import type { FulfillmentAttemptsTable, HoldReason, OrdersTable, Tx } from '../db/schema';
 import { hashUserKey } from '../log';
 import type { FulfillDeps, FulfillRequest, FulfillResult } from './fulfill';
+import { prepared } from './prepared';
+
+const insertAttempt = prepared<FulfillmentAttemptsTable, InsertResult>((db, slot) =>
+  db.insertInto('fulfillment_attempts').values({
+    id: slot('id'),
+    order_id: slot('order_id'),
+    user_id: slot('user_id'),
+    sku: slot('sku'),
+    source: slot('source'),
+    outcome: slot('outcome'),
+    retryable: slot('retryable'),
+    toss_status: slot('toss_status'),
+    detail: slot('detail'),
+    created_at: slot('created_at'),
+  }),
+);
 
 /** What step 1 (the ledger) found, read by every later step. */
 export interface FulfillCall {
@@ -71,21 +88,18 @@ export async function recordAttempt(
   const detail = call.foreign
     ? `order bound to another user; answered ${answer(orderId, outcome).reason}`
     : (fields.detail ?? null);
-  await trx
-    .insertInto('fulfillment_attempts')
-    .values({
-      id: randomUUID(),
-      order_id: orderId,
-      user_id: user.userId,
-      sku: fields.sku.slice(0, 64),
-      source: request.source,
-      outcome: recorded,
-      retryable: retryableFulfillReasons.includes(recorded) ? 1 : 0,
-      toss_status: fields.tossStatus ?? null,
-      detail,
-      created_at: isoAt(call.deps.clock.now()),
-    })
-    .execute();
+  await insertAttempt(trx, {
+    id: randomUUID(),
+    order_id: orderId,
+    user_id: user.userId,
+    sku: fields.sku.slice(0, 64),
+    source: request.source,
+    outcome: recorded,
+    retryable: retryableFulfillReasons.includes(recorded) ? 1 : 0,
+    toss_status: fields.tossStatus ?? null,
+    detail,
+    created_at: isoAt(call.deps.clock.now()),
+  });
 }
 
 /** Logs the attempt (`fulfill.attempt`); a conflict or a SKU mismatch at warn, for operators. */

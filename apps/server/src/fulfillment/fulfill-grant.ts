@@ -20,6 +20,34 @@ import {
 } from './fulfill-call';
 import type { GrantPlan } from './fulfill-decide';
 import { applyGrant } from './grants';
+import { prepared } from './prepared';
+
+/** INSERT … ON CONFLICT DO NOTHING RETURNING: a row back only if this call inserted the order. */
+const insertNewOrder = prepared<OrdersTable, { order_id: string }>((db, slot) =>
+  db
+    .insertInto('orders')
+    .values({
+      order_id: slot('order_id'),
+      user_id: slot('user_id'),
+      sku: slot('sku'),
+      product_type: slot('product_type'),
+      state: slot('state'),
+      last_reason: slot('last_reason'),
+      toss_status: slot('toss_status'),
+      sku_verified: slot('sku_verified'),
+      subscription_id: slot('subscription_id'),
+      created_at: slot('created_at'),
+      updated_at: slot('updated_at'),
+      granted_at: slot('granted_at'),
+      revoked_at: slot('revoked_at'),
+      checked_at: slot('checked_at'),
+      hold_reason: slot('hold_reason'),
+      sale_price: slot('sale_price'),
+      environment: slot('environment'),
+    })
+    .onConflict((oc) => oc.column('order_id').doNothing())
+    .returning('order_id'),
+);
 
 interface Granted {
   reason: FulfillReason;
@@ -78,12 +106,8 @@ async function insertGranted(
 ): Promise<Granted | undefined> {
   const { orderId, user, request } = call;
   const { product, tossStatus, skuVerified } = plan;
-  const inserted = await trx
-    .insertInto('orders')
-    .values(newOrderRow(call, { state: 'GRANTED', product, skuVerified, holdReason: null }, tossStatus, at))
-    .onConflict((oc) => oc.column('order_id').doNothing())
-    .returning('order_id')
-    .executeTakeFirst();
+  const row = newOrderRow(call, { state: 'GRANTED', product, skuVerified, holdReason: null }, tossStatus, at);
+  const [inserted] = (await insertNewOrder(trx, row)).rows;
   if (!inserted) return undefined;
   await applyGrant({
     trx,

@@ -4,15 +4,21 @@
  * never granted by a claim. An order bound to ANOTHER user reads as one this server never saw.
  */
 import { canonicalSku } from '../catalog/products';
+import type { OrdersTable } from '../db/schema';
 import type { FulfillDeps, FulfillRequest, FulfillResult } from './fulfill';
 import { type FulfillCall, finish, refusedReason } from './fulfill-call';
+import { prepared } from './prepared';
+
+const selectOrder = prepared<{ orderId: string }, OrdersTable>((db, slot) =>
+  db.selectFrom('orders').selectAll().where('order_id', '=', slot('orderId')),
+);
 
 /** Reads the claim's order from the ledger; another user's order is carried on as if this server never saw it. */
 export async function readLedger(deps: FulfillDeps, request: FulfillRequest): Promise<FulfillCall> {
   const { orderId, user } = request;
   const db = deps.database.db;
   const clientSku = await canonicalSku(db, request.sku, user.environment);
-  const found = await db.selectFrom('orders').selectAll().where('order_id', '=', orderId).executeTakeFirst();
+  const [found] = (await selectOrder(db, { orderId })).rows;
   // Another user's order: same checks, same Toss call, same answer (Toss reads it NOT_FOUND for this user), so the
   // answer never confirms it exists.
   const foreign = found !== undefined && found.user_id !== user.userId;
