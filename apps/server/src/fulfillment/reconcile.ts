@@ -214,59 +214,92 @@ async function settleSubscriptionsOf(deps: FulfillDeps, rows: readonly Rechecked
 }
 
 async function reconcileNow(deps: FulfillDeps, options: ReconcileOptions): Promise<ReconcileReport> {
-  const db = deps.database.db;
   const now = deps.clock.now();
   const since = isoAt(now - options.lookbackDays * 86_400_000);
   const limit = options.limit ?? 200;
   const horizonDays = Math.max(options.refundHorizonDays ?? 180, options.lookbackDays);
   const horizonSince = isoAt(now - horizonDays * 86_400_000);
-  const report: ReconcileReport = {
-    rechecked: 0,
-    revoked: [],
-    horizon: emptyHorizon(horizonSince, since),
-    retried: 0,
-    granted: [],
-    stuck: [],
-    held: [],
-    unverified: { since, count: 0, saleTotal: 0, bySku: [] },
-  };
+  const { signal } = options;
 
   // 1. Recent grants: refunded since? The least recently checked first, so every grant gets its turn.
-  const granted = await db
+  const recent = await recheckRecentGrants(deps, { since, limit, signal });
+  // 1b. Older grants, up to the refund horizon: a bounded walk, so every one of them gets its turn.
+  const walk = await walkRefundHorizon(deps, { from: horizonSince, to: since, limit, signal });
+  signal?.throwIfAborted();
+  // 1c. The subscriptions of the grants just re-checked: dates written by older code (stacked renewals, a forged
+  // date's extra cycle) shrink to the derived ones; never extended.
+  await settleSubscriptionsOf(deps, [...recent.rows, ...walk.rows]);
+
+  // 2. Orders someone asked for that are not settled, whose latest attempt (by that caller) was retryable.
+  const pending = await pendingOrders(deps, { since, limit });
+  // 3. … retried; still not granted after the alert delay: reported (warn) for an operator.
+  const retried = await retryPending(deps, pending, {
+    alertBefore: isoAt(now - options.alertAfterSeconds * 1000),
+    signal,
+  });
+
+  // 4. HELD orders: ask Toss again (the least recently checked first). Paid now → granted normally; refunded →
+  // refused, nothing to revoke; otherwise still held. Whatever the outcome, they move to the back of the queue.
+  const heldGranted = await recheckHeld(deps, { limit, signal });
+
+  const report: ReconcileReport = {
+    rechecked: recent.rows.length,
+    revoked: [...recent.revoked, ...walk.progress.revoked],
+    horizon: walk.progress,
+    retried: pending.length,
+    granted: [...retried.granted, ...heldGranted],
+    stuck: retried.stuck,
+    held: await listHeld(deps, limit),
+    // 5. What was granted on the client's word about the SKU, for the settlement audit.
+    unverified: await unverifiedGrants(deps, { since }),
+  };
+  await housekeeping(deps, { since, horizonSince });
+  logReport(deps, report);
+  return report;
+}
+
+/** Re-checks the grants of the lookback window with Toss (refunded → revoked through `fulfill`). */
+async function recheckRecentGrants(
+  deps: FulfillDeps,
+  window: { since: string; limit: number; signal?: AbortSignal | undefined },
+): Promise<{ rows: RecheckedRow[]; revoked: string[] }> {
+  const rows = await deps.database.db
     .selectFrom('orders')
     .innerJoin('users', 'users.id', 'orders.user_id')
     .select(['orders.order_id', 'orders.sku', 'orders.user_id', 'users.user_key', 'orders.product_type'])
     .where('orders.state', '=', 'GRANTED')
-    .where('orders.granted_at', '>=', since)
+    .where('orders.granted_at', '>=', window.since)
     .orderBy(sql`coalesce(orders.checked_at, orders.granted_at)`)
     .orderBy('orders.order_id')
-    .limit(limit)
+    .limit(window.limit)
     .execute();
-  const rechecks = await recheck(deps, granted, { recheckGranted: true, signal: options.signal });
-  report.rechecked = granted.length;
-  for (const result of rechecks) if (result.effect === 'revoked') report.revoked.push(result.output.orderId);
+  const rechecks = await recheck(deps, rows, { recheckGranted: true, signal: window.signal });
+  const revoked = rechecks
+    .filter((result) => result.effect === 'revoked')
+    .map((result) => result.output.orderId);
+  return { rows, revoked };
+}
 
-  // 1b. Older grants, up to the refund horizon: a bounded walk, so every one of them gets its turn.
-  const walk = await walkRefundHorizon(deps, {
-    from: horizonSince,
-    to: since,
-    limit,
-    signal: options.signal,
-  });
-  options.signal?.throwIfAborted();
-  report.horizon = walk.progress;
-  report.revoked.push(...report.horizon.revoked);
-  // 1c. The subscriptions of the grants just re-checked: dates written by older code (stacked renewals, a forged
-  // date's extra cycle) shrink to the derived ones; never extended.
-  await settleSubscriptionsOf(deps, [...granted, ...walk.rows]);
+interface PendingOrder {
+  order_id: string;
+  user_id: string;
+  user_key: string;
+  sku: string;
+  firstSeenAt: string;
+}
 
-  // 2. Orders someone asked for that are not settled, whose latest attempt (by that caller) was retryable.
+/** Orders asked for in the window, not settled, whose caller's latest attempt was retryable (oldest first). */
+async function pendingOrders(
+  deps: FulfillDeps,
+  window: { since: string; limit: number },
+): Promise<PendingOrder[]> {
+  const db = deps.database.db;
   const candidates = await db
     .selectFrom('fulfillment_attempts as a')
     .leftJoin('orders as o', 'o.order_id', 'a.order_id')
     .select(['a.order_id', 'a.user_id', (eb) => eb.fn.min('a.created_at').as('first_seen_at')])
     .where('a.retryable', '=', 1)
-    .where('a.created_at', '>=', since)
+    .where('a.created_at', '>=', window.since)
     .where((eb) => eb.or([eb('o.order_id', 'is', null), eb('o.state', '=', 'RECEIVED')]))
     // Settled since (a later non-retryable attempt by the same caller): filtered here, before the limit, so that
     // orders settled without a ledger row (NOT_FOUND, REFUNDED, …) never crowd out the ones still owed.
@@ -284,15 +317,9 @@ async function reconcileNow(deps: FulfillDeps, options: ReconcileOptions): Promi
     )
     .groupBy(['a.order_id', 'a.user_id'])
     .orderBy('first_seen_at')
-    .limit(limit)
+    .limit(window.limit)
     .execute();
-  const pending: Array<{
-    order_id: string;
-    user_id: string;
-    user_key: string;
-    sku: string;
-    firstSeenAt: string;
-  }> = [];
+  const pending: PendingOrder[] = [];
   for (const candidate of candidates) {
     const last = await db
       .selectFrom('fulfillment_attempts')
@@ -312,6 +339,15 @@ async function reconcileNow(deps: FulfillDeps, options: ReconcileOptions): Promi
       firstSeenAt: String(candidate.first_seen_at),
     });
   }
+  return pending;
+}
+
+/** Fulfills each pending order again (4 at a time); one still retryable past `alertBefore` is stuck. */
+async function retryPending(
+  deps: FulfillDeps,
+  pending: readonly PendingOrder[],
+  options: { alertBefore: string; signal?: AbortSignal | undefined },
+): Promise<Pick<ReconcileReport, 'granted' | 'stuck'>> {
   const retries = await mapLimit(pending, 4, (a) => {
     options.signal?.throwIfAborted();
     return fulfill(deps, {
@@ -321,14 +357,12 @@ async function reconcileNow(deps: FulfillDeps, options: ReconcileOptions): Promi
       source: 'reconcile',
     });
   });
-  report.retried = pending.length;
-  // 3. Still not granted after the alert delay: reported (warn) for an operator.
-  const alertBefore = isoAt(now - options.alertAfterSeconds * 1000);
+  const outcome: Pick<ReconcileReport, 'granted' | 'stuck'> = { granted: [], stuck: [] };
   pending.forEach((a, index) => {
     const result = retries[index];
-    if (result?.effect === 'granted') report.granted.push(a.order_id);
-    else if (result?.output.retryable && a.firstSeenAt <= alertBefore) {
-      report.stuck.push({
+    if (result?.effect === 'granted') outcome.granted.push(a.order_id);
+    else if (result?.output.retryable && a.firstSeenAt <= options.alertBefore) {
+      outcome.stuck.push({
         orderId: a.order_id,
         userId: a.user_id,
         sku: a.sku,
@@ -338,32 +372,43 @@ async function reconcileNow(deps: FulfillDeps, options: ReconcileOptions): Promi
       });
     }
   });
+  return outcome;
+}
 
-  // 4. HELD orders: ask Toss again (the least recently checked first). Paid now → granted normally; refunded →
-  // refused, nothing to revoke; otherwise still held. Whatever the outcome, they move to the back of the queue.
-  const heldRows = await db
+/** Asks Toss again about up to `limit` HELD orders, the least recently checked first; returns those granted. */
+async function recheckHeld(
+  deps: FulfillDeps,
+  options: { limit: number; signal?: AbortSignal | undefined },
+): Promise<string[]> {
+  const heldRows = await deps.database.db
     .selectFrom('orders')
     .innerJoin('users', 'users.id', 'orders.user_id')
     .select(['orders.order_id', 'orders.sku', 'orders.user_id', 'users.user_key'])
     .where('orders.state', '=', 'HELD')
     .orderBy(sql`coalesce(orders.checked_at, orders.created_at)`)
     .orderBy('orders.order_id')
-    .limit(limit)
+    .limit(options.limit)
     .execute();
   const heldChecks = await recheck(deps, heldRows, { recheckGranted: false, signal: options.signal });
-  for (const result of heldChecks)
-    if (result.effect === 'granted') report.granted.push(result.output.orderId);
-  report.held = await listHeld(deps, limit);
+  return heldChecks.filter((result) => result.effect === 'granted').map((result) => result.output.orderId);
+}
 
-  // 5. What was granted on the client's word about the SKU, for the settlement audit.
-  report.unverified = await unverifiedGrants(deps, { since });
+/**
+ * Sessions that ended before the lookback window are of no use to anyone; purchase traces and run records past the
+ * refund horizon neither.
+ */
+async function housekeeping(
+  deps: FulfillDeps,
+  window: { since: string; horizonSince: string },
+): Promise<void> {
+  const db = deps.database.db;
+  await db.deleteFrom('sessions').where('expires_at', '<', window.since).execute();
+  await expireTraces(db, window.horizonSince);
+  await expireReconcileRuns(db, window.horizonSince);
+}
 
-  // Housekeeping: sessions that ended before the lookback window are of no use to anyone; purchase traces and run
-  // records past the refund horizon neither.
-  await db.deleteFrom('sessions').where('expires_at', '<', since).execute();
-  await expireTraces(db, horizonSince);
-  await expireReconcileRuns(db, horizonSince);
-
+/** One `reconcile.done` line, a warn per stuck order, and one warn listing held orders. */
+function logReport(deps: FulfillDeps, report: ReconcileReport): void {
   deps.log.info('reconcile.done', {
     rechecked: report.rechecked,
     revoked: report.revoked.length,
@@ -385,5 +430,4 @@ async function reconcileNow(deps: FulfillDeps, options: ReconcileOptions): Promi
       orderIds: report.held.slice(0, 50).map((held) => held.orderId),
     });
   }
-  return report;
 }
