@@ -7,7 +7,6 @@
  * Get every database from `testDatabase(dir, name)` — a SQLite file, or a fresh PostgreSQL database — never a path.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,12 +15,11 @@ import { fileURLToPath } from 'node:url';
 import type { StatusReading } from '@ait-iap/iap-contract';
 import { type GrantEnding, startTossMock, type TossMock } from '@ait-iap/toss-mock';
 import { sql } from 'kysely';
-import { inject } from 'vitest';
 import { type Config, loadConfig, repoRoot } from '../src/config';
 import { type AppDatabase, type DatabaseOptions, openDatabase } from '../src/db/database';
 import { subscriptionDateViolations } from '../src/fulfillment/subscription-periods';
 import { type AppServer, createServer, type ServerOverrides } from '../src/server';
-import { postgresClient } from './postgres';
+import { createTestPostgresDatabase } from './postgres';
 
 export const catalogPath = path.join(repoRoot, 'catalog', 'products.json');
 
@@ -59,19 +57,7 @@ export async function testDatabase(dir: string, name: string): Promise<TestDatab
       open: () => openDatabase({ databasePath }),
     };
   }
-  const dbName = `${inject('pgDatabasePrefix')}${name
-    .replace(/[^a-z0-9]/gi, '_')
-    .toLowerCase()
-    .slice(0, 16)}_${randomBytes(4).toString('hex')}`;
-  const client = await postgresClient(inject('pgAdminUrl'));
-  try {
-    await client.query(`create database "${dbName}"`);
-  } finally {
-    await client.end();
-  }
-  const url = new URL(inject('pgAdminUrl'));
-  url.pathname = `/${dbName}`;
-  const databaseUrl = url.toString();
+  const databaseUrl = await createTestPostgresDatabase(name);
   return {
     backend: 'postgres',
     options: { databaseUrl, poolSize: 10 },

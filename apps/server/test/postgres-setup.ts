@@ -8,15 +8,6 @@ import type { TestProject } from 'vitest/node';
 import { startPostgres } from '../../../scripts/lib/postgres.mjs';
 import { postgresClient } from './postgres';
 
-declare module 'vitest' {
-  export interface ProvidedContext {
-    /** A superuser (or CREATEDB) connection URL to the server's maintenance database. */
-    pgAdminUrl: string;
-    /** Every database this run creates starts with it (so teardown drops only this run's). */
-    pgDatabasePrefix: string;
-  }
-}
-
 export default async function setup(project: TestProject) {
   const fromEnv = process.env.PG_TEST_URL?.trim();
   const cluster = fromEnv ? null : await startPostgres({ log: (line) => console.log(`[postgres] ${line}`) });

@@ -1,7 +1,7 @@
 /**
- * The PostgreSQL driver: a `pg` pool behind Kysely's PostgreSQL dialect, with every wait bounded. Only `drivers.ts`
- * imports this file (`create-ait-iap --no-postgres` deletes it and rewrites that one). The SQL itself is shared with
- * SQLite and lives elsewhere (database.ts and its callers); this file only opens connections.
+ * The PostgreSQL driver: a `pg` pool behind Kysely's PostgreSQL dialect, with every wait bounded. Only drivers.ts
+ * imports this file (scaffolding with `--no-postgres` deletes it and rewrites that one). The SQL itself is shared
+ * with SQLite and lives elsewhere (database.ts and its callers); this file only opens connections.
  * You probably don't need to edit this file.
  */
 import { Kysely, PostgresDialect } from 'kysely';
