@@ -65,7 +65,7 @@ const env = {
 // .dev/stack.env: the settings the server runs with (except what apps/server/.env sets), for the ops CLI and the
 // reconcile job in other terminals (apps/server/src/settings-files.ts reads it; DEV_STACK_PID says it is live).
 const stackFile = join(devDir, 'stack.env');
-// Not PORT or ADMIN_PORT: another server started by hand (or by `pnpm bench`) while this stack runs must not inherit
+// Not PORT or ADMIN_PORT: another server started by hand (or by the bench) while this stack runs must not inherit
 // a port this stack already holds, and the CLI needs neither.
 const stackKeys = [
   'TOSS_ENVIRONMENT',

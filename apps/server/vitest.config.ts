@@ -1,6 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
-/** The server suite on SQLite. `pnpm test` runs this AND vitest.postgres.config.ts (test/run-both.mjs). */
+// The server suite on SQLite.
+// starter:postgres
+// `pnpm test` runs this AND vitest.postgres.config.ts (test/run-both.mjs).
+// /starter:postgres
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],

@@ -6,7 +6,6 @@
  */
 import { createInterface } from 'node:readline';
 import BetterSqlite3 from 'better-sqlite3';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createManualClock } from '../src/clock';
 import { createLogger } from '../src/log';
@@ -22,6 +21,7 @@ import {
   testConfig,
   testDatabase,
 } from './helpers';
+import { postgresClient } from './postgres';
 
 let tmp: Awaited<ReturnType<typeof tempDir>>;
 let mock: MockHarness;
@@ -141,8 +141,7 @@ test('requests whose session lookup is blocked by a lock fail within the bound i
 /** Hold a lock on the sessions table from another connection (PostgreSQL: ACCESS EXCLUSIVE; SQLite: the write lock). */
 async function lockSessions(env: Record<string, string>): Promise<() => Promise<void>> {
   if (env.DATABASE_URL) {
-    const client = new pg.Client({ connectionString: env.DATABASE_URL });
-    await client.connect();
+    const client = await postgresClient(env.DATABASE_URL);
     await client.query('begin');
     await client.query('lock table sessions in access exclusive mode');
     return async () => {
@@ -161,10 +160,9 @@ async function lockSessions(env: Record<string, string>): Promise<() => Promise<
 
 /** Queries of the server's pool still running or waiting (pg_stat_activity), once every request has answered. */
 async function lookupsStillRunning(env: Record<string, string>): Promise<number> {
-  const client = new pg.Client({ connectionString: env.DATABASE_URL });
-  await client.connect();
+  const client = await postgresClient(env.DATABASE_URL as string);
   try {
-    const { rows } = await client.query<{ n: string }>(
+    const rows = await client.query<{ n: string }>(
       `select count(*) as n from pg_stat_activity
        where application_name = 'ait-iap-server' and datname = current_database() and state = 'active'`,
     );

@@ -2,11 +2,11 @@
  * Test harness: a real toss-mock (partner API over REAL mTLS, control API over HTTP) on free ports, and this server
  * built in-process with `createServer` on port 0, talking to it exactly as in production. Plus a plain-fetch tRPC
  * caller (no transformer: the same requests curl would send) and ledger invariant checks.
- * Every suite runs twice (test/run-both.mjs): on SQLite and on PostgreSQL (TEST_DATABASE, set by the vitest config).
+ * Every suite runs on SQLite and, where the project keeps PostgreSQL, again on PostgreSQL (TEST_DATABASE, set by each
+ * vitest config).
  * Get every database from `testDatabase(dir, name)` — a SQLite file, or a fresh PostgreSQL database — never a path.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,12 +15,11 @@ import { fileURLToPath } from 'node:url';
 import type { StatusReading } from '@ait-iap/iap-contract';
 import { type GrantEnding, startTossMock, type TossMock } from '@ait-iap/toss-mock';
 import { sql } from 'kysely';
-import pg from 'pg';
-import { inject } from 'vitest';
 import { type Config, loadConfig, repoRoot } from '../src/config';
 import { type AppDatabase, type DatabaseOptions, openDatabase } from '../src/db/database';
 import { subscriptionDateViolations } from '../src/fulfillment/subscription-periods';
 import { type AppServer, createServer, type ServerOverrides } from '../src/server';
+import { createTestPostgresDatabase } from './postgres';
 
 export const catalogPath = path.join(repoRoot, 'catalog', 'products.json');
 
@@ -29,7 +28,7 @@ export async function tempDir(prefix = 'ait-server-'): Promise<{ dir: string; re
   return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
 }
 
-/** The backend this run tests (vitest.config.ts: sqlite; vitest.postgres.config.ts: postgres). */
+/** The backend this run tests (TEST_DATABASE, set by each vitest config; SQLite unless it says postgres). */
 export const testBackend: 'sqlite' | 'postgres' =
   process.env.TEST_DATABASE === 'postgres' ? 'postgres' : 'sqlite';
 
@@ -58,20 +57,7 @@ export async function testDatabase(dir: string, name: string): Promise<TestDatab
       open: () => openDatabase({ databasePath }),
     };
   }
-  const dbName = `${inject('pgDatabasePrefix')}${name
-    .replace(/[^a-z0-9]/gi, '_')
-    .toLowerCase()
-    .slice(0, 16)}_${randomBytes(4).toString('hex')}`;
-  const client = new pg.Client({ connectionString: inject('pgAdminUrl') });
-  await client.connect();
-  try {
-    await client.query(`create database "${dbName}"`);
-  } finally {
-    await client.end();
-  }
-  const url = new URL(inject('pgAdminUrl'));
-  url.pathname = `/${dbName}`;
-  const databaseUrl = url.toString();
+  const databaseUrl = await createTestPostgresDatabase(name);
   return {
     backend: 'postgres',
     options: { databaseUrl, poolSize: 10 },

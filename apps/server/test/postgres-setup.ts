@@ -4,27 +4,17 @@
  * (scripts/lib/postgres.mjs). No PostgreSQL → the run FAILS with how to install it (a skipped suite hides bugs).
  * Test files create their own databases in it (`testDatabase` in helpers.ts); teardown drops them / stops the cluster.
  */
-import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { startPostgres } from '../../../scripts/lib/postgres.mjs';
-
-declare module 'vitest' {
-  export interface ProvidedContext {
-    /** A superuser (or CREATEDB) connection URL to the server's maintenance database. */
-    pgAdminUrl: string;
-    /** Every database this run creates starts with it (so teardown drops only this run's). */
-    pgDatabasePrefix: string;
-  }
-}
+import { postgresClient } from './postgres';
 
 export default async function setup(project: TestProject) {
   const fromEnv = process.env.PG_TEST_URL?.trim();
   const cluster = fromEnv ? null : await startPostgres({ log: (line) => console.log(`[postgres] ${line}`) });
   const url = fromEnv || (cluster as NonNullable<typeof cluster>).url;
   try {
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    const { rows } = await client.query<{ server_version: string }>('show server_version');
+    const client = await postgresClient(url);
+    const rows = await client.query<{ server_version: string }>('show server_version');
     await client.end();
     console.log(
       `[postgres] server ${rows[0]?.server_version} ${fromEnv ? '(PG_TEST_URL)' : '(throwaway cluster)'}`,
@@ -44,10 +34,9 @@ export default async function setup(project: TestProject) {
       return;
     }
     // A shared server (PG_TEST_URL): drop the databases this run created.
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
+    const client = await postgresClient(url);
     try {
-      const { rows } = await client.query<{ datname: string }>(
+      const rows = await client.query<{ datname: string }>(
         'select datname from pg_database where datname like $1',
         [`${prefix}%`],
       );

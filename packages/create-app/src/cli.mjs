@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
+import { LEAVE_OUT_NAMES, LEAVE_OUTS } from './leave-out.mjs';
 import {
   defaultNames,
   normalizeScope,
@@ -32,6 +33,9 @@ Options:
   --support-url <url>    your support page ("고객센터 문의"; {ref} = the order's reference),
                          written to apps/web/.env.production     default: none (Toss's page)
   -y, --yes              don't ask; use flags and defaults
+  --no-bench             leave out the benchmark (scripts/bench, \`pnpm bench\`)
+  --no-postgres          leave out PostgreSQL: SQLite only (no pg driver, no PostgreSQL suite or CI
+                         service; a postgres:// DATABASE_URL is refused at startup)
   --no-install           don't run pnpm install
   --no-git               don't git init / commit
   --force                write into a non-empty directory (overwrites same-named files)
@@ -41,11 +45,13 @@ Options:
 Examples:
   pnpm create ait-iap my-shop
   npx create-ait-iap my-shop --scope @acme --app-name acme-shop --yes --no-install
+  npx create-ait-iap my-shop --no-bench --no-postgres --yes
   npx create-ait-iap my-shop --support-url "https://help.acme.com/contact?order={ref}" --yes`;
 
 /**
  * @typedef {{ targetDir?: string, name?: string, scope?: string, appName?: string, supportUrl?: string, yes: boolean,
- *   install: boolean, git: boolean, force: boolean, help: boolean, version: boolean }} CliOptions
+ *   install: boolean, git: boolean, force: boolean, help: boolean, version: boolean,
+ *   leaveOut: import('./leave-out.mjs').LeaveOutName[] }} CliOptions
  */
 
 /**
@@ -65,6 +71,8 @@ export function parseCliArgs(argv) {
       yes: { type: 'boolean', short: 'y', default: false },
       'no-install': { type: 'boolean', default: false },
       'no-git': { type: 'boolean', default: false },
+      'no-bench': { type: 'boolean', default: false },
+      'no-postgres': { type: 'boolean', default: false },
       force: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
       version: { type: 'boolean', short: 'v', default: false },
@@ -83,6 +91,7 @@ export function parseCliArgs(argv) {
     force: Boolean(values.force),
     help: Boolean(values.help),
     version: Boolean(values.version),
+    leaveOut: LEAVE_OUT_NAMES.filter((name) => values[`no-${name}`]),
   };
 }
 
@@ -195,9 +204,10 @@ export async function main(argv, io = {}) {
     log(
       `  scope ${names.scope} · appName ${names.appName} · from the starter ${source.kind} (${source.files.length} files)`,
     );
-    writeProject({ source, targetDir, names, settings, force: options.force });
+    writeProject({ source, targetDir, names, settings, force: options.force, leaveOut: options.leaveOut });
+    for (const name of options.leaveOut) log(`  left out: ${LEAVE_OUTS[name].summary} (--no-${name})`);
     if (settings.supportUrl) log(`  support page ${settings.supportUrl} (apps/web/.env.production)`);
-    const starter = writeStarterInfo(targetDir, source, names);
+    const starter = writeStarterInfo(targetDir, source, names, options.leaveOut);
     log(
       `  starter.json: version ${starter.starterVersion}, commit ${starter.starterCommit} (see docs/upgrading.md)`,
     );

@@ -24,6 +24,7 @@ import {
   writeSync,
 } from 'node:fs';
 import path from 'node:path';
+import { keepsFile } from './leave-out.mjs';
 import { sourceFile } from './source.mjs';
 import { projectReadme, transformFile } from './transform.mjs';
 
@@ -44,11 +45,12 @@ export function isEmptyDir(dir) {
 export const supportSettingsFile = 'apps/web/.env.production';
 
 /**
+ * `leaveOut`: the parts the project goes without (leave-out.mjs): their files are not written, other files lose them.
  * @param {{ source: TemplateSource, targetDir: string, names: ProjectNames, settings?: { supportUrl?: string },
- *   force?: boolean }} options
+ *   force?: boolean, leaveOut?: import('./leave-out.mjs').LeaveOutName[] }} options
  * @returns {{ written: number }}
  */
-export function writeProject({ source, targetDir, names, settings = {}, force = false }) {
+export function writeProject({ source, targetDir, names, settings = {}, force = false, leaveOut = [] }) {
   const target = lstatOrNull(targetDir);
   if (target?.isSymbolicLink()) {
     throw new ScaffoldError(
@@ -64,9 +66,10 @@ export function writeProject({ source, targetDir, names, settings = {}, force = 
         '(files with the same paths are overwritten; nothing else is deleted).',
     );
   }
-  const readme = source.files.some((file) => file.to === 'README.md') ? [] : ['README.md'];
+  const files = source.files.filter((file) => keepsFile(file.to, leaveOut));
+  const readme = files.some((file) => file.to === 'README.md') ? [] : ['README.md'];
   const extra = settings.supportUrl ? [supportSettingsFile] : [];
-  const destinations = [...source.files.map((file) => file.to), ...readme, ...extra];
+  const destinations = [...files.map((file) => file.to), ...readme, ...extra];
   // Check every destination before writing anything, so a refusal leaves the directory as it was.
   if (target) {
     const root = realpathSync(targetDir);
@@ -74,10 +77,10 @@ export function writeProject({ source, targetDir, names, settings = {}, force = 
   }
   mkdirSync(targetDir, { recursive: true });
   const root = realpathSync(targetDir);
-  for (const file of source.files) {
+  for (const file of files) {
     const from = sourceFile(source.root, file.from); // never read through a symbolic link
     const executable = (statSync(from).mode & 0o111) !== 0;
-    writeInside(root, file.to, transformFile(file.to, readFileSync(from), names), executable);
+    writeInside(root, file.to, transformFile(file.to, readFileSync(from), names, leaveOut), executable);
   }
   // A starter without a README still gives the new project one (quick start and names).
   if (readme.length > 0) writeInside(root, 'README.md', projectReadme('', names), false);
@@ -89,7 +92,7 @@ export function writeProject({ source, targetDir, names, settings = {}, force = 
       `VITE_SUPPORT_URL=${settings.supportUrl.includes('#') ? `"${settings.supportUrl}"` : settings.supportUrl}\n`;
     writeInside(root, supportSettingsFile, Buffer.from(body), false);
   }
-  return { written: source.files.length };
+  return { written: files.length };
 }
 
 export class ScaffoldError extends Error {}

@@ -6,7 +6,9 @@
  * - `starterCommit`: the starter's git commit. For the published package, `prepack` records it beside template/
  *   (`starter-build.json`); run from a checkout, it is the checkout's HEAD; "unknown" when neither is known;
  * - `renamed`: each starter name and what it became here, in the order the scaffolder replaced them, so a patch of
- *   the starter's later changes can be renamed the same way before it is applied.
+ *   the starter's later changes can be renamed the same way before it is applied;
+ * - `leftOut` (only when something was): the parts the project was scaffolded without (`--no-bench` → "bench"), so
+ *   a later patch touching them can be skipped.
  * You probably don't need to edit this file.
  */
 import { execFileSync } from 'node:child_process';
@@ -62,11 +64,12 @@ function recordedCommit(templateDir) {
 }
 
 /**
- * What `starter.json` says for a project made from `source` with `names`.
+ * What `starter.json` says for a project made from `source` with `names`, leaving out `leaveOut`.
  * @param {import('./source.mjs').TemplateSource} source
  * @param {import('./transform.mjs').ProjectNames} names
+ * @param {string[]} [leaveOut]
  */
-export function starterInfo(source, names) {
+export function starterInfo(source, names, leaveOut = []) {
   const { version } = JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8'));
   const commit = source.kind === 'checkout' ? checkoutCommit(source.root) : recordedCommit(source.root);
   return {
@@ -79,6 +82,7 @@ export function starterInfo(source, names) {
       [TEMPLATE_NAMES.scope, names.scope],
       ['ait-iap', names.name],
     ],
+    ...(leaveOut.length > 0 ? { leftOut: [...leaveOut] } : {}),
     upgrading: 'docs/upgrading.md',
   };
 }
@@ -88,9 +92,10 @@ export function starterInfo(source, names) {
  * @param {string} targetDir
  * @param {import('./source.mjs').TemplateSource} source
  * @param {import('./transform.mjs').ProjectNames} names
+ * @param {string[]} [leaveOut]
  */
-export function writeStarterInfo(targetDir, source, names) {
-  const info = starterInfo(source, names);
+export function writeStarterInfo(targetDir, source, names, leaveOut = []) {
+  const info = starterInfo(source, names, leaveOut);
   writeInside(realpathSync(targetDir), STARTER_FILE, `${JSON.stringify(info, null, 2)}\n`, false);
   return info;
 }

@@ -5,9 +5,12 @@
  *   `@ait-iap`, and any other `ait-iap` (temp-dir prefixes, dev-certificate labels) becomes the project name;
  * - the scaffolder is removed everywhere it is mentioned: root scripts, turbo tasks, the lockfile's importer, and
  *   lines of Markdown/YAML (docs, workflows, pnpm-workspace.yaml);
- * - the README becomes the new project's README (quick start first, then the starter's guide).
+ * - the README becomes the new project's README (quick start first, then the starter's guide);
+ * - what the project leaves out (`--no-bench`, `--no-postgres`) goes, and every `starter:` marker line (leave-out.mjs).
  * Binary files pass through untouched. Customization point: `projectReadme` (the new project's README header).
  */
+import { leaveOutText, removedDependencies, replacementOf, stripMarkers } from './leave-out.mjs';
+import { pruneLockfile } from './lockfile.mjs';
 import { SELF_DIR, TEMPLATE_NAMES } from './source.mjs';
 
 /** @typedef {{ name: string, scope: string, appName: string }} ProjectNames */
@@ -134,15 +137,20 @@ set what each SKU grants, and change the screens and copy in \`apps/web\`.
  * @param {string} file path in the project, `/`-separated
  * @param {Buffer} bytes
  * @param {ProjectNames} names
+ * @param {Iterable<import('./leave-out.mjs').LeaveOutName>} [leaveOut] the parts this project leaves out
  * @returns {Buffer}
  */
-export function transformFile(file, bytes, names) {
+export function transformFile(file, bytes, names, leaveOut = []) {
   if (isBinary(bytes)) return bytes;
-  let text = bytes.toString('utf8');
-  if (file === 'README.md') return Buffer.from(projectReadme(text, names));
+  let text = replacementOf(file, leaveOut) ?? bytes.toString('utf8');
+  if (file === 'README.md') return Buffer.from(projectReadme(stripMarkers(text, leaveOut, file), names));
+  if (file === 'pnpm-lock.yaml') {
+    const removed = removedDependencies(leaveOut);
+    text = lockfileWithoutSelf(text);
+    return Buffer.from(renameText(removed.size > 0 ? pruneLockfile(text, removed) : text, names));
+  }
   if (file === 'package.json') text = rootPackageJson(text);
   else if (file === 'turbo.json') text = turboJson(text);
-  else if (file === 'pnpm-lock.yaml') text = lockfileWithoutSelf(text);
   else if (/\.(md|ya?ml)$/.test(file)) text = withoutSelfLines(text);
-  return Buffer.from(renameText(text, names));
+  return Buffer.from(renameText(leaveOutText(file, text, leaveOut), names));
 }

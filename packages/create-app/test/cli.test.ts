@@ -42,6 +42,12 @@ describe('create-ait-iap (non-interactive)', () => {
     expect(readFileSync(path.join(dir, 'README.md'), 'utf8')).toMatch(/^# lucky-shop\n/);
     expect(leftoverTemplateNames(dir).map((hit) => hit.replace(/:\d+:/, ':'))).toEqual([creditLine]);
     expect(run.out.join('\n')).toMatch(/node scripts\/up\.mjs/);
+    // Nothing left out by default, and no `starter:` marker line reaches the project (leave-out.test.ts: the options).
+    expect(readFileSync(path.join(dir, '.ci/run'), 'utf8')).toMatch(/need\+=\(postgresql\)/);
+    expect(readFileSync(path.join(dir, '.ci/run'), 'utf8')).not.toMatch(/starter:/);
+    expect(readFileSync(path.join(dir, 'scripts/lib/system.mjs'), 'utf8')).not.toMatch(/starter:/);
+    expect(existsSync(path.join(dir, 'scripts/bench'))).toBe(true);
+    expect(JSON.parse(readFileSync(path.join(dir, 'starter.json'), 'utf8')).leftOut).toBeUndefined();
   });
 
   it('takes the project name, scope and appName from flags', async () => {

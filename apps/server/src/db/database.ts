@@ -1,7 +1,8 @@
 /**
  * Opening the database, migrated to the latest version, behind Kysely so every query is shared by both backends:
  *  - SQLite (better-sqlite3), the embedded default: WAL, foreign keys, a busy timeout, synchronous=FULL.
- *  - PostgreSQL (`pg` pool) when `databaseUrl` is a postgres:// URL: for several server instances on one database.
+ *  - PostgreSQL (`pg` pool, opened by drivers.ts) when `databaseUrl` is a postgres:// URL: for several server
+ *    instances on one database.
  * `writeTransaction` is the one way to write. SQLite: group commit (group-commit.ts) — each call in its own SAVEPOINT
  * inside a shared BEGIN IMMEDIATE (the write lock up front, so the server and the ops CLI never deadlock on a
  * read-then-write upgrade), one COMMIT for the group, nobody answered before it. PostgreSQL: one READ COMMITTED
@@ -12,16 +13,9 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import {
-  Kysely,
-  PostgresAdapter,
-  PostgresDialect,
-  type SelectQueryBuilder,
-  SqliteDialect,
-  sql,
-} from 'kysely';
-import pg from 'pg';
+import { Kysely, PostgresAdapter, type SelectQueryBuilder, SqliteDialect, sql } from 'kysely';
 import { type CrashHook, crashHookFromEnv } from './crash-hook';
+import { openPostgres } from './drivers';
 import { type GroupCommitStats, GroupCommitter } from './group-commit';
 
 export { DatabaseBusyError, GroupCommitError, groupSizeSummary } from './group-commit';
@@ -225,24 +219,6 @@ function withStatementCache(sqlite: BetterSqlite3.Database, capacity = 256): Bet
       return typeof value === 'function' ? value.bind(target) : value;
     },
   });
-}
-
-function openPostgres(url: string, options: DatabaseOptions): Db {
-  const statementTimeoutMs = options.statementTimeoutMs ?? 10_000;
-  const pool = new pg.Pool({
-    connectionString: url,
-    max: options.poolSize ?? 10,
-    application_name: 'ait-iap-server',
-    // Bounded waits: a request never queues for a connection, a lock or a slow query longer than these. No partner
-    // call is ever made inside a transaction, so an open transaction idle this long is a bug, not a slow Toss.
-    connectionTimeoutMillis: options.acquireTimeoutMs ?? 5_000,
-    statement_timeout: statementTimeoutMs,
-    lock_timeout: statementTimeoutMs,
-    idle_in_transaction_session_timeout: statementTimeoutMs,
-  });
-  // An idle connection dropped by the server (restart, failover) must not crash the process; the pool reconnects.
-  pool.on('error', () => undefined);
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 
 /** The dialect of a bare Kysely instance (for helpers that accept `database.db`). */
