@@ -1,202 +1,150 @@
 /**
- * `pnpm bench`: in ONE run, the fulfillment server against a baseline (throughput/latency/RSS), a duplicate storm,
- * a chaos run (SIGKILL + partner faults, then recovery) checking the ledger invariants, and the web bundle against
- * a bare TDS baseline. Prints a Markdown report, writes it to scripts/bench/last-run.md, and prints a one-line JSON
- * summary LAST. Exit code: 0 ok, 1 a ledger invariant was violated, 2 a phase could not run.
- * A full run (no --only, no --quick) also refreshes the quoted block in the root README and scripts/bench/README.md
- * (readme.ts); a partial run writes its report to scripts/bench/.partial-run.md instead (not committed).
- * Flags: --quick, --only fulfill|read|storm|chaos|bundle, --concurrency N, --orders N, --profile, --keep-temp.
+ * `pnpm bench [-- --quick] [--only fulfill|read|storm|chaos] [--orders N] [--profile] [--keep-temp]`: in ONE
+ * run, the fulfill phase (baseline and in-process server at C=8 and C=32, the server over mTLS to toss-mock at C=8,
+ * each also at C=1; statements per request), the read path against its baseline, the duplicate storm and the chaos
+ * run (both SIGKILL the server, also inside an open commit group, then check the ledger). Writes
+ * scripts/bench/report.md (a run with --only writes scripts/bench/.partial-run.md instead, not committed),
+ * prints it, and prints a one-line JSON summary LAST. Exit code: 1 a correctness check failed, 2 a phase could not
+ * run, else 0 — a missed performance target never fails the run.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { repoRoot } from '../lib/processes.mjs';
-import { type Phase, parseArgs } from './args';
-import { buildBaseline, buildWeb } from './bundle';
 import { runChaos } from './chaos';
-import { runBaseline, runInproc, runMockTarget } from './fulfill';
-import { setLogDir } from './proc';
-import { summarizeProfile } from './profile';
+import { type FulfillOptions, runTarget, type TargetKind } from './fulfill';
 import { runRead } from './read';
-import { readmeBlock, replaceBlock, summaryComment } from './readme';
-import { type BenchResults, invariantViolations, markdown, summary, targets } from './report';
+import { type BenchResults, markdown, summary, violations } from './report';
+import { serverSynchronous, setLogDir } from './servers';
 import { countStatements } from './statements';
-import { round } from './stats';
 import { runStorm } from './storm';
 
-const log = (line: string) => console.error(line);
+const phases = ['fulfill', 'read', 'storm', 'chaos'] as const;
+
+function parseArgs(argv: string[]) {
+  const args = argv.filter((a) => a !== '--');
+  const flags = { quick: false, profile: false, keepTemp: false, only: null as string | null, orders: 0 };
+  for (let i = 0; i < args.length; i++) {
+    const [name, inline] = args[i]!.split('=') as [string, string?];
+    const value = name === '--only' || name === '--orders' ? (inline ?? args[++i] ?? '') : '';
+    if (name === '--quick') flags.quick = true;
+    else if (name === '--profile') flags.profile = true;
+    else if (name === '--keep-temp') flags.keepTemp = true;
+    else if (name === '--only' && (phases as readonly string[]).includes(value)) flags.only = value;
+    else if (name === '--orders' && /^[1-9]\d*$/.test(value)) flags.orders = Number(value);
+    else throw new Error(`bad argument "${args[i]}" (see scripts/bench/README.md)`);
+  }
+  return flags;
+}
 
 async function main(): Promise<number> {
-  let options: ReturnType<typeof parseArgs>;
-  try {
-    options = parseArgs(process.argv.slice(2));
-  } catch (error) {
-    console.error(`bench: ${(error as Error).message}`);
-    return 2;
-  }
-  const started = Date.now();
+  const flags = parseArgs(process.argv.slice(2));
+  const q = flags.quick;
   const tmpDir = mkdtempSync(path.join(os.tmpdir(), 'ait-iap-bench-'));
-  const certDir = path.join(tmpDir, 'certs');
   setLogDir(path.join(tmpDir, 'logs'));
-  const results: BenchResults = {
-    startedAt: new Date(started).toISOString(),
-    elapsedMs: 0,
-    options,
-    loadAverageAtStart: os.loadavg(),
-    errors: [],
-    notes: [],
+  const options = {
+    orders: flags.orders || (q ? 200 : 2000),
+    warmup: q ? 50 : 300,
+    serial: q ? 30 : 200,
+    users: q ? 10 : 50,
   };
-  const runs = (phase: Phase) => options.only === null || options.only === phase;
+  const r: BenchResults = {
+    ...{
+      startedAt: new Date().toISOString(),
+      elapsedMs: 0,
+      quick: q,
+      only: flags.only,
+      loadAverage: os.loadavg(),
+    },
+    ...{ synchronous: serverSynchronous(), options, fulfill: [], errors: [] },
+  };
   const attempt = async <T>(name: string, fn: () => Promise<T>): Promise<T | undefined> => {
     const t0 = Date.now();
-    log(`bench: ${name}…`);
+    console.error(`bench: ${name}…`);
     try {
       const value = await fn();
-      log(`bench: ${name} done in ${round((Date.now() - t0) / 1000, 1)} s`);
+      console.error(`bench: ${name} done in ${Math.round((Date.now() - t0) / 100) / 10} s`);
       return value;
     } catch (error) {
-      const message = `${name}: ${(error as Error).stack ?? error}`;
-      log(`bench: FAILED ${message}`);
-      results.errors.push(`${name}: ${(error as Error).message}`);
-      return undefined;
+      console.error(`bench: FAILED ${name}: ${(error as Error).stack}`);
+      r.errors.push(`${name}: ${(error as Error).message}`);
     }
   };
-
+  const runs = (phase: string) => flags.only === null || flags.only === phase;
+  const certDir = path.join(tmpDir, 'certs');
   try {
     if (runs('fulfill')) {
-      const fulfillOptions = {
-        orders: options.orders,
-        warmup: options.warmup,
-        serial: options.serial,
-        concurrency: options.concurrency,
-        users: options.users,
-        tmpDir,
-        certDir,
-        log,
-      };
-      results.fulfill = {};
-      const baseline = await attempt('fulfill: baseline (bare node:http + SQLite)', () =>
-        runBaseline(fulfillOptions),
-      );
-      if (baseline) results.fulfill.baseline = baseline;
-      const inproc = await attempt('fulfill: server, partner API in-process', () =>
-        runInproc(fulfillOptions),
-      );
-      if (inproc) results.fulfill.inproc = inproc;
-      // A missed target (or --profile) gets a separate, CPU-profiled pass of the in-process server, so the report
-      // names the cause; the profiler slows that pass, so it never replaces the measured figures above.
-      const missed =
-        baseline &&
-        inproc &&
-        (inproc.load.rps < targets.fulfillRatio * baseline.load.rps ||
-          inproc.load.latency.p99Ms >= targets.p99Ms);
-      if (options.profile || missed) {
-        const profileDir = path.join(tmpDir, 'profile');
-        mkdirSync(profileDir, { recursive: true });
-        const profilePath = path.join(profileDir, 'server.cpuprofile');
-        const profiled = await attempt('fulfill: profiling the in-process server (V8 CPU profile)', () =>
-          runInproc({
-            ...fulfillOptions,
-            orders: Math.min(options.orders, 1000),
-            warmup: 100,
-            serial: 0,
-            tmpDir: profileDir,
-            profilePath,
-          }),
-        );
-        const profile = profiled ? summarizeProfile(profilePath) : null;
-        if (profile) {
-          results.profile = {
-            summary: profile,
-            orders: Math.min(options.orders, 1000),
-            concurrency: options.concurrency,
-            missed: Boolean(missed),
-          };
-        }
+      const o: FulfillOptions = { ...options, tmpDir, certDir };
+      const plan: [TargetKind, number][] = [
+        ['baseline', 8],
+        ['inproc', 8],
+        ['baseline', 32],
+        ['inproc', 32],
+        ['mtls', 8],
+      ];
+      for (const [kind, c] of plan) {
+        const result = await attempt(`fulfill: ${kind}, C=${c}`, () => runTarget(kind, c, o));
+        if (result) r.fulfill.push(result);
       }
-      const mock = await attempt('fulfill: server, toss-mock over mTLS', () => runMockTarget(fulfillOptions));
-      if (mock) results.fulfill.mock = mock;
-      const statementsDir = path.join(tmpDir, 'statements');
-      mkdirSync(statementsDir, { recursive: true });
-      results.statements = await attempt(
-        'fulfill: statements per request (instrumented, in the bench process)',
-        () => countStatements(statementsDir),
-      );
+      if (flags.profile) {
+        const profileDir = path.join(tmpDir, 'profile');
+        flags.keepTemp = true;
+        if (
+          await attempt('fulfill: in-process, C=8, CPU-profiled', () =>
+            runTarget('inproc', 8, { ...o, profileDir }),
+          )
+        )
+          r.profilePath = profileDir;
+      }
+      r.statements = await attempt('fulfill: statements per request', () => countStatements(tmpDir));
     }
     if (runs('read')) {
-      results.read = await attempt('read: me.inventory and catalog.list against a bare handler', () =>
-        runRead({
-          requests: options.readRequests,
-          warmup: Math.min(options.warmup, 200),
-          concurrency: options.concurrency,
-          users: options.users,
-          tmpDir,
-        }),
+      const read = {
+        requests: q ? 200 : 2000,
+        warmup: q ? 50 : 200,
+        concurrency: 8,
+        users: options.users,
+        tmpDir,
+      };
+      r.read = await attempt('read: me.inventory and catalog.list against the bare handler', () =>
+        runRead(read),
       );
     }
     if (runs('storm')) {
-      results.storm = await attempt('storm', () =>
-        runStorm({
-          orders: options.stormOrders,
-          callsPerOrder: options.concurrency,
-          users: options.users,
-          tmpDir,
-          certDir,
-        }),
-      );
+      const storm = { orders: q ? 10 : 50, callsPerOrder: 8, users: options.users, tmpDir, certDir };
+      r.storm = await attempt('storm', () => runStorm(storm));
     }
     if (runs('chaos')) {
-      results.chaos = await attempt('chaos', () =>
-        runChaos({
-          durationMs: options.chaosDurationMs,
-          kills: options.chaosKills,
-          workers: options.chaosWorkers,
-          users: Math.min(options.users, 10),
-          faults: { latencyRate: 0.2, latencyMs: 150, error5xxRate: 0.3, timeoutRate: 0.1 },
-          tmpDir,
-          certDir,
-          log,
-        }),
-      );
-    }
-    if (runs('bundle')) {
-      const web = await attempt('bundle: apps/web production build', () =>
-        buildWeb(path.join(tmpDir, 'web-dist')),
-      );
-      const baseline = await attempt('bundle: baseline build', () =>
-        buildBaseline(path.join(tmpDir, 'baseline-dist')),
-      );
-      if (web && baseline) results.bundle = { web, baseline };
+      const chaos = {
+        durationMs: q ? 5_000 : 12_000,
+        kills: q ? 2 : 4,
+        workers: 4,
+        users: 10,
+        tmpDir,
+        certDir,
+      };
+      r.chaos = await attempt('chaos', () => runChaos(chaos));
     }
   } finally {
-    if (!options.keepTemp) rmSync(tmpDir, { recursive: true, force: true });
-    else log(`bench: temp files kept in ${tmpDir}`);
+    if (flags.keepTemp) console.error(`bench: temp files kept in ${tmpDir}`);
+    else rmSync(tmpDir, { recursive: true, force: true });
   }
-
-  results.elapsedMs = Date.now() - started;
-  const s = summary(results);
-  const report = markdown(results, s);
-  const fullRun = options.only === null && !options.quick;
-  const reportPath = path.join(
-    repoRoot,
-    fullRun ? 'scripts/bench/last-run.md' : 'scripts/bench/.partial-run.md',
-  );
-  writeFileSync(reportPath, `${report}\n${summaryComment(s)}\n`);
-  if (fullRun) {
-    // The READMEs quote this very run (the same block, rendered from the same summary).
-    const block = readmeBlock(s);
-    for (const readme of ['README.md', 'scripts/bench/README.md']) {
-      if (!replaceBlock(path.join(repoRoot, readme), block))
-        log(`bench: ${readme} has no bench:last-run markers; its Performance numbers were not refreshed`);
-    }
-  }
+  r.elapsedMs = Date.now() - Date.parse(r.startedAt);
+  const report = markdown(r);
+  const file = path.join(repoRoot, 'scripts/bench', flags.only ? '.partial-run.md' : 'report.md');
+  writeFileSync(file, report);
+  try {
+    execFileSync(path.join(repoRoot, 'node_modules/.bin/biome'), ['format', '--write', file], {
+      stdio: 'ignore',
+    });
+  } catch {} // the report reads the same unformatted; formatting only keeps a committed one lint-clean
   console.log(report);
-  console.log(`(report written to ${path.relative(process.cwd(), reportPath) || reportPath})`);
-  const violations = invariantViolations(s);
-  if (violations.length > 0) console.log(`bench: LEDGER INVARIANT VIOLATED: ${violations.join(', ')}`);
-  console.log(JSON.stringify(s));
-  if (violations.length > 0) return 1;
-  return results.errors.length > 0 ? 2 : 0;
+  console.log(`(written to ${path.relative(process.cwd(), file)})`);
+  const failed = violations(r);
+  if (failed.length) console.log(`bench: CORRECTNESS CHECK FAILED: ${failed.join(', ')}`);
+  console.log(JSON.stringify(summary(r)));
+  return failed.length ? 1 : r.errors.length ? 2 : 0;
 }
 
 main().then(
@@ -205,7 +153,6 @@ main().then(
   },
   (error: unknown) => {
     console.error(error);
-    console.log(JSON.stringify({ error: String((error as Error)?.message ?? error) }));
     process.exitCode = 2;
   },
 );
