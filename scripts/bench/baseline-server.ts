@@ -99,25 +99,17 @@ function fulfill(userId: string, orderId: string, sku: string): { granted: boole
     s.user.run(userId, `key-${userId}`, now, now);
     const product = s.product.get(sku);
     const existing = product && s.order.get(orderId);
-    let result = { granted: false, reason: 'UNKNOWN_SKU' };
-    if (existing)
-      result = {
-        granted: existing.user_id === userId,
-        reason: existing.user_id === userId ? 'ALREADY_GRANTED' : 'ORDER_CONFLICT',
-      };
-    else if (product) {
-      s.insertOrder.run(orderId, userId, sku, product.type, now, now, now);
-      const entry = [
-        randomUUID(),
-        userId,
-        product.grant_currency,
-        product.grant_amount,
-        orderId,
-        `grant:${orderId}`,
-        now,
-      ];
-      if (s.entry.run(...entry).changes > 0)
-        s.wallet.run(userId, product.grant_currency, product.grant_amount, now);
+    const mine = existing?.user_id === userId;
+    let result = {
+      granted: mine,
+      reason: existing ? (mine ? 'ALREADY_GRANTED' : 'ORDER_CONFLICT') : 'UNKNOWN_SKU',
+    };
+    if (product && !existing) {
+      const { type, grant_currency: currency, grant_amount: amount } = product;
+      s.insertOrder.run(orderId, userId, sku, type, now, now, now);
+      const key = `grant:${orderId}`;
+      if (s.entry.run(randomUUID(), userId, currency, amount, orderId, key, now).changes > 0)
+        s.wallet.run(userId, currency, amount, now);
       result = { granted: true, reason: 'GRANTED' };
     }
     s.attempt.run(randomUUID(), orderId, userId, sku, result.reason, now);
@@ -139,7 +131,8 @@ const read = lazy(() => ({
   ),
   wallets: db.prepare('select currency, balance from wallets where user_id = ?'),
   entitlements: db.prepare(
-    'select * from entitlements where user_id = ? and revoked_at is null order by starts_at, id',
+    `select entitlement, sku, type, order_id as orderId, created_at as grantedAt, expires_at, grace_expires_at
+     from entitlements where user_id = ? and revoked_at is null order by starts_at, id`,
   ),
   products: db.prepare('select * from products where active = 1 and visible = 1 order by created_at, sku'),
 }));
@@ -152,18 +145,12 @@ function inventory(token: string) {
   const balances: Record<string, number> = {};
   for (const row of s.currencies.all()) if (row.grant_currency) balances[row.grant_currency] = 0;
   for (const row of s.wallets.all(session.user_id)) balances[row.currency] = row.balance;
+  const live = (row: Row) =>
+    row.type === 'NON_CONSUMABLE' || (row.grace_expires_at ?? row.expires_at ?? now) > now;
   const entitlements = s.entitlements
     .all(session.user_id)
-    .filter(
-      (row: Row) => row.type === 'NON_CONSUMABLE' || (row.grace_expires_at ?? row.expires_at ?? now) > now,
-    )
-    .map((row: Row) => ({
-      entitlement: row.entitlement,
-      sku: row.sku,
-      type: row.type,
-      orderId: row.order_id,
-      grantedAt: row.created_at,
-    }));
+    .filter(live)
+    .map(({ expires_at, grace_expires_at, ...entitlement }: Row) => entitlement);
   return { balances, entitlements };
 }
 

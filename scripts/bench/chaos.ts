@@ -54,16 +54,11 @@ export async function killInsideGroup(server: Running, armFile: string, traffic?
 
 type Order = { id: string; user: number };
 
-export async function runChaos(o: {
-  durationMs: number;
-  kills: number;
-  workers: number;
-  users: number;
-  tmpDir: string;
-  certDir: string;
-}) {
+const [workers, userCount] = [4, 10];
+
+export async function runChaos(o: { durationMs: number; kills: number; tmpDir: string; certDir: string }) {
   const mock = await startMock(o.certDir);
-  const client = jsonClient(o.workers + 8, 10_000);
+  const client = jsonClient(workers + 8, 10_000);
   const ctl = mockControl(client, mock.controlUrl);
   const databasePath = path.join(o.tmpDir, 'chaos.db');
   const armFile = path.join(o.tmpDir, 'chaos.crash-arm');
@@ -72,7 +67,7 @@ export async function runChaos(o: {
   let server = await startMain(mock, databasePath, env, port);
   try {
     const api = serverApi(client, server.url);
-    const users = await runPool(o.users, 4, () => ctl.createUser());
+    const users = await runPool(userCount, 4, () => ctl.createUser());
     const tokens = await runPool(users.length, 4, (i) => api.login(users[i]!.authorizationCode));
     const orders: Order[] = [];
     const pending = new Map<string, Order>();
@@ -117,7 +112,7 @@ export async function runChaos(o: {
         if (result !== 'granted') await sleep(result === 'unreachable' ? 300 : 50);
       }
     };
-    const workers = Array.from({ length: o.workers }, (_, w) => worker(w));
+    const running = Array.from({ length: workers }, (_, w) => worker(w));
 
     let killsInsideGroup = 0;
     let answeredNotDurable = 0;
@@ -133,7 +128,7 @@ export async function runChaos(o: {
     }
     await sleep(gap * 0.5);
     streaming = false;
-    await Promise.all(workers);
+    await Promise.all(running);
     const pendingAfterStorm = pending.size;
     const afterStormByState = checkLedger(
       databasePath,

@@ -12,16 +12,14 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { checkLedger, type LedgerReport } from './ledger-check';
 import {
-  type Client,
-  cpuMs,
   expectReason,
   jsonClient,
   type LoadResult,
   mockControl,
-  rssBytes,
   runLoad,
   runPool,
   serverApi,
+  usage,
 } from './load';
 import { type Running, startBaseline, startInproc, startMain, startMock } from './servers';
 
@@ -99,17 +97,18 @@ async function measure(
 ) {
   await runLoad(o.warmup, c, (i) => send(o.orders + o.serial + i));
   const pid = server.child.pid;
-  let rssPeakBytes = rssBytes(pid);
+  let rssPeakBytes = usage(pid)?.rssBytes ?? null;
   const sampler = setInterval(() => {
-    rssPeakBytes = Math.max(rssPeakBytes ?? 0, rssBytes(pid) ?? 0);
+    rssPeakBytes = Math.max(rssPeakBytes ?? 0, usage(pid)?.rssBytes ?? 0);
   }, 100);
-  const [groupsBefore, cpuBefore] = [await groupSnapshot(server.metricsUrl), cpuMs(pid)];
+  const [groupsBefore, cpuBefore] = [await groupSnapshot(server.metricsUrl), usage(pid)?.cpuMs];
   const load = await runLoad(o.orders, c, send);
-  const cpuAfter = cpuMs(pid);
+  const cpuAfter = usage(pid)?.cpuMs;
   clearInterval(sampler);
   const groups = groupsBetween(groupsBefore, await groupSnapshot(server.metricsUrl));
   const serial = await runLoad(o.serial, 1, (i) => send(o.orders + i));
-  const cpuMsPerRequest = cpuBefore !== null && cpuAfter !== null ? (cpuAfter - cpuBefore) / o.orders : null;
+  const cpuMsPerRequest =
+    cpuBefore !== undefined && cpuAfter !== undefined ? (cpuAfter - cpuBefore) / o.orders : null;
   return { concurrency: c, load, serial, cpuMsPerRequest, rssPeakBytes, groups };
 }
 

@@ -7,13 +7,13 @@
  * prints it, and prints a one-line JSON summary LAST. Exit code: 1 a correctness check failed, 2 a phase could not
  * run, else 0 — a missed performance target never fails the run.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { repoRoot } from '../lib/processes.mjs';
 import { runChaos } from './chaos';
-import { type FulfillOptions, runTarget, type TargetKind } from './fulfill';
+import { runTarget, type TargetKind } from './fulfill';
 import { runRead } from './read';
 import { type BenchResults, markdown, summary, violations } from './report';
 import { serverSynchronous, setLogDir } from './servers';
@@ -40,31 +40,27 @@ function parseArgs(argv: string[]) {
 
 async function main(): Promise<number> {
   const flags = parseArgs(process.argv.slice(2));
-  const q = flags.quick;
+  const size = (full: number, quick: number) => (flags.quick ? quick : full);
   const tmpDir = mkdtempSync(path.join(os.tmpdir(), 'ait-iap-bench-'));
+  const dirs = { tmpDir, certDir: path.join(tmpDir, 'certs') };
   setLogDir(path.join(tmpDir, 'logs'));
   const options = {
-    orders: flags.orders || (q ? 200 : 2000),
-    warmup: q ? 50 : 300,
-    serial: q ? 30 : 200,
-    users: q ? 10 : 50,
+    orders: flags.orders || size(2000, 200),
+    warmup: size(300, 50),
+    serial: size(200, 30),
+    users: size(50, 10),
   };
   const r: BenchResults = {
-    ...{
-      startedAt: new Date().toISOString(),
-      elapsedMs: 0,
-      quick: q,
-      only: flags.only,
-      loadAverage: os.loadavg(),
-    },
-    ...{ synchronous: serverSynchronous(), options, fulfill: [], errors: [] },
+    ...{ startedAt: new Date().toISOString(), elapsedMs: 0, quick: flags.quick, only: flags.only },
+    ...{ loadAverage: os.loadavg(), synchronous: serverSynchronous(), options, fulfill: [], errors: [] },
   };
+  /** Run one step; a failure is reported and the next step still runs. */
   const attempt = async <T>(name: string, fn: () => Promise<T>): Promise<T | undefined> => {
     const t0 = Date.now();
     console.error(`bench: ${name}…`);
     try {
       const value = await fn();
-      console.error(`bench: ${name} done in ${Math.round((Date.now() - t0) / 100) / 10} s`);
+      console.error(`bench: ${name} done in ${Math.round((Date.now() - t0) / 1000)} s`);
       return value;
     } catch (error) {
       console.error(`bench: FAILED ${name}: ${(error as Error).stack}`);
@@ -72,87 +68,49 @@ async function main(): Promise<number> {
     }
   };
   const runs = (phase: string) => flags.only === null || flags.only === phase;
-  const certDir = path.join(tmpDir, 'certs');
   try {
     if (runs('fulfill')) {
-      const o: FulfillOptions = { ...options, tmpDir, certDir };
-      const plan: [TargetKind, number][] = [
-        ['baseline', 8],
-        ['inproc', 8],
-        ['baseline', 32],
-        ['inproc', 32],
-        ['mtls', 8],
-      ];
-      for (const [kind, c] of plan) {
+      const o = { ...options, ...dirs };
+      const target = async (kind: TargetKind, c: number) => {
         const result = await attempt(`fulfill: ${kind}, C=${c}`, () => runTarget(kind, c, o));
         if (result) r.fulfill.push(result);
-      }
-      if (flags.profile) {
-        const profileDir = path.join(tmpDir, 'profile');
-        flags.keepTemp = true;
-        if (
-          await attempt('fulfill: in-process, C=8, CPU-profiled', () =>
-            runTarget('inproc', 8, { ...o, profileDir }),
-          )
-        )
-          r.profilePath = profileDir;
-      }
+      };
+      for (const c of [8, 32]) for (const kind of ['baseline', 'inproc'] as const) await target(kind, c);
+      await target('mtls', 8);
+      const profileDir = path.join(tmpDir, 'profile');
+      if (
+        flags.profile &&
+        (await attempt('fulfill: profiled', () => runTarget('inproc', 8, { ...o, profileDir })))
+      )
+        r.profilePath = profileDir;
       r.statements = await attempt('fulfill: statements per request', () => countStatements(tmpDir));
     }
     if (runs('read')) {
-      const read = {
-        requests: q ? 200 : 2000,
-        warmup: q ? 50 : 200,
-        concurrency: 8,
-        users: options.users,
-        tmpDir,
-      };
-      r.read = await attempt('read: me.inventory and catalog.list against the bare handler', () =>
-        runRead(read),
-      );
+      const read = { requests: size(2000, 200), warmup: size(200, 50), users: options.users, tmpDir };
+      r.read = await attempt('read', () => runRead(read));
     }
-    if (runs('storm')) {
-      const storm = { orders: q ? 10 : 50, callsPerOrder: 8, users: options.users, tmpDir, certDir };
-      r.storm = await attempt('storm', () => runStorm(storm));
-    }
+    if (runs('storm')) r.storm = await attempt('storm', () => runStorm({ orders: size(50, 10), ...dirs }));
     if (runs('chaos')) {
-      const chaos = {
-        durationMs: q ? 5_000 : 12_000,
-        kills: q ? 2 : 4,
-        workers: 4,
-        users: 10,
-        tmpDir,
-        certDir,
-      };
+      const chaos = { durationMs: size(12_000, 5_000), kills: size(4, 2), ...dirs };
       r.chaos = await attempt('chaos', () => runChaos(chaos));
     }
   } finally {
-    if (flags.keepTemp) console.error(`bench: temp files kept in ${tmpDir}`);
+    if (flags.keepTemp || flags.profile) console.error(`bench: temp files kept in ${tmpDir}`);
     else rmSync(tmpDir, { recursive: true, force: true });
   }
   r.elapsedMs = Date.now() - Date.parse(r.startedAt);
-  const report = markdown(r);
   const file = path.join(repoRoot, 'scripts/bench', flags.only ? '.partial-run.md' : 'report.md');
-  writeFileSync(file, report);
-  try {
-    execFileSync(path.join(repoRoot, 'node_modules/.bin/biome'), ['format', '--write', file], {
-      stdio: 'ignore',
-    });
-  } catch {} // the report reads the same unformatted; formatting only keeps a committed one lint-clean
-  console.log(report);
-  console.log(`(written to ${path.relative(process.cwd(), file)})`);
+  writeFileSync(file, markdown(r));
+  // Biome lays out the tables, so a committed report stays lint-clean; unformatted, it reads the same.
+  spawnSync(path.join(repoRoot, 'node_modules/.bin/biome'), ['format', '--write', file], { stdio: 'ignore' });
+  console.log(`${readFileSync(file, 'utf8')}\n(written to ${path.relative(process.cwd(), file)})`);
   const failed = violations(r);
   if (failed.length) console.log(`bench: CORRECTNESS CHECK FAILED: ${failed.join(', ')}`);
   console.log(JSON.stringify(summary(r)));
   return failed.length ? 1 : r.errors.length ? 2 : 0;
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    console.error(error);
-    process.exitCode = 2;
-  },
-);
+process.exitCode = await main().catch((error: unknown) => {
+  console.error(error);
+  return 2;
+});

@@ -61,25 +61,16 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
 
-export interface LoadResult {
-  requests: number;
-  failed: number;
-  elapsedMs: number;
-  rps: number;
-  p50Ms: number;
-  p99Ms: number;
-  /** The first few failures, for the report. */
-  failures: string[];
-}
+export type LoadResult = Awaited<ReturnType<typeof runLoad>>;
 
 /** `count` requests at `concurrency`, each timed; `send(i)` returns null when the answer is the expected one. */
 export async function runLoad(
   count: number,
   concurrency: number,
   send: (i: number) => Promise<string | null>,
-): Promise<LoadResult> {
+) {
   const latencies: number[] = [];
-  const failures: string[] = [];
+  const failures: string[] = []; // the first few, for the report
   let failed = 0;
   const started = performance.now();
   await runPool(count, concurrency, async (i) => {
@@ -96,22 +87,13 @@ export async function runLoad(
   return { requests: count, failed, elapsedMs, rps: count / (elapsedMs / 1000), p50Ms, p99Ms, failures };
 }
 
-/** CPU time (user + system) a process has used so far, in ms (Linux /proc; USER_HZ is 100). */
-export function cpuMs(pid: number): number | null {
+/** A process's CPU time so far (user + system, ms; USER_HZ is 100) and its resident memory (bytes), from /proc. */
+export function usage(pid: number): { cpuMs: number; rssBytes: number } | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // utime and stime: fields 14 and 15
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return null;
-  }
-}
-
-/** A process's resident memory in bytes (Linux /proc), or null. */
-export function rssBytes(pid: number): number | null {
-  try {
-    const kb = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-    return kb ? Number(kb) * 1024 : null;
+    const rssKb = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return { cpuMs: (Number(fields[11]) + Number(fields[12])) * 10, rssBytes: Number(rssKb) * 1024 };
   } catch {
     return null;
   }

@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { type Answer, cpuMs, dataOf, jsonClient, type LoadResult, runLoad, runPool, serverApi } from './load';
+import { type Answer, dataOf, jsonClient, type LoadResult, runLoad, runPool, serverApi, usage } from './load';
 import { type Running, startBaseline, startInproc } from './servers';
 
 export interface ReadSide {
@@ -30,16 +30,12 @@ const canonical = (value: unknown): string =>
     v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort()) : v,
   );
 
-export async function runRead(o: {
-  requests: number;
-  warmup: number;
-  concurrency: number;
-  users: number;
-  tmpDir: string;
-}) {
+const concurrency = 8;
+
+export async function runRead(o: { requests: number; warmup: number; users: number; tmpDir: string }) {
   const databasePath = path.join(o.tmpDir, 'read.db');
   const server = await startInproc(databasePath);
-  const client = jsonClient(o.concurrency);
+  const client = jsonClient(concurrency);
   let bare: Running | undefined;
   try {
     const api = serverApi(client, server.url);
@@ -65,13 +61,13 @@ export async function runRead(o: {
         return res.status === 200 && dataOf(res) ? null : `HTTP ${res.status}`;
       };
       const pass = async (target: Running, send: (i: number) => Promise<Answer>) => {
-        const before = cpuMs(target.child.pid);
-        const load = await runLoad(Math.ceil(o.requests / 2), o.concurrency, (i) => check(send(i)));
-        const after = cpuMs(target.child.pid);
-        return { load, cpu: before !== null && after !== null ? after - before : null };
+        const before = usage(target.child.pid)?.cpuMs;
+        const load = await runLoad(Math.ceil(o.requests / 2), concurrency, (i) => check(send(i)));
+        const after = usage(target.child.pid)?.cpuMs;
+        return { load, cpu: before !== undefined && after !== undefined ? after - before : null };
       };
-      await runLoad(o.warmup, o.concurrency, (i) => check(plan.bare(i)));
-      await runLoad(o.warmup, o.concurrency, (i) => check(plan.server(i)));
+      await runLoad(o.warmup, concurrency, (i) => check(plan.bare(i)));
+      await runLoad(o.warmup, concurrency, (i) => check(plan.server(i)));
       const [bare1, server1, server2, bare2] = [
         await pass(bare, plan.bare),
         await pass(server, plan.server),

@@ -64,48 +64,29 @@ export const violations = (r: BenchResults) =>
     .filter(([, count]) => count > 0)
     .map(([name, count]) => `${count} ${name}`);
 
-export interface Verdict {
-  target: string;
-  value: number;
-  shown: string;
-  met: boolean;
-}
-
 /** The targets this run measured, judged on its figures. */
-export function targets(r: BenchResults): Verdict[] {
-  const out: Verdict[] = [];
-  const add = (target: string, value: number | null, shown: string, met: (v: number) => boolean) => {
+export function targets(r: BenchResults) {
+  const out: { target: string; value: number; shown: string; met: boolean }[] = [];
+  const add = (target: string, value: number | null, met: (v: number) => boolean, shown = x(value)) => {
     if (value !== null) out.push({ target, value, shown, met: met(value) });
   };
-  const vs = (kind: TargetKind, c: number, goal: number, base = find(r, 'baseline', c)) => {
-    const t = find(r, kind, c);
-    const value = ratio(t?.load.rps, base?.load.rps);
-    add(
-      `${targetLabels[kind]}, C=${c}: ≥ ${goal}× baseline req/s`,
-      value,
-      `${value}× (${n(t?.load.rps, 0)} vs ${n(base?.load.rps, 0)} req/s)`,
-      (v) => v >= goal,
-    );
-  };
   const [base8, in8] = [find(r, 'baseline', 8), find(r, 'inproc', 8)];
+  const vs = (kind: TargetKind, c: number, goal: number, base = find(r, 'baseline', c)) => {
+    const [t, value] = [find(r, kind, c), ratio(find(r, kind, c)?.load.rps, base?.load.rps)];
+    const shown = `${value}× (${n(t?.load.rps, 0)} vs ${n(base?.load.rps, 0)} req/s)`;
+    add(`${targetLabels[kind]}, C=${c}: ≥ ${goal}× baseline req/s`, value, (v) => v >= goal, shown);
+  };
   vs('inproc', 8, 0.5);
-  add('same, p99 < 20 ms', in8 ? round(in8.load.p99Ms, 1) : null, `${n(in8?.load.p99Ms)} ms`, (v) => v < 20);
+  add('same, p99 < 20 ms', in8 ? round(in8.load.p99Ms, 1) : null, (v) => v < 20, `${n(in8?.load.p99Ms)} ms`);
   vs('inproc', 32, 0.55);
   vs('mtls', 8, 0.4, base8);
   const cpu = ratio(base8?.cpuMsPerRequest, in8?.cpuMsPerRequest);
-  add(
-    'partner in-process, C=8: CPU per request ≥ 0.33× baseline',
-    cpu,
-    `${cpu}× (${n(in8?.cpuMsPerRequest, 2)} vs ${n(base8?.cpuMsPerRequest, 2)} ms/req)`,
-    (v) => v >= 0.33,
-  );
+  const cpuShown = `${cpu}× (${n(in8?.cpuMsPerRequest, 2)} vs ${n(base8?.cpuMsPerRequest, 2)} ms/req)`;
+  add('partner in-process, C=8: CPU per request ≥ 0.33× baseline', cpu, (v) => v >= 0.33, cpuShown);
   for (const e of r.read ?? []) {
-    const [rps, cpuRatio] = [
-      ratio(e.server.rps, e.bare.rps),
-      ratio(e.bare.cpuMsPerRequest, e.server.cpuMsPerRequest),
-    ];
-    add(`${e.endpoint}: ≥ 0.6× bare req/s`, rps, x(rps), (v) => v >= 0.6);
-    add(`${e.endpoint}: CPU per request ≥ 0.6× bare`, cpuRatio, x(cpuRatio), (v) => v >= 0.6);
+    add(`${e.endpoint}: ≥ 0.6× bare req/s`, ratio(e.server.rps, e.bare.rps), (v) => v >= 0.6);
+    const cpuRatio = ratio(e.bare.cpuMsPerRequest, e.server.cpuMsPerRequest);
+    add(`${e.endpoint}: CPU per request ≥ 0.6× bare`, cpuRatio, (v) => v >= 0.6);
   }
   return out;
 }
@@ -115,11 +96,8 @@ function fulfillSection(r: BenchResults): string[] {
   const lines = [
     `## Fulfill: ${o.orders} distinct paid orders per target`,
     '',
-    `Each target is a fresh process on a fresh SQLite file (both sides at synchronous=${r.synchronous}), ${o.warmup} ` +
-      `warm-up requests first. "C=1" is ${o.serial} more orders one at a time. "CPU ms/req" is the server process's ` +
-      'user+system CPU over the timed run ÷ its requests (steady when the machine is busy; req/s is not). "Writes ' +
-      'per COMMIT" is the server\'s SQLite group commit over the timed run (its /metrics; the p99 is a histogram ' +
-      "bucket's upper bound). Ratios are against the baseline at the same concurrency.",
+    `A fresh process and SQLite file per target (synchronous=${r.synchronous} on both sides), ${o.warmup} warm-up ` +
+      `requests first; C=1: ${o.serial} more orders one at a time. Ratios: against the baseline at the same C.`,
     '',
     '| target | C | req/s | p50 ms | p99 ms | C=1 p50 / p99 ms | CPU ms/req | writes per COMMIT, mean / p99 | peak RSS | vs baseline, req/s | vs baseline, CPU |',
     '| --- | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: |',
@@ -158,8 +136,7 @@ function statementsSection(s: StatementsResult): string[] {
   return [
     '## Statements per request (measured)',
     '',
-    'SQLite statements executed for one request of each kind, BEGIN and COMMIT included (the real server in the bench ' +
-      'process, better-sqlite3 observed, after an identical warm-up request); "prepared": compiled during the request.',
+    'For one request of each kind after an identical warm-up one, BEGIN and COMMIT included; "prepared": compiled.',
     '',
     '| request | statements | prepared |',
     '| --- | --: | --: |',
@@ -179,8 +156,7 @@ function readSection(read: ReadResult[]): string[] {
   return [
     '## Read path: the server against the bare handler on the same database',
     '',
-    'Timed bare, server, server, bare (half the requests each), so a load change weighs on both sides; req/s and CPU ' +
-      'over both passes, latency from the later one. "Same answer": both sides gave the same data.',
+    'Timed bare, server, server, bare: req/s and CPU over both passes, latency from the later one.',
     '',
     '| endpoint | side | req/s | p50 ms | p99 ms | CPU ms/req | vs bare, req/s | vs bare, CPU | same answer |',
     '| --- | --- | --: | --: | --: | --: | --: | --: | --- |',
@@ -240,29 +216,31 @@ export function markdown(r: BenchResults): string {
   const machine = machineState(r.loadAverage[0] ?? 0, cores.length);
   const run = `${r.quick ? 'quick' : 'full'}${r.only ? ` (--only ${r.only})` : ''} run`;
   const load = r.loadAverage.map((v) => round(v)).join(' / ');
+  const checks = Object.entries(correctness(r)).map(
+    ([name, count]) => `| ${name} | ${count ? `**${count}**` : 0} |`,
+  );
   const checked = r.fulfill.length > 0 || r.storm || r.chaos;
+  const correctnessSection = [
+    '## Correctness (any non-zero fails the run)',
+    '',
+    '| check | all phases |',
+    '| --- | --: |',
+  ];
+  const busy = '> Measured on a loaded machine: ratios and latencies are noisy; CPU per request is steadier.';
   return [
     '# `pnpm bench` report',
     '',
     `${r.startedAt} · ${run} · ${cores.length} × ${cores[0]?.model ?? 'CPU'} · Node ${process.version} · ` +
       `machine **${machine}** (load average ${load} at the start) · ${Math.round(r.elapsedMs / 1000)} s`,
     '',
-    ...(machine === 'busy'
-      ? ['> Measured on a loaded machine: ratios and latencies are noisy; CPU per request is steadier.', '']
-      : []),
+    ...(machine === 'busy' ? [busy, ''] : []),
     '## Targets (reported, never asserted)',
     '',
     '| target | this run | |',
     '| --- | --- | --- |',
     ...targets(r).map((t) => `| ${t.target} | ${t.shown} | ${t.met ? 'met' : '**missed**'} |`),
     '',
-    ...(checked
-      ? ['## Correctness (any non-zero fails the run)', '', '| check | all phases |', '| --- | --: |']
-      : []),
-    ...(checked
-      ? Object.entries(correctness(r)).map(([name, count]) => `| ${name} | ${count ? `**${count}**` : 0} |`)
-      : []),
-    '',
+    ...(checked ? [...correctnessSection, ...checks, ''] : []),
     ...(r.fulfill.length ? fulfillSection(r) : []),
     ...(r.statements ? statementsSection(r.statements) : []),
     ...(r.read ? readSection(r.read) : []),
@@ -272,15 +250,12 @@ export function markdown(r: BenchResults): string {
   ].join('\n');
 }
 
-/** The one-line JSON printed last: each target's figure, statements per new order, the checks. */
+/** The one-line JSON printed last: each target's figure, statements per new order, the checks, errors. */
 export function summary(r: BenchResults) {
   const figures = Object.fromEntries(targets(r).map((t) => [t.target, t.value]));
-  const statementsPerNewOrder = r.statements?.newOrder.executed ?? null;
   return {
-    startedAt: r.startedAt,
-    quick: r.quick,
     ...figures,
-    statementsPerNewOrder,
+    statements: r.statements?.newOrder.executed ?? null,
     ...correctness(r),
     errors: r.errors.length,
   };

@@ -45,13 +45,11 @@ const serverEnv = (databasePath: string): Record<string, string> => ({
 export interface Running {
   child: Child;
   url: string;
-  port: number;
   /** The server's Prometheus endpoint (commit group sizes); null for the baseline. */
   metricsUrl: string | null;
-  databasePath: string;
 }
 
-/** Start `entry` on PORT (a free one unless given) until /healthz answers; three tries (a port may be taken). */
+/** Start `entry` on `port` (a free one unless given) until /healthz answers; three tries (a port may be taken). */
 async function start(
   name: string,
   entry: string,
@@ -61,23 +59,12 @@ async function start(
 ) {
   for (let attempt = 1; ; attempt++) {
     const chosen = port ?? (await freePort());
-    const metricsPort = env.DATABASE_URL ? await freePort() : null;
-    const fullEnv = {
-      ...env,
-      PORT: String(chosen),
-      ...(metricsPort ? { METRICS_PORT: String(metricsPort) } : {}),
-    };
+    const metrics = env.DATABASE_URL ? await freePort() : null; // the servers, not the baseline
+    const all = { ...env, PORT: String(chosen), ...(metrics ? { METRICS_PORT: String(metrics) } : {}) };
     try {
-      const child = await startServer(fullEnv, { ...childOptions(name, fullEnv, nodeArgs), entry });
-      const metricsUrl = metricsPort ? `http://127.0.0.1:${metricsPort}/metrics` : null;
-      const url = `http://127.0.0.1:${chosen}`;
-      return {
-        child,
-        url,
-        port: chosen,
-        metricsUrl,
-        databasePath: env.DATABASE_PATH ?? '',
-      } satisfies Running;
+      const child = await startServer(all, { ...childOptions(name, all, nodeArgs), entry });
+      const metricsUrl = metrics ? `http://127.0.0.1:${metrics}/metrics` : null;
+      return { child, url: `http://127.0.0.1:${chosen}`, metricsUrl } satisfies Running;
     } catch (error) {
       if (attempt === 3) throw error;
       await sleep(200);
@@ -91,21 +78,18 @@ export function serverSynchronous(): string {
   return /pragma\(['"`]synchronous\s*=\s*(\w+)['"`]\)/i.exec(source)?.[1]?.toUpperCase() ?? 'FULL';
 }
 
-export const startBaseline = (databasePath: string) =>
+export const startBaseline = (file: string) =>
   start('baseline', 'scripts/bench/baseline-server.ts', {
-    DATABASE_PATH: databasePath,
+    DATABASE_PATH: file,
     BENCH_SQLITE_SYNCHRONOUS: serverSynchronous(),
   });
 
 /** `profileDir`: the process writes a V8 CPU profile there when it exits (`node --cpu-prof`). */
-export const startInproc = (databasePath: string, profileDir?: string) =>
-  start(
-    'server-inproc',
-    'scripts/bench/server-inproc.ts',
-    { ...serverEnv(databasePath), TOSS_API_BASE_URL: 'https://partner.bench.invalid' },
-    undefined,
-    profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
-  );
+export function startInproc(file: string, profileDir?: string) {
+  const env = { ...serverEnv(file), TOSS_API_BASE_URL: 'https://partner.bench.invalid' };
+  const cpuProf = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  return start('server-inproc', 'scripts/bench/server-inproc.ts', env, undefined, cpuProf);
+}
 
 export interface Mock {
   child: Child;
@@ -126,22 +110,9 @@ export async function startMock(certDir: string): Promise<Mock> {
 }
 
 /** The server's own entry (apps/server/src/main.ts) against toss-mock over mTLS; `port` survives restarts. */
-export const startMain = (
-  mock: Mock,
-  databasePath: string,
-  env: Record<string, string> = {},
-  port?: number,
-) =>
-  start(
-    'server-mtls',
-    'apps/server/src/main.ts',
-    {
-      ...serverEnv(databasePath),
-      TOSS_API_BASE_URL: mock.partnerUrl,
-      TOSS_MTLS_CERT: mock.certs.clientCertPath,
-      TOSS_MTLS_KEY: mock.certs.clientKeyPath,
-      TOSS_MTLS_CA: mock.certs.caPath,
-      ...env,
-    },
-    port,
-  );
+export function startMain(mock: Mock, file: string, env: Record<string, string> = {}, port?: number) {
+  const { caPath, clientCertPath, clientKeyPath } = mock.certs;
+  const tls = { TOSS_MTLS_CERT: clientCertPath, TOSS_MTLS_KEY: clientKeyPath, TOSS_MTLS_CA: caPath };
+  const all = { ...serverEnv(file), TOSS_API_BASE_URL: mock.partnerUrl, ...tls, ...env };
+  return start('server-mtls', 'apps/server/src/main.ts', all, port);
+}

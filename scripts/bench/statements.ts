@@ -20,42 +20,39 @@ export interface SqliteObserver {
   /** SQLite compiling a statement (`db.prepare`). */
   prepare(sql: string): void;
 }
+type Method = (this: { source?: string }, ...args: unknown[]) => unknown;
 
-const observers = new Set<SqliteObserver>();
+let observer: SqliteObserver | null = null;
 let patched = false;
 
-/** Report every statement any better-sqlite3 connection in this process runs, until the returned stop is called. */
-export function observeSqlite(observer: SqliteObserver): () => void {
+/** Tell `o` every statement any better-sqlite3 connection in this process runs, until the returned stop is called. */
+export function observeSqlite(o: SqliteObserver): () => void {
   if (!patched) {
     patched = true;
-    type Fn = (this: { source?: string }, ...args: unknown[]) => unknown;
     const Database = createRequire(path.join(repoRoot, 'apps/server/package.json'))('better-sqlite3');
     const probe = new Database(':memory:');
     const statement = Object.getPrototypeOf(probe.prepare('select 1'));
     probe.close();
     const wrap = (
-      target: Record<string, Fn>,
+      target: Record<string, Method>,
       name: string,
-      notify: (self: { source?: string }, args: unknown[]) => void,
+      what: 'execute' | 'prepare',
+      argSql: boolean,
     ) => {
       const original = target[name]!;
       target[name] = function (...args) {
-        notify(this, args);
+        observer?.[what](argSql ? String(args[0]) : (this.source ?? ''));
         return original.apply(this, args);
       };
     };
-    const execute = (sql: string) => {
-      for (const o of observers) o.execute(sql);
-    };
-    for (const name of ['run', 'get', 'all', 'iterate'])
-      wrap(statement, name, (self) => execute(self.source ?? ''));
-    wrap(Database.prototype, 'exec', (_, args) => execute(String(args[0])));
-    wrap(Database.prototype, 'prepare', (_, args) => {
-      for (const o of observers) o.prepare(String(args[0]));
-    });
+    for (const name of ['run', 'get', 'all', 'iterate']) wrap(statement, name, 'execute', false);
+    wrap(Database.prototype, 'exec', 'execute', true);
+    wrap(Database.prototype, 'prepare', 'prepare', true);
   }
-  observers.add(observer);
-  return () => observers.delete(observer);
+  observer = o;
+  return () => {
+    observer = null;
+  };
 }
 
 export interface StatementCount {
@@ -94,13 +91,8 @@ export async function counted(request: () => Promise<Answer>): Promise<Statement
 
 export async function countStatements(tmpDir: string): Promise<StatementsResult> {
   const file = path.join(tmpDir, 'statements.db');
-  const env = {
-    DATABASE_PATH: file,
-    DATABASE_URL: file,
-    LOG_LEVEL: 'silent',
-    RECONCILE_INTERVAL_SECONDS: '0',
-  };
-  const config = loadConfig({ ...env, TOSS_API_BASE_URL: 'https://partner.bench.invalid' });
+  const partner = { TOSS_API_BASE_URL: 'https://partner.bench.invalid', RECONCILE_INTERVAL_SECONDS: '0' };
+  const config = loadConfig({ DATABASE_PATH: file, DATABASE_URL: file, LOG_LEVEL: 'silent', ...partner });
   const server = await createServer(config, { tossTransport: fakePartner() });
   const { url } = await server.listen(0, '127.0.0.1');
   const client = jsonClient(1);

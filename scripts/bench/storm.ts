@@ -28,15 +28,11 @@ export interface StormResult {
   ledger: LedgerReport;
 }
 
-export async function runStorm(o: {
-  orders: number;
-  callsPerOrder: number;
-  users: number;
-  tmpDir: string;
-  certDir: string;
-}) {
+const callsPerOrder = 8;
+
+export async function runStorm(o: { orders: number; tmpDir: string; certDir: string }): Promise<StormResult> {
   const mock = await startMock(o.certDir);
-  const client = jsonClient(o.callsPerOrder);
+  const client = jsonClient(callsPerOrder);
   const databasePath = path.join(o.tmpDir, 'storm.db');
   const armFile = path.join(o.tmpDir, 'storm.crash-arm');
   const env = { IAP_TEST_CRASH_AT: 'before-commit', IAP_TEST_CRASH_ARM: armFile };
@@ -44,24 +40,19 @@ export async function runStorm(o: {
   let server: Running = await startMain(mock, databasePath, env, port);
   try {
     const ctl = mockControl(client, mock.controlUrl);
-    const users = await runPool(Math.min(o.users, o.orders), 4, () => ctl.createUser());
+    const users = await runPool(o.orders, 4, () => ctl.createUser()); // one user per order
     const api = serverApi(client, server.url);
     const tokens = await runPool(users.length, 4, (i) => api.login(users[i]!.authorizationCode));
     const orders = await runPool(o.orders, 4, async (i) => ({
-      user: i % users.length,
-      id: await ctl.createOrder(users[i % users.length]!.userKey),
+      user: i,
+      id: await ctl.createOrder(users[i]!.userKey),
     }));
-    const r = {
-      orders: o.orders,
-      calls: o.orders * o.callsPerOrder,
-      granted: 0,
-      alreadyGranted: 0,
-      other: 0,
-    };
-    const tally = { examples: [] as string[], ordersGrantedTwice: 0, killedInsideGroup: false };
+    const n = { granted: 0, alreadyGranted: 0, ordersGrantedTwice: 0 };
+    const others: string[] = [];
+    let killedInsideGroup = false;
     const storm = (order: (typeof orders)[number]) =>
       Promise.all(
-        Array.from({ length: o.callsPerOrder }, () =>
+        Array.from({ length: callsPerOrder }, () =>
           api
             .fulfill(tokens[order.user]!, order.id)
             .catch((error: Error) => ({ status: 0, body: error.message })),
@@ -69,36 +60,33 @@ export async function runStorm(o: {
       );
     for (const [index, order] of orders.entries()) {
       if (index === Math.floor(orders.length / 2)) {
-        tally.killedInsideGroup = await killInsideGroup(server, armFile, () => storm(order));
+        killedInsideGroup = await killInsideGroup(server, armFile, () => storm(order));
         server = await startMain(mock, databasePath, env, port);
       }
       let grantedHere = 0;
       for (const res of await storm(order)) {
         const reason = dataOf(res)?.reason;
         if (reason === 'GRANTED') grantedHere += 1;
-        else if (reason === 'ALREADY_GRANTED') r.alreadyGranted += 1;
-        else {
-          r.other += 1;
-          if (tally.examples.length < 5)
-            tally.examples.push(`HTTP ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`);
-        }
+        else if (reason === 'ALREADY_GRANTED') n.alreadyGranted += 1;
+        else others.push(`HTTP ${res.status} ${JSON.stringify(res.body)}`);
       }
-      r.granted += grantedHere;
-      if (grantedHere > 1) tally.ordersGrantedTwice += 1;
+      n.granted += grantedHere;
+      if (grantedHere > 1) n.ordersGrantedTwice += 1;
     }
-    const coins = await api.coins(tokens);
+    const balanceOk = (await api.coins(tokens)) === o.orders * 100;
     await server.child.stop();
     const ledger = checkLedger(
       databasePath,
       orders.map((order) => order.id),
     );
+    const calls = o.orders * callsPerOrder;
     return {
-      ...r,
-      ...tally,
+      ...{ orders: o.orders, calls, ...n, other: others.length, examples: others.slice(0, 5) },
+      killedInsideGroup,
       effects: ledger.grantEffects,
-      balanceOk: coins === o.orders * 100,
+      balanceOk,
       ledger,
-    } satisfies StormResult;
+    };
   } finally {
     client.close();
     await server.child.stop('SIGKILL');

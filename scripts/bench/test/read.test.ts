@@ -11,7 +11,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('the read phase', () => {
   it('compares me.inventory and catalog.list with a bare handler that gives the very same answers', async () => {
-    const results = await runRead({ requests: 20, warmup: 4, concurrency: 2, users: 3, tmpDir: dir });
+    const results = await runRead({ requests: 20, warmup: 4, users: 3, tmpDir: dir });
     expect(results.map((e) => e.endpoint)).toEqual(['me.inventory', 'catalog.list']);
     for (const endpoint of results) {
       // The same data from both sides: the baseline does the same reads, so the gap is only what the server adds.
