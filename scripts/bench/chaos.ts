@@ -10,7 +10,7 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { freePort, sleep } from '../lib/processes.mjs';
-import { checkLedger, type LedgerReport } from './ledger-check';
+import { checkLedger } from './ledger-check';
 import { dataOf, jsonClient, mockControl, runPool, serverApi } from './load';
 import { type Running, startMain, startMock } from './servers';
 
@@ -18,22 +18,7 @@ import { type Running, startMain, startMock } from './servers';
 export const chaosServerEnv = { TOSS_TIMEOUT_MS: '600', TOSS_RETRIES: '2', TOSS_TOTAL_TIMEOUT_MS: '2000' };
 export const chaosFaults = { latencyRate: 0.2, latencyMs: 150, error5xxRate: 0.3, timeoutRate: 0.1 };
 
-export interface ChaosResult {
-  purchases: number;
-  paidOrders: number;
-  kills: number;
-  killsInsideGroup: number;
-  /** Orders answered GRANTED before a kill but not GRANTED in the ledger right after it (counted as lost). */
-  answeredNotDurable: number;
-  /** Answers during the storm, by reason or transport failure. */
-  answers: Record<string, number>;
-  pendingAfterStorm: number;
-  /** The paid orders by ledger state when the storm stopped, before recovery. */
-  afterStormByState: Record<string, number>;
-  recoveryCalls: number;
-  ordersAnsweredGrantedTwice: number;
-  ledger: LedgerReport;
-}
+export type ChaosResult = Awaited<ReturnType<typeof runChaos>>;
 
 /**
  * Arm the server's crash hook (the file its IAP_TEST_CRASH_ARM names) and wait for it to SIGKILL itself at its next
@@ -130,11 +115,8 @@ export async function runChaos(o: { durationMs: number; kills: number; tmpDir: s
     streaming = false;
     await Promise.all(running);
     const pendingAfterStorm = pending.size;
-    const afterStormByState = checkLedger(
-      databasePath,
-      orders.map((order) => order.id),
-      true,
-    ).paidByState;
+    const ids = orders.map((order) => order.id);
+    const afterStormByState = checkLedger(databasePath, ids, true).paidByState; // before recovery
 
     // Recovery: faults off; every pending order retried until granted (getPendingOrders → fulfill), then every order.
     await ctl.clearFaults();
@@ -156,14 +138,14 @@ export async function runChaos(o: { durationMs: number; kills: number; tmpDir: s
       paidOrders: paid.length,
       kills: o.kills,
       killsInsideGroup,
-      answeredNotDurable,
-      answers,
+      answeredNotDurable, // answered GRANTED before a kill, not GRANTED right after it: counted as lost
+      answers, // by reason or transport failure
       pendingAfterStorm,
       afterStormByState,
       recoveryCalls,
       ordersAnsweredGrantedTwice: [...grantedAnswers.values()].filter((n) => n > 1).length,
       ledger: checkLedger(databasePath, paid),
-    } satisfies ChaosResult;
+    };
   } finally {
     client.close();
     await server.child.stop('SIGKILL');

@@ -41,13 +41,8 @@ export interface FulfillOptions {
   profileDir?: string;
 }
 
-export interface GroupSizes {
-  groups: number;
-  /** Writes per COMMIT, on average. */
-  mean: number;
-  /** The histogram bucket holding the 99th percentile group: an upper bound. */
-  p99: number;
-}
+/** Writes per COMMIT over the timed run: mean, and the histogram bucket holding the 99th percentile group. */
+export type GroupSizes = NonNullable<ReturnType<typeof groupsBetween>>;
 
 export interface TargetResult {
   kind: TargetKind;
@@ -70,7 +65,10 @@ const metric = 'ait_iap_db_commit_group_size';
 /** The server's commit group histogram (`ait_iap_db_commit_group_size`, filled after each SQLite group COMMIT). */
 export async function groupSnapshot(metricsUrl: string | null): Promise<GroupSnapshot | null> {
   if (!metricsUrl) return null;
-  const text = await (await fetch(metricsUrl)).text().catch(() => '');
+  const text = await fetch(metricsUrl).then(
+    (res) => res.text(),
+    () => '',
+  );
   const value = (line: string) => Number(line.slice(line.lastIndexOf(' ') + 1));
   const lines = text.split('\n').filter((l) => l.startsWith(metric));
   const buckets = lines
@@ -80,7 +78,7 @@ export async function groupSnapshot(metricsUrl: string | null): Promise<GroupSna
   return { count: one('count'), sum: one('sum'), buckets };
 }
 
-export function groupsBetween(before: GroupSnapshot | null, after: GroupSnapshot | null): GroupSizes | null {
+export function groupsBetween(before: GroupSnapshot | null, after: GroupSnapshot | null) {
   const groups = before && after ? after.count - before.count : 0;
   if (!before || !after || groups <= 0) return null;
   const earlier = new Map(before.buckets);

@@ -113,8 +113,10 @@ export function serverApi(client: Client, baseUrl: string) {
         authorizationCode,
         referrer: 'DEFAULT',
       });
-      if (!dataOf(res)?.token) throw new Error(`auth.login: HTTP ${res.status} ${JSON.stringify(res.body)}`);
-      return dataOf(res).token;
+      return (
+        dataOf(res)?.token ??
+        Promise.reject(new Error(`auth.login: HTTP ${res.status} ${JSON.stringify(res.body)}`))
+      );
     },
     fulfill: (token: string, orderId: string, sku = 'coin_100') =>
       client.request('POST', `${baseUrl}/trpc/iap.fulfill`, { orderId, sku }, auth(token)),

@@ -226,7 +226,9 @@ export function markdown(r: BenchResults): string {
     '| check | all phases |',
     '| --- | --: |',
   ];
-  const busy = '> Measured on a loaded machine: ratios and latencies are noisy; CPU per request is steadier.';
+  const busy =
+    '> Measured on a loaded machine: req/s, ratios and latencies are noisy (CPU per request is steadier). ' +
+    'Quote figures only from a run on a quiet machine.';
   return [
     '# `pnpm bench` report',
     '',

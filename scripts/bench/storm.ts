@@ -8,29 +8,15 @@
 import path from 'node:path';
 import { freePort } from '../lib/processes.mjs';
 import { killInsideGroup } from './chaos';
-import { checkLedger, type LedgerReport } from './ledger-check';
+import { checkLedger } from './ledger-check';
 import { dataOf, jsonClient, mockControl, runPool, serverApi } from './load';
 import { type Running, startMain, startMock } from './servers';
 
-export interface StormResult {
-  orders: number;
-  calls: number;
-  /** Grant effects in the ledger; expected: `orders`. */
-  effects: number;
-  granted: number;
-  alreadyGranted: number;
-  /** Anything else (nothing is faulty here: expected 0), with a few examples. */
-  other: number;
-  examples: string[];
-  ordersGrantedTwice: number;
-  balanceOk: boolean;
-  killedInsideGroup: boolean;
-  ledger: LedgerReport;
-}
+export type StormResult = Awaited<ReturnType<typeof runStorm>>;
 
 const callsPerOrder = 8;
 
-export async function runStorm(o: { orders: number; tmpDir: string; certDir: string }): Promise<StormResult> {
+export async function runStorm(o: { orders: number; tmpDir: string; certDir: string }) {
   const mock = await startMock(o.certDir);
   const client = jsonClient(callsPerOrder);
   const databasePath = path.join(o.tmpDir, 'storm.db');
@@ -75,13 +61,11 @@ export async function runStorm(o: { orders: number; tmpDir: string; certDir: str
     }
     const balanceOk = (await api.coins(tokens)) === o.orders * 100;
     await server.child.stop();
-    const ledger = checkLedger(
-      databasePath,
-      orders.map((order) => order.id),
-    );
+    const ids = orders.map((order) => order.id);
+    const ledger = checkLedger(databasePath, ids);
     const calls = o.orders * callsPerOrder;
     return {
-      ...{ orders: o.orders, calls, ...n, other: others.length, examples: others.slice(0, 5) },
+      ...{ orders: o.orders, calls, ...n, other: others.length, examples: others.slice(0, 5) }, // other: expected 0
       killedInsideGroup,
       effects: ledger.grantEffects,
       balanceOk,
