@@ -1,74 +1,77 @@
 /**
- * The BASELINE the fulfillment server is measured against: a bare node:http handler doing the same SQLite
- * write a grant does — in one BEGIN IMMEDIATE transaction, look up the product and the order, insert the order
- * (GRANTED), the wallet ledger entry (unique idempotency key) and the attempt row, and move the cached balance —
- * with the same pragmas (WAL, the server's `synchronous` level, foreign keys) and the same tables and indexes as
- * migration 001.
- * No framework, no session lookup (the user id comes in a header), no validation, no partner API call.
- * Run as its own process: `PORT=… DATABASE_PATH=… node --import tsx scripts/bench/baseline-server.ts`.
- * `POST /fulfill {orderId, sku}` with `x-user-id` → `{ granted, reason }`; `GET /healthz` → `{ ok: true }`.
+ * The BASELINE the server is measured against: bare node:http + better-sqlite3 (the server's own build), no
+ * framework, no validation, no partner call, prepared statements. Two routes, each doing what the server's does:
+ *  - `POST /fulfill {orderId, sku}`, user id in `x-user-id`: a grant's write — in one BEGIN IMMEDIATE transaction,
+ *    look up the product and the order, insert the order (GRANTED), the wallet entry (unique idempotency key) and the
+ *    attempt row, move the cached balance — on the tables and indexes of migration 001, with the server's pragmas
+ *    (WAL, foreign keys, its `synchronous` level, passed in BENCH_SQLITE_SYNCHRONOUS). → `{ granted, reason }`.
+ *  - `GET /inventory` (Bearer token) and `GET /catalog`: the SELECTs of `me.inventory` (session lookup by the token's
+ *    SHA-256, currencies, wallets, live entitlements) and `catalog.list`, on the SERVER's database file (WAL readers
+ *    don't block its writer), answering in the same shape (`{"result":{"data":…}}`).
+ * A fresh file gets the fulfill tables; each route prepares its statements on first use.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-// better-sqlite3 is the server's dependency; load the very same build from there.
-const requireFromServer = createRequire(path.join(repoRoot, 'apps/server/package.json'));
-type Statement = { run(...args: unknown[]): { changes: number }; get(...args: unknown[]): unknown };
-type Sqlite = {
-  pragma(source: string): unknown;
-  exec(source: string): void;
-  prepare(source: string): Statement;
-  close(): void;
-};
-const BetterSqlite3 = requireFromServer('better-sqlite3') as new (file: string) => Sqlite;
+const serverPackage = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '../../apps/server/package.json',
+);
+// The server's own better-sqlite3 build; untyped here (the bench takes no dependency of its own).
+// biome-ignore lint/suspicious/noExplicitAny: a row of a query written in this file
+type Row = Record<string, any>;
+const Database = createRequire(serverPackage)('better-sqlite3');
 
-const db = new BetterSqlite3(process.env.DATABASE_PATH ?? ':memory:');
+const db = new Database(process.env.DATABASE_PATH ?? ':memory:');
 db.pragma('journal_mode = WAL');
 db.pragma('foreign_keys = ON');
 db.pragma('busy_timeout = 5000');
-// The server's durability setting (targets.ts reads it from the server's source, so the two stay the same).
 const synchronous = process.env.BENCH_SQLITE_SYNCHRONOUS ?? 'FULL';
-if (!/^(OFF|NORMAL|FULL|EXTRA)$/i.test(synchronous))
-  throw new Error(`bad BENCH_SQLITE_SYNCHRONOUS "${synchronous}"`);
+if (!/^(OFF|NORMAL|FULL|EXTRA)$/i.test(synchronous)) throw new Error(`bad synchronous "${synchronous}"`);
 db.pragma(`synchronous = ${synchronous}`);
-db.exec(`
-  create table if not exists users (id text primary key, user_key text not null unique, created_at text not null, updated_at text not null);
-  create table if not exists products (sku text primary key, type text not null, grant_currency text, grant_amount integer, active integer not null);
-  create table if not exists orders (
+if (!db.prepare("select 1 from sqlite_master where name = 'products'").get()) {
+  db.exec(`
+  create table users (id text primary key, user_key text not null unique, created_at text not null, updated_at text not null);
+  create table products (sku text primary key, type text not null, grant_currency text, grant_amount integer, active integer not null);
+  create table orders (
     order_id text primary key, user_id text not null references users(id), sku text not null references products(sku),
     product_type text not null, state text not null, last_reason text, toss_status text, sku_verified integer not null,
     subscription_id text, created_at text not null, updated_at text not null, granted_at text, revoked_at text);
-  create index if not exists orders_user_id on orders(user_id, created_at);
-  create index if not exists orders_state on orders(state, updated_at);
-  create table if not exists fulfillment_attempts (
+  create index orders_user_id on orders(user_id, created_at);
+  create index orders_state on orders(state, updated_at);
+  create table fulfillment_attempts (
     id text primary key, order_id text not null, user_id text not null references users(id), sku text not null,
     source text not null, outcome text not null, retryable integer not null, toss_status text, detail text, created_at text not null);
-  create index if not exists fulfillment_attempts_order on fulfillment_attempts(order_id, created_at);
-  create index if not exists fulfillment_attempts_retryable on fulfillment_attempts(retryable, created_at);
-  create table if not exists wallet_entries (
+  create index fulfillment_attempts_order on fulfillment_attempts(order_id, created_at);
+  create index fulfillment_attempts_retryable on fulfillment_attempts(retryable, created_at);
+  create table wallet_entries (
     id text primary key, user_id text not null references users(id), currency text not null, amount integer not null,
     order_id text references orders(order_id), kind text not null, idempotency_key text not null unique, reason text,
     created_at text not null);
-  create index if not exists wallet_entries_user on wallet_entries(user_id, currency);
-  create index if not exists wallet_entries_order on wallet_entries(order_id);
-  create table if not exists wallets (user_id text not null references users(id), currency text not null,
+  create index wallet_entries_user on wallet_entries(user_id, currency);
+  create index wallet_entries_order on wallet_entries(order_id);
+  create table wallets (user_id text not null references users(id), currency text not null,
     balance integer not null, updated_at text not null, primary key (user_id, currency));
-  insert or ignore into products values ('coin_100', 'CONSUMABLE', 'COIN', 100, 1), ('coin_550', 'CONSUMABLE', 'COIN', 550, 1);
+  insert into products values ('coin_100', 'CONSUMABLE', 'COIN', 100, 1), ('coin_550', 'CONSUMABLE', 'COIN', 550, 1);
 `);
+}
 
-const stmt = {
+/** Prepared on first use: the fulfill statements need the fulfill tables, the read ones the server's schema. */
+const lazy = <T>(make: () => T) => {
+  let value: T | undefined;
+  return () => (value ??= make());
+};
+
+const write = lazy(() => ({
   begin: db.prepare('begin immediate'),
   commit: db.prepare('commit'),
   rollback: db.prepare('rollback'),
   user: db.prepare('insert or ignore into users (id, user_key, created_at, updated_at) values (?, ?, ?, ?)'),
-  product: db.prepare(
-    'select sku, type, grant_currency, grant_amount from products where sku = ? and active = 1',
-  ),
-  order: db.prepare('select user_id, state from orders where order_id = ?'),
+  product: db.prepare('select type, grant_currency, grant_amount from products where sku = ? and active = 1'),
+  order: db.prepare('select user_id from orders where order_id = ?'),
   insertOrder: db.prepare(
     `insert into orders (order_id, user_id, sku, product_type, state, last_reason, toss_status, sku_verified,
        subscription_id, created_at, updated_at, granted_at, revoked_at)
@@ -86,80 +89,124 @@ const stmt = {
     `insert into wallets (user_id, currency, balance, updated_at) values (?, ?, ?, ?)
      on conflict (user_id, currency) do update set balance = wallets.balance + excluded.balance, updated_at = excluded.updated_at`,
   ),
-};
-
-type Product = { sku: string; type: string; grant_currency: string; grant_amount: number };
+}));
 
 function fulfill(userId: string, orderId: string, sku: string): { granted: boolean; reason: string } {
+  const s = write();
   const now = new Date().toISOString();
-  stmt.begin.run();
+  s.begin.run();
   try {
-    stmt.user.run(userId, `key-${userId}`, now, now);
-    const product = stmt.product.get(sku) as Product | undefined;
-    let result: { granted: boolean; reason: string };
-    if (!product) result = { granted: false, reason: 'UNKNOWN_SKU' };
-    else {
-      const existing = stmt.order.get(orderId) as { user_id: string; state: string } | undefined;
-      if (existing) {
-        result =
-          existing.user_id === userId
-            ? { granted: true, reason: 'ALREADY_GRANTED' }
-            : { granted: false, reason: 'ORDER_CONFLICT' };
-      } else {
-        stmt.insertOrder.run(orderId, userId, sku, product.type, now, now, now);
-        const inserted = stmt.entry.run(
-          randomUUID(),
-          userId,
-          product.grant_currency,
-          product.grant_amount,
-          orderId,
-          `grant:${orderId}`,
-          now,
-        );
-        if (inserted.changes > 0) stmt.wallet.run(userId, product.grant_currency, product.grant_amount, now);
-        result = { granted: true, reason: 'GRANTED' };
-      }
+    s.user.run(userId, `key-${userId}`, now, now);
+    const product = s.product.get(sku);
+    const existing = product && s.order.get(orderId);
+    const mine = existing?.user_id === userId;
+    let result = {
+      granted: mine,
+      reason: existing ? (mine ? 'ALREADY_GRANTED' : 'ORDER_CONFLICT') : 'UNKNOWN_SKU',
+    };
+    if (product && !existing) {
+      const { type, grant_currency: currency, grant_amount: amount } = product;
+      s.insertOrder.run(orderId, userId, sku, type, now, now, now);
+      const key = `grant:${orderId}`;
+      if (s.entry.run(randomUUID(), userId, currency, amount, orderId, key, now).changes > 0)
+        s.wallet.run(userId, currency, amount, now);
+      result = { granted: true, reason: 'GRANTED' };
     }
-    stmt.attempt.run(randomUUID(), orderId, userId, sku, result.reason, now);
-    stmt.commit.run();
+    s.attempt.run(randomUUID(), orderId, userId, sku, result.reason, now);
+    s.commit.run();
     return result;
   } catch (error) {
-    stmt.rollback.run();
+    s.rollback.run();
     throw error;
   }
 }
 
+const read = lazy(() => ({
+  session: db.prepare(
+    `select sessions.expires_at, sessions.revoked_at, users.id as user_id
+     from sessions inner join users on users.id = sessions.user_id where sessions.token_hash = ?`,
+  ),
+  currencies: db.prepare(
+    "select distinct grant_currency from products where grant_kind = 'currency' and active = 1",
+  ),
+  wallets: db.prepare('select currency, balance from wallets where user_id = ?'),
+  entitlements: db.prepare(
+    `select entitlement, sku, type, order_id as orderId, created_at as grantedAt, expires_at, grace_expires_at
+     from entitlements where user_id = ? and revoked_at is null order by starts_at, id`,
+  ),
+  products: db.prepare('select * from products where active = 1 and visible = 1 order by created_at, sku'),
+}));
+
+function inventory(token: string) {
+  const s = read();
+  const now = new Date().toISOString();
+  const session = s.session.get(createHash('sha256').update(token).digest('hex'));
+  if (!session || session.revoked_at !== null || session.expires_at <= now) return null;
+  const balances: Record<string, number> = {};
+  for (const row of s.currencies.all()) if (row.grant_currency) balances[row.grant_currency] = 0;
+  for (const row of s.wallets.all(session.user_id)) balances[row.currency] = row.balance;
+  const live = (row: Row) =>
+    row.type === 'NON_CONSUMABLE' || (row.grace_expires_at ?? row.expires_at ?? now) > now;
+  const entitlements = s.entitlements
+    .all(session.user_id)
+    .filter(live)
+    .map(({ expires_at, grace_expires_at, ...entitlement }: Row) => entitlement);
+  return { balances, entitlements };
+}
+
+function catalog() {
+  const products = read()
+    .products.all()
+    .map((row: Row) => ({
+      sku: row.sku,
+      type: row.type,
+      name: row.name,
+      description: row.description,
+      salePrice: row.sale_price,
+      displayAmount: `${Math.trunc(row.sale_price).toLocaleString('en-US')}원`,
+      grant:
+        row.grant_kind === 'currency'
+          ? { kind: 'currency', currency: row.grant_currency ?? '', amount: row.grant_amount ?? 0 }
+          : { kind: 'entitlement', entitlement: row.grant_entitlement ?? '' },
+      ...(row.type === 'SUBSCRIPTION' && row.renewal_cycle
+        ? { renewalCycle: row.renewal_cycle, offers: JSON.parse(row.offers_json) }
+        : {}),
+    }));
+  return { products };
+}
+
+const send = (res: http.ServerResponse, status: number, body: unknown) =>
+  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+
+function route(req: http.IncomingMessage, body: string) {
+  if (req.url === '/healthz') return { ok: true };
+  if (req.url === '/fulfill') {
+    const { orderId, sku } = JSON.parse(body);
+    return fulfill(String(req.headers['x-user-id']), orderId, sku);
+  }
+  if (req.url === '/catalog') return { result: { data: catalog() } };
+  if (req.url === '/inventory') {
+    const data = inventory(/^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '');
+    return data && { result: { data } };
+  }
+  return undefined;
+}
+
 const server = http.createServer((req, res) => {
-  if (req.method === 'GET' && req.url === '/healthz') {
-    res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
-    return;
-  }
-  if (req.method !== 'POST' || req.url !== '/fulfill') {
-    res.writeHead(404).end();
-    return;
-  }
   const chunks: Buffer[] = [];
   req.on('data', (chunk: Buffer) => chunks.push(chunk));
   req.on('end', () => {
     try {
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { orderId: string; sku: string };
-      const userId = String(req.headers['x-user-id'] ?? 'anonymous');
-      const result = fulfill(userId, body.orderId, body.sku);
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(result));
+      const answer = route(req, Buffer.concat(chunks).toString('utf8'));
+      if (answer === undefined) send(res, 404, { error: 'not found' });
+      else if (answer === null) send(res, 401, { error: 'unauthorized' });
+      else send(res, 200, answer);
     } catch (error) {
-      res
-        .writeHead(500, { 'content-type': 'application/json' })
-        .end(JSON.stringify({ error: (error as Error).message }));
+      send(res, 500, { error: (error as Error).message });
     }
   });
 });
-
-server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => {
-  const address = server.address();
-  console.log(
-    JSON.stringify({ event: 'baseline.listening', port: typeof address === 'object' ? address?.port : null }),
-  );
-});
+server.listen(Number(process.env.PORT ?? 0), '127.0.0.1');
 const stop = () => server.close(() => db.close());
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);

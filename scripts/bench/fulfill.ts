@@ -1,222 +1,173 @@
 /**
- * Throughput/latency phase: N distinct paid orders fulfilled over HTTP at concurrency C, against
- *  1. the baseline (bare node:http + the same SQLite write, no framework, no verification),
- *  2. the fulfillment server with the partner API answered in-process (server overhead only),
- *  3. the fulfillment server against toss-mock over mTLS on loopback.
- * Each target is a fresh process on a fresh database; a warm-up (not timed) precedes the N timed requests.
- * Server RSS is sampled from /proc every 100 ms during the timed run. Afterwards the ledger is checked: every order
- * granted exactly once, wallets equal their entries.
+ * Fulfill phase: N distinct paid orders fulfilled over HTTP at concurrency C, against
+ *  - the baseline (bare node:http + the same SQLite write, baseline-server.ts),
+ *  - the server with the partner API in-process (its own overhead only), and
+ *  - the server against toss-mock over mTLS on loopback.
+ * Each target is a fresh process on a fresh database: a warm-up (not timed), N timed requests (server CPU time, peak
+ * RSS and commit group sizes over exactly that window), then more orders one at a time (C=1: one fulfillment's cost,
+ * no queueing). A server target then has its ledger checked: every order granted once, wallets = ledger, and the
+ * balances the users read back (me.inventory) = what the GRANTED orders credit.
  */
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { sleep } from '../lib/processes.mjs';
-import { mockControl, serverApi } from './api';
-import { type GroupSizes, groupSizesBetween, snapshotGroupSizes } from './group-sizes';
-import { createJsonClient, type LoadResult, runLoad, runPool } from './http';
 import { checkLedger, type LedgerReport } from './ledger-check';
-import { readCpuMs, readRss } from './proc';
-import { type RunningServer, startBaseline, startInprocServer, startMainServer, startMock } from './targets';
+import {
+  expectReason,
+  jsonClient,
+  type LoadResult,
+  mockControl,
+  runLoad,
+  runPool,
+  serverApi,
+  usage,
+} from './load';
+import { type Running, startBaseline, startInproc, startMain, startMock } from './servers';
+
+export type TargetKind = 'baseline' | 'inproc' | 'mtls';
+export const targetLabels: Record<TargetKind, string> = {
+  baseline: 'baseline: bare node:http + SQLite',
+  inproc: 'server, partner API in-process',
+  mtls: 'server, toss-mock over mTLS',
+};
 
 export interface FulfillOptions {
   orders: number;
   warmup: number;
-  /** Extra orders fulfilled one at a time after the timed run: the service time without queueing. */
   serial: number;
-  concurrency: number;
   users: number;
   tmpDir: string;
   certDir: string;
-  /** When set, the in-process server's timed run is CPU-profiled into this file. */
-  profilePath?: string;
-  log: (line: string) => void;
+  /** Write a V8 CPU profile of the in-process server here (a separate pass, never a measured figure). */
+  profileDir?: string;
 }
+
+/** Writes per COMMIT over the timed run: mean, and the histogram bucket holding the 99th percentile group. */
+export type GroupSizes = NonNullable<ReturnType<typeof groupsBetween>>;
 
 export interface TargetResult {
-  label: string;
+  kind: TargetKind;
+  concurrency: number;
   load: LoadResult;
-  /** The same request at concurrency 1 (no queueing): what one fulfillment costs. */
+  /** The same request at C=1. */
   serial: LoadResult;
-  rssPeakBytes: number | null;
-  rssEndBytes: number | null;
-  /** Server CPU time (user + system) per timed request: robust to a busy machine, unlike req/s. */
+  /** Server CPU time (user + system) per timed request: steadier than req/s on a busy machine. */
   cpuMsPerRequest: number | null;
-  /** Writes per SQLite COMMIT over the timed run (group commit); null for the baseline. */
-  groupSizes: GroupSizes | null;
-  /** null for the baseline (its tables are a subset). */
-  ledger: LedgerReport | null;
-  /** Sum of COIN balances read back through me.inventory vs what the granted orders should credit. */
-  balanceOk: boolean | null;
-}
-
-export interface FulfillPhaseResult {
-  baseline: TargetResult;
-  inproc: TargetResult;
-  mock: TargetResult;
-}
-
-const sku = 'coin_100';
-const coinPerOrder = 100;
-
-function sampleRss(pid: number) {
-  let peak = 0;
-  let last = 0;
-  const tick = () => {
-    const rss = readRss(pid);
-    if (rss) {
-      last = rss.rssBytes;
-      peak = Math.max(peak, rss.rssBytes);
-    }
-  };
-  tick();
-  const timer = setInterval(tick, 100);
-  return {
-    stop() {
-      clearInterval(timer);
-      tick();
-      return { peak: peak || null, end: last || null };
-    },
-  };
-}
-
-async function timed(
-  server: RunningServer,
-  options: FulfillOptions,
-  send: (index: number) => Promise<string | null>,
-): Promise<{
-  load: LoadResult;
-  serial: LoadResult;
   rssPeakBytes: number | null;
-  rssEndBytes: number | null;
-  cpuMsPerRequest: number | null;
-  groupSizes: GroupSizes | null;
-}> {
-  // Warm-up: the same requests on other orders, not timed (JIT, SQLite page cache, keep-alive sockets).
-  await runLoad(options.warmup, options.concurrency, (i) => send(options.orders + i));
-  const profiling = options.profilePath !== undefined && server.env.BENCH_CPU_PROFILE !== undefined;
-  if (profiling) server.child.process.kill('SIGUSR2'); // start the profiler: steady state only
-  const groupsBefore = await snapshotGroupSizes(server.metricsUrl);
-  const sampler = sampleRss(server.child.pid);
-  const cpuBefore = readCpuMs(server.child.pid);
-  const load = await runLoad(options.orders, options.concurrency, send);
-  const cpuAfter = readCpuMs(server.child.pid);
-  const groupSizes = groupSizesBetween(groupsBefore, await snapshotGroupSizes(server.metricsUrl));
-  const rss = sampler.stop();
-  if (profiling) await stopProfiler(server);
-  const serial = await runLoad(options.serial, 1, (i) => send(options.orders + options.warmup + i));
-  const cpuMsPerRequest =
-    cpuBefore !== null && cpuAfter !== null && load.requests > 0
-      ? (cpuAfter - cpuBefore) / load.requests
-      : null;
-  return { load, serial, rssPeakBytes: rss.peak, rssEndBytes: rss.end, cpuMsPerRequest, groupSizes };
+  groups: GroupSizes | null;
+  /** Server targets only. */
+  ledger?: LedgerReport;
+  balanceOk?: boolean;
 }
 
-async function stopProfiler(server: RunningServer): Promise<void> {
-  server.child.process.kill('SIGUSR2');
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline && server.child.grep(/"event":"bench\.profile_written"/).length === 0)
-    await sleep(50);
-}
+type GroupSnapshot = { count: number; sum: number; buckets: [number, number][] };
+const metric = 'ait_iap_db_commit_group_size';
 
-/** Orders a target needs: timed + warm-up + serial. */
-const totalOrders = (options: FulfillOptions) => options.orders + options.warmup + options.serial;
-
-export async function runBaseline(options: FulfillOptions): Promise<TargetResult> {
-  const server = await startBaseline(path.join(options.tmpDir, 'baseline.db'));
-  const client = createJsonClient({ maxSockets: options.concurrency });
-  try {
-    const orderIds = Array.from({ length: totalOrders(options) }, () => randomUUID());
-    const result = await timed(server, options, async (i) => {
-      const res = await client.request(
-        'POST',
-        `${server.url}/fulfill`,
-        { orderId: orderIds[i], sku },
-        { 'x-user-id': `bench-user-${i % options.users}` },
-      );
-      const body = res.body as { granted?: boolean; reason?: string };
-      return res.status === 200 && body.reason === 'GRANTED'
-        ? null
-        : `HTTP ${res.status} ${JSON.stringify(body)}`;
-    });
-    return { label: 'baseline: bare node:http + SQLite', ...result, ledger: null, balanceOk: null };
-  } finally {
-    client.close();
-    await server.child.stop();
-  }
-}
-
-/** Log users in, fulfill N+warm-up orders, then read balances back and check the ledger. */
-async function runServerTarget(
-  label: string,
-  server: RunningServer,
-  options: FulfillOptions,
-  users: { code: string }[],
-  orderFor: (index: number) => { orderId: string; user: number },
-  orderIds: string[],
-): Promise<TargetResult> {
-  const client = createJsonClient({ maxSockets: options.concurrency });
-  try {
-    const api = serverApi(client, server.url);
-    const tokens = await runPool(users.length, Math.min(4, options.concurrency), async (i) => {
-      return (await api.login(users[i]!.code)).token;
-    });
-    const result = await timed(server, options, async (i) => {
-      const order = orderFor(i);
-      const res = await api.fulfillRaw(tokens[order.user]!, order.orderId, sku);
-      const body = res.body as { result?: { data?: { granted?: boolean; reason?: string } } };
-      return res.status === 200 && body.result?.data?.reason === 'GRANTED'
-        ? null
-        : `HTTP ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`;
-    });
-    let coins = 0;
-    for (const token of tokens) coins += (await api.inventory(token)).balances.COIN ?? 0;
-    await server.child.stop();
-    const ledger = checkLedger(server.databasePath, orderIds);
-    // What the users see (me.inventory) must be what the ledger's GRANTED orders credit.
-    const balanceOk = coins === ledger.grantedOrders * coinPerOrder;
-    return { label, ...result, ledger, balanceOk };
-  } finally {
-    client.close();
-    await server.child.stop();
-  }
-}
-
-export async function runInproc(options: FulfillOptions): Promise<TargetResult> {
-  const server = await startInprocServer(path.join(options.tmpDir, 'inproc.db'), options.profilePath);
-  const users = Array.from({ length: options.users }, (_, i) => ({ code: `bench-${i + 1}` }));
-  const orderIds = Array.from({ length: totalOrders(options) }, () => randomUUID());
-  return runServerTarget(
-    'server, partner API in-process',
-    server,
-    options,
-    users,
-    (i) => ({ orderId: orderIds[i]!, user: i % options.users }),
-    orderIds,
+/** The server's commit group histogram (`ait_iap_db_commit_group_size`, filled after each SQLite group COMMIT). */
+export async function groupSnapshot(metricsUrl: string | null): Promise<GroupSnapshot | null> {
+  if (!metricsUrl) return null;
+  const text = await fetch(metricsUrl).then(
+    (res) => res.text(),
+    () => '',
   );
+  const value = (line: string) => Number(line.slice(line.lastIndexOf(' ') + 1));
+  const lines = text.split('\n').filter((l) => l.startsWith(metric));
+  const buckets = lines
+    .map((l) => [Number(/_bucket\{.*le="([\d.e+]+)"/.exec(l)?.[1]), value(l)] as [number, number])
+    .filter(([le]) => Number.isFinite(le));
+  const one = (suffix: string) => value(lines.find((l) => l.startsWith(`${metric}_${suffix}`)) ?? ' 0');
+  return { count: one('count'), sum: one('sum'), buckets };
 }
 
-export async function runMockTarget(options: FulfillOptions): Promise<TargetResult> {
-  const mock = await startMock(options.certDir);
-  const control = createJsonClient({ maxSockets: 4 });
+export function groupsBetween(before: GroupSnapshot | null, after: GroupSnapshot | null) {
+  const groups = before && after ? after.count - before.count : 0;
+  if (!before || !after || groups <= 0) return null;
+  const earlier = new Map(before.buckets);
+  const p99 = after.buckets.find(([le, n]) => n - (earlier.get(le) ?? 0) >= groups * 0.99)?.[0] ?? Infinity;
+  return { groups, mean: (after.sum - before.sum) / groups, p99 };
+}
+
+/** Warm-up, the timed run (with CPU, RSS and group sizes over it), then the C=1 run; request i is order i. */
+async function measure(
+  server: Running,
+  c: number,
+  o: FulfillOptions,
+  send: (i: number) => Promise<string | null>,
+) {
+  await runLoad(o.warmup, c, (i) => send(o.orders + o.serial + i));
+  const pid = server.child.pid;
+  let rssPeakBytes = usage(pid)?.rssBytes ?? null;
+  const sampler = setInterval(() => {
+    rssPeakBytes = Math.max(rssPeakBytes ?? 0, usage(pid)?.rssBytes ?? 0);
+  }, 100);
+  const [groupsBefore, cpuBefore] = [await groupSnapshot(server.metricsUrl), usage(pid)?.cpuMs];
+  const load = await runLoad(o.orders, c, send);
+  const cpuAfter = usage(pid)?.cpuMs;
+  clearInterval(sampler);
+  const groups = groupsBetween(groupsBefore, await groupSnapshot(server.metricsUrl));
+  const serial = await runLoad(o.serial, 1, (i) => send(o.orders + i));
+  const cpuMsPerRequest =
+    cpuBefore !== undefined && cpuAfter !== undefined ? (cpuAfter - cpuBefore) / o.orders : null;
+  return { concurrency: c, load, serial, cpuMsPerRequest, rssPeakBytes, groups };
+}
+
+/** Start a fresh target, then fulfill warm-up, timed and C=1 orders on it; a server target then has its ledger checked. */
+export async function runTarget(
+  kind: TargetKind,
+  concurrency: number,
+  o: FulfillOptions,
+): Promise<TargetResult> {
+  const client = jsonClient(concurrency);
+  const db = path.join(o.tmpDir, `${kind}-c${concurrency}${o.profileDir ? '-profiled' : ''}.db`);
+  const mock = kind === 'mtls' ? await startMock(o.certDir) : null;
+  let server: Running | undefined;
   try {
-    const ctl = mockControl(control, mock.controlUrl);
-    const users = await runPool(options.users, 4, () => ctl.createUser());
-    const total = totalOrders(options);
-    const orders = await runPool(total, 4, async (i) => {
-      const user = i % options.users;
-      const { orderId } = await ctl.createOrder(users[user]!.userKey, sku);
-      return { orderId, user };
-    });
-    const server = await startMainServer(mock, path.join(options.tmpDir, 'mock.db'));
-    return await runServerTarget(
-      'server, toss-mock over mTLS',
-      server,
-      options,
-      users.map((u) => ({ code: u.authorizationCode })),
-      (i) => orders[i]!,
-      orders.map((o) => o.orderId),
+    const total = o.orders + o.serial + o.warmup;
+    let codes = Array.from({ length: o.users }, (_, i) => `bench-${i + 1}`);
+    let orders: { id: string; user: number }[] = Array.from({ length: total }, (_, i) => ({
+      id: randomUUID(),
+      user: i % o.users,
+    }));
+    if (mock) {
+      const ctl = mockControl(client, mock.controlUrl);
+      const users = await runPool(o.users, 4, () => ctl.createUser());
+      codes = users.map((u) => u.authorizationCode);
+      orders = await runPool(total, 4, async (i) => ({
+        id: await ctl.createOrder(users[i % o.users]!.userKey),
+        user: i % o.users,
+      }));
+    }
+    const started =
+      kind === 'baseline'
+        ? await startBaseline(db)
+        : mock
+          ? await startMain(mock, db)
+          : await startInproc(db, o.profileDir);
+    server = started;
+    if (kind === 'baseline') {
+      const send = async (i: number) => {
+        const body = { orderId: orders[i]!.id, sku: 'coin_100' };
+        const res = await client.request('POST', `${started.url}/fulfill`, body, {
+          'x-user-id': `u${orders[i]!.user}`,
+        });
+        return res.body?.reason === 'GRANTED' ? null : `HTTP ${res.status} ${JSON.stringify(res.body)}`;
+      };
+      return { kind, ...(await measure(started, concurrency, o, send)) };
+    }
+    const api = serverApi(client, started.url);
+    const tokens = await runPool(codes.length, 4, (i) => api.login(codes[i]!));
+    const send = async (i: number) =>
+      expectReason(await api.fulfill(tokens[orders[i]!.user]!, orders[i]!.id), 'GRANTED');
+    const measured = await measure(started, concurrency, o, send);
+    const coins = await api.coins(tokens);
+    await started.child.stop();
+    const ledger = checkLedger(
+      db,
+      orders.map((order) => order.id),
     );
+    return { kind, ...measured, ledger, balanceOk: coins === ledger.grantedOrders * 100 };
   } finally {
-    control.close();
-    await mock.child.stop();
+    client.close();
+    await server?.child.stop();
+    await mock?.child.stop();
   }
 }

@@ -1,211 +1,116 @@
 /**
- * `pnpm bench`: in ONE run, the fulfillment server against a baseline (throughput/latency/RSS), a duplicate storm,
- * a chaos run (SIGKILL + partner faults, then recovery) checking the ledger invariants, and the web bundle against
- * a bare TDS baseline. Prints a Markdown report, writes it to scripts/bench/last-run.md, and prints a one-line JSON
- * summary LAST. Exit code: 0 ok, 1 a ledger invariant was violated, 2 a phase could not run.
- * A full run (no --only, no --quick) also refreshes the quoted block in the root README and scripts/bench/README.md
- * (readme.ts); a partial run writes its report to scripts/bench/.partial-run.md instead (not committed).
- * Flags: --quick, --only fulfill|read|storm|chaos|bundle, --concurrency N, --orders N, --profile, --keep-temp.
+ * `pnpm bench [-- --quick] [--only fulfill|read|storm|chaos] [--orders N] [--profile] [--keep-temp]`: in ONE
+ * run, the fulfill phase (baseline and in-process server at C=8 and C=32, the server over mTLS to toss-mock at C=8,
+ * each also at C=1; statements per request), the read path against its baseline, the duplicate storm and the chaos
+ * run (both SIGKILL the server, also inside an open commit group, then check the ledger). Writes
+ * scripts/bench/report.md (a run with --only writes scripts/bench/.partial-run.md instead, not committed),
+ * prints it, and prints a one-line JSON summary LAST. Exit code: 1 a correctness check failed, 2 a phase could not
+ * run, else 0 — a missed performance target never fails the run.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { repoRoot } from '../lib/processes.mjs';
-import { type Phase, parseArgs } from './args';
-import { buildBaseline, buildWeb } from './bundle';
 import { runChaos } from './chaos';
-import { runBaseline, runInproc, runMockTarget } from './fulfill';
-import { setLogDir } from './proc';
-import { summarizeProfile } from './profile';
+import { runTarget, type TargetKind } from './fulfill';
 import { runRead } from './read';
-import { readmeBlock, replaceBlock, summaryComment } from './readme';
-import { type BenchResults, invariantViolations, markdown, summary, targets } from './report';
+import { type BenchResults, markdown, summary, violations } from './report';
+import { serverSynchronous, setLogDir } from './servers';
 import { countStatements } from './statements';
-import { round } from './stats';
 import { runStorm } from './storm';
 
-const log = (line: string) => console.error(line);
+const phases = ['fulfill', 'read', 'storm', 'chaos'] as const;
 
-async function main(): Promise<number> {
-  let options: ReturnType<typeof parseArgs>;
-  try {
-    options = parseArgs(process.argv.slice(2));
-  } catch (error) {
-    console.error(`bench: ${(error as Error).message}`);
-    return 2;
+function parseArgs(argv: string[]) {
+  const args = argv.filter((a) => a !== '--');
+  const flags = { quick: false, profile: false, keepTemp: false, only: null as string | null, orders: 0 };
+  for (let i = 0; i < args.length; i++) {
+    const [name, inline] = args[i]!.split('=') as [string, string?];
+    const value = name === '--only' || name === '--orders' ? (inline ?? args[++i] ?? '') : '';
+    if (name === '--quick') flags.quick = true;
+    else if (name === '--profile') flags.profile = true;
+    else if (name === '--keep-temp') flags.keepTemp = true;
+    else if (name === '--only' && (phases as readonly string[]).includes(value)) flags.only = value;
+    else if (name === '--orders' && /^[1-9]\d*$/.test(value)) flags.orders = Number(value);
+    else throw new Error(`bad argument "${args[i]}" (see scripts/bench/README.md)`);
   }
-  const started = Date.now();
-  const tmpDir = mkdtempSync(path.join(os.tmpdir(), 'ait-iap-bench-'));
-  const certDir = path.join(tmpDir, 'certs');
-  setLogDir(path.join(tmpDir, 'logs'));
-  const results: BenchResults = {
-    startedAt: new Date(started).toISOString(),
-    elapsedMs: 0,
-    options,
-    loadAverageAtStart: os.loadavg(),
-    errors: [],
-    notes: [],
-  };
-  const runs = (phase: Phase) => options.only === null || options.only === phase;
-  const attempt = async <T>(name: string, fn: () => Promise<T>): Promise<T | undefined> => {
-    const t0 = Date.now();
-    log(`bench: ${name}…`);
-    try {
-      const value = await fn();
-      log(`bench: ${name} done in ${round((Date.now() - t0) / 1000, 1)} s`);
-      return value;
-    } catch (error) {
-      const message = `${name}: ${(error as Error).stack ?? error}`;
-      log(`bench: FAILED ${message}`);
-      results.errors.push(`${name}: ${(error as Error).message}`);
-      return undefined;
-    }
-  };
-
-  try {
-    if (runs('fulfill')) {
-      const fulfillOptions = {
-        orders: options.orders,
-        warmup: options.warmup,
-        serial: options.serial,
-        concurrency: options.concurrency,
-        users: options.users,
-        tmpDir,
-        certDir,
-        log,
-      };
-      results.fulfill = {};
-      const baseline = await attempt('fulfill: baseline (bare node:http + SQLite)', () =>
-        runBaseline(fulfillOptions),
-      );
-      if (baseline) results.fulfill.baseline = baseline;
-      const inproc = await attempt('fulfill: server, partner API in-process', () =>
-        runInproc(fulfillOptions),
-      );
-      if (inproc) results.fulfill.inproc = inproc;
-      // A missed target (or --profile) gets a separate, CPU-profiled pass of the in-process server, so the report
-      // names the cause; the profiler slows that pass, so it never replaces the measured figures above.
-      const missed =
-        baseline &&
-        inproc &&
-        (inproc.load.rps < targets.fulfillRatio * baseline.load.rps ||
-          inproc.load.latency.p99Ms >= targets.p99Ms);
-      if (options.profile || missed) {
-        const profileDir = path.join(tmpDir, 'profile');
-        mkdirSync(profileDir, { recursive: true });
-        const profilePath = path.join(profileDir, 'server.cpuprofile');
-        const profiled = await attempt('fulfill: profiling the in-process server (V8 CPU profile)', () =>
-          runInproc({
-            ...fulfillOptions,
-            orders: Math.min(options.orders, 1000),
-            warmup: 100,
-            serial: 0,
-            tmpDir: profileDir,
-            profilePath,
-          }),
-        );
-        const profile = profiled ? summarizeProfile(profilePath) : null;
-        if (profile) {
-          results.profile = {
-            summary: profile,
-            orders: Math.min(options.orders, 1000),
-            concurrency: options.concurrency,
-            missed: Boolean(missed),
-          };
-        }
-      }
-      const mock = await attempt('fulfill: server, toss-mock over mTLS', () => runMockTarget(fulfillOptions));
-      if (mock) results.fulfill.mock = mock;
-      const statementsDir = path.join(tmpDir, 'statements');
-      mkdirSync(statementsDir, { recursive: true });
-      results.statements = await attempt(
-        'fulfill: statements per request (instrumented, in the bench process)',
-        () => countStatements(statementsDir),
-      );
-    }
-    if (runs('read')) {
-      results.read = await attempt('read: me.inventory and catalog.list against a bare handler', () =>
-        runRead({
-          requests: options.readRequests,
-          warmup: Math.min(options.warmup, 200),
-          concurrency: options.concurrency,
-          users: options.users,
-          tmpDir,
-        }),
-      );
-    }
-    if (runs('storm')) {
-      results.storm = await attempt('storm', () =>
-        runStorm({
-          orders: options.stormOrders,
-          callsPerOrder: options.concurrency,
-          users: options.users,
-          tmpDir,
-          certDir,
-        }),
-      );
-    }
-    if (runs('chaos')) {
-      results.chaos = await attempt('chaos', () =>
-        runChaos({
-          durationMs: options.chaosDurationMs,
-          kills: options.chaosKills,
-          workers: options.chaosWorkers,
-          users: Math.min(options.users, 10),
-          faults: { latencyRate: 0.2, latencyMs: 150, error5xxRate: 0.3, timeoutRate: 0.1 },
-          tmpDir,
-          certDir,
-          log,
-        }),
-      );
-    }
-    if (runs('bundle')) {
-      const web = await attempt('bundle: apps/web production build', () =>
-        buildWeb(path.join(tmpDir, 'web-dist')),
-      );
-      const baseline = await attempt('bundle: baseline build', () =>
-        buildBaseline(path.join(tmpDir, 'baseline-dist')),
-      );
-      if (web && baseline) results.bundle = { web, baseline };
-    }
-  } finally {
-    if (!options.keepTemp) rmSync(tmpDir, { recursive: true, force: true });
-    else log(`bench: temp files kept in ${tmpDir}`);
-  }
-
-  results.elapsedMs = Date.now() - started;
-  const s = summary(results);
-  const report = markdown(results, s);
-  const fullRun = options.only === null && !options.quick;
-  const reportPath = path.join(
-    repoRoot,
-    fullRun ? 'scripts/bench/last-run.md' : 'scripts/bench/.partial-run.md',
-  );
-  writeFileSync(reportPath, `${report}\n${summaryComment(s)}\n`);
-  if (fullRun) {
-    // The READMEs quote this very run (the same block, rendered from the same summary).
-    const block = readmeBlock(s);
-    for (const readme of ['README.md', 'scripts/bench/README.md']) {
-      if (!replaceBlock(path.join(repoRoot, readme), block))
-        log(`bench: ${readme} has no bench:last-run markers; its Performance numbers were not refreshed`);
-    }
-  }
-  console.log(report);
-  console.log(`(report written to ${path.relative(process.cwd(), reportPath) || reportPath})`);
-  const violations = invariantViolations(s);
-  if (violations.length > 0) console.log(`bench: LEDGER INVARIANT VIOLATED: ${violations.join(', ')}`);
-  console.log(JSON.stringify(s));
-  if (violations.length > 0) return 1;
-  return results.errors.length > 0 ? 2 : 0;
+  return flags;
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    console.error(error);
-    console.log(JSON.stringify({ error: String((error as Error)?.message ?? error) }));
-    process.exitCode = 2;
-  },
-);
+async function main(): Promise<number> {
+  const flags = parseArgs(process.argv.slice(2));
+  const size = (full: number, quick: number) => (flags.quick ? quick : full);
+  const tmpDir = mkdtempSync(path.join(os.tmpdir(), 'ait-iap-bench-'));
+  const dirs = { tmpDir, certDir: path.join(tmpDir, 'certs') };
+  setLogDir(path.join(tmpDir, 'logs'));
+  const options = {
+    orders: flags.orders || size(2000, 200),
+    warmup: size(300, 50),
+    serial: size(200, 30),
+    users: size(50, 10),
+  };
+  const r: BenchResults = {
+    ...{ startedAt: new Date().toISOString(), elapsedMs: 0, quick: flags.quick, only: flags.only },
+    ...{ loadAverage: os.loadavg(), synchronous: serverSynchronous(), options, fulfill: [], errors: [] },
+  };
+  /** Run one step; a failure is reported and the next step still runs. */
+  const attempt = async <T>(name: string, fn: () => Promise<T>): Promise<T | undefined> => {
+    const t0 = Date.now();
+    console.error(`bench: ${name}…`);
+    try {
+      const value = await fn();
+      console.error(`bench: ${name} done in ${Math.round((Date.now() - t0) / 1000)} s`);
+      return value;
+    } catch (error) {
+      console.error(`bench: FAILED ${name}: ${(error as Error).stack}`);
+      r.errors.push(`${name}: ${(error as Error).message}`);
+    }
+  };
+  const runs = (phase: string) => flags.only === null || flags.only === phase;
+  try {
+    if (runs('fulfill')) {
+      const o = { ...options, ...dirs };
+      const target = async (kind: TargetKind, c: number) => {
+        const result = await attempt(`fulfill: ${kind}, C=${c}`, () => runTarget(kind, c, o));
+        if (result) r.fulfill.push(result);
+      };
+      for (const c of [8, 32]) for (const kind of ['baseline', 'inproc'] as const) await target(kind, c);
+      await target('mtls', 8);
+      const profileDir = path.join(tmpDir, 'profile');
+      if (
+        flags.profile &&
+        (await attempt('fulfill: profiled', () => runTarget('inproc', 8, { ...o, profileDir })))
+      )
+        r.profilePath = profileDir;
+      r.statements = await attempt('fulfill: statements per request', () => countStatements(tmpDir));
+    }
+    if (runs('read')) {
+      const read = { requests: size(2000, 200), warmup: size(200, 50), users: options.users, tmpDir };
+      r.read = await attempt('read', () => runRead(read));
+    }
+    if (runs('storm')) r.storm = await attempt('storm', () => runStorm({ orders: size(50, 10), ...dirs }));
+    if (runs('chaos')) {
+      const chaos = { durationMs: size(12_000, 5_000), kills: size(4, 2), ...dirs };
+      r.chaos = await attempt('chaos', () => runChaos(chaos));
+    }
+  } finally {
+    if (flags.keepTemp || flags.profile) console.error(`bench: temp files kept in ${tmpDir}`);
+    else rmSync(tmpDir, { recursive: true, force: true });
+  }
+  r.elapsedMs = Date.now() - Date.parse(r.startedAt);
+  const file = path.join(repoRoot, 'scripts/bench', flags.only ? '.partial-run.md' : 'report.md');
+  writeFileSync(file, markdown(r));
+  // Biome lays out the tables, so a committed report stays lint-clean; unformatted, it reads the same.
+  spawnSync(path.join(repoRoot, 'node_modules/.bin/biome'), ['format', '--write', file], { stdio: 'ignore' });
+  console.log(`${readFileSync(file, 'utf8')}\n(written to ${path.relative(process.cwd(), file)})`);
+  const failed = violations(r);
+  if (failed.length) console.log(`bench: CORRECTNESS CHECK FAILED: ${failed.join(', ')}`);
+  console.log(JSON.stringify(summary(r)));
+  return failed.length ? 1 : r.errors.length ? 2 : 0;
+}
+
+process.exitCode = await main().catch((error: unknown) => {
+  console.error(error);
+  return 2;
+});

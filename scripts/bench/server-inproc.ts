@@ -1,53 +1,62 @@
 /**
- * The fulfillment server for the bench, in its own process: the real `createServer(loadConfig())`, with the
- * partner API answered in-process (fake-partner.ts, through the server's public `tossTransport` seam) so the
- * measurement is the server's own overhead. BENCH_PARTNER=https keeps the real mTLS client instead (a stand-in
- * for apps/server/src/main.ts when that entry is unavailable). SIGTERM closes gracefully; the bench may SIGKILL.
- * BENCH_CPU_PROFILE=<file>: SIGUSR2 starts the V8 CPU profiler, the next SIGUSR2 writes the profile to <file>
- * (so the bench profiles the steady state only, not startup), and `<file>.sqlite.json` with the time spent in SQLite
- * COMMITs and other statements over the same window (profile-hooks.ts routes JSON and SQLite through named frames).
+ * The fulfillment server with the partner API answered IN-PROCESS: the real `createServer(loadConfig())`, its Toss
+ * client given `fakePartner()` through the server's public `tossTransport` seam, so the figures are the server's own
+ * cost (framework, validation, session, ledger transaction) without an upstream. Every order is paid for `coin_100`;
+ * the authorization code `bench-<n>` logs in as userKey n. Not a faithful Toss: the mTLS target uses toss-mock.
+ * Run as a process (servers.ts) it listens on PORT; SIGTERM closes it gracefully (the bench may SIGKILL it).
  */
-import { writeFileSync } from 'node:fs';
-import { Session } from 'node:inspector';
+import { pathToFileURL } from 'node:url';
+import { partnerPaths } from '@ait-iap/iap-contract';
 import { loadConfig } from '../../apps/server/src/config';
 import { createServer } from '../../apps/server/src/server';
-import { createFakePartnerTransport } from './fake-partner';
 
-const profilePath = process.env.BENCH_CPU_PROFILE;
-const profileHooks = profilePath ? (await import('./profile-hooks')).installProfileHooks() : null;
+const ok = (success: unknown) => ({ status: 200, body: JSON.stringify({ resultType: 'SUCCESS', success }) });
+const fail = (status: number, errorCode: string) => ({
+  status,
+  body: JSON.stringify({ resultType: 'FAIL', error: { errorCode, reason: errorCode } }),
+});
 
-const config = loadConfig(process.env);
-const server = await createServer(
-  config,
-  process.env.BENCH_PARTNER === 'https' ? {} : { tossTransport: createFakePartnerTransport() },
-);
-const { url } = await server.listen(config.port, config.host);
-console.log(JSON.stringify({ event: 'bench.server_listening', url }));
-
-if (profilePath && profileHooks) {
-  const session = new Session();
-  session.connect();
-  let profiling = false;
-  process.on('SIGUSR2', () => {
-    if (!profiling) {
-      profiling = true;
-      session.post('Profiler.enable', () => session.post('Profiler.start', () => profileHooks.start()));
-      return;
-    }
-    profiling = false;
-    const sqlite = profileHooks.stop();
-    session.post('Profiler.stop', (error, result) => {
-      if (!error) {
-        writeFileSync(profilePath, JSON.stringify(result.profile));
-        writeFileSync(`${profilePath}.sqlite.json`, JSON.stringify(sqlite));
+export function fakePartner() {
+  return async (request: { url: string; headers: Record<string, string>; body?: string }) => {
+    const body = request.body ? JSON.parse(request.body) : {};
+    switch (new URL(request.url).pathname) {
+      case partnerPaths.generateToken: {
+        const n = /^bench-(\d+)$/.exec(String(body.authorizationCode))?.[1];
+        if (!n) return fail(400, 'INVALID_AUTHORIZATION_CODE');
+        return ok({
+          tokenType: 'Bearer',
+          accessToken: `at-${n}`,
+          refreshToken: `rt-${n}`,
+          expiresIn: 3600,
+          scope: 'user_key',
+        });
       }
-      console.log(JSON.stringify({ event: 'bench.profile_written', ok: !error }));
-    });
-  });
+      case partnerPaths.loginMe: {
+        const n = /^Bearer at-(\d+)$/.exec(request.headers.authorization ?? '')?.[1];
+        return n
+          ? ok({ userKey: Number(n), scope: 'user_key', agreedTerms: [] })
+          : fail(401, 'INVALID_ACCESS_TOKEN');
+      }
+      case partnerPaths.getOrderStatus:
+        return ok({
+          orderId: String(body.orderId),
+          status: 'PAYMENT_COMPLETED',
+          reason: null,
+          sku: 'coin_100',
+        });
+      case partnerPaths.removeByAccessToken:
+        return ok({});
+      default:
+        return fail(404, 'NOT_FOUND');
+    }
+  };
 }
 
-const stop = () => {
-  void server.close().then(() => process.exit(0));
-};
-process.on('SIGTERM', stop);
-process.on('SIGINT', stop);
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const config = loadConfig(process.env);
+  const server = await createServer(config, { tossTransport: fakePartner() });
+  await server.listen(config.port, config.host);
+  const stop = () => void server.close().then(() => process.exit(0));
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}

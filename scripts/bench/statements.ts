@@ -1,61 +1,87 @@
 /**
- * Statements per grant, MEASURED: the real server (`createServer`, the in-process partner API, a fresh SQLite file)
- * runs inside the bench process with better-sqlite3 instrumented (sqlite-hooks.ts), and the statements SQLite
- * executes are counted for one request at a time:
- *  - a NEW order (`iap.fulfill`, first call: verify with the partner, bind, grant, record the attempt),
- *  - the REPEATED call for the same order (`ALREADY_GRANTED`),
- *  - `me.inventory` and `catalog.list` (the read path).
- * Each count comes after one identical warm-up request, so a statement the server had to prepare (compile) in the
- * measured request is a miss of its prepared-statement cache, reported as such. A regression shows as a larger count.
+ * Statements per request, MEASURED: the real server (`createServer`, the in-process partner, a fresh SQLite file)
+ * runs inside the bench process with better-sqlite3 observed, and the statements SQLite executes are counted for one
+ * request at a time — a NEW order (`iap.fulfill`: verify, bind, grant, record), the REPEATED call for it
+ * (`ALREADY_GRANTED`), `me.inventory` and `catalog.list` — each after an identical warm-up request, so a statement
+ * compiled during the counted one is a miss of the server's prepared-statement cache. A regression shows as more.
  */
 import { randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { loadConfig } from '../../apps/server/src/config';
 import { createServer } from '../../apps/server/src/server';
-import { serverApi } from './api';
-import { createFakePartnerTransport } from './fake-partner';
-import { createJsonClient, type JsonResponse } from './http';
-import { observeSqlite } from './sqlite-hooks';
+import { repoRoot } from '../lib/processes.mjs';
+import { type Answer, expectReason, jsonClient, serverApi } from './load';
+import { fakePartner } from './server-inproc';
+
+export interface SqliteObserver {
+  /** A statement executed (`run`, `get`, `all`, `iterate`, or an `exec` script). */
+  execute(sql: string): void;
+  /** SQLite compiling a statement (`db.prepare`). */
+  prepare(sql: string): void;
+}
+type Method = (this: { source?: string }, ...args: unknown[]) => unknown;
+
+let observer: SqliteObserver | null = null;
+let patched = false;
+
+/** Tell `o` every statement any better-sqlite3 connection in this process runs, until the returned stop is called. */
+export function observeSqlite(o: SqliteObserver): () => void {
+  if (!patched) {
+    patched = true;
+    const Database = createRequire(path.join(repoRoot, 'apps/server/package.json'))('better-sqlite3');
+    const probe = new Database(':memory:');
+    const statement = Object.getPrototypeOf(probe.prepare('select 1'));
+    probe.close();
+    const wrap = (
+      target: Record<string, Method>,
+      name: string,
+      what: 'execute' | 'prepare',
+      argSql: boolean,
+    ) => {
+      const original = target[name]!;
+      target[name] = function (...args) {
+        observer?.[what](argSql ? String(args[0]) : (this.source ?? ''));
+        return original.apply(this, args);
+      };
+    };
+    for (const name of ['run', 'get', 'all', 'iterate']) wrap(statement, name, 'execute', false);
+    wrap(Database.prototype, 'exec', 'execute', true);
+    wrap(Database.prototype, 'prepare', 'prepare', true);
+  }
+  observer = o;
+  return () => {
+    observer = null;
+  };
+}
 
 export interface StatementCount {
-  /** Statements SQLite executed (every `run`/`get`/`all`/`iterate`, and `exec` scripts), BEGIN and COMMIT included. */
   executed: number;
-  /** By leading keyword: select, insert, update, begin, commit, … */
-  byKind: Record<string, number>;
-  /** Statements SQLite had to compile during the request (misses of the server's statement cache). */
+  /** Compiled during the request: cache misses. */
   prepared: number;
-  /** The statements, in order (whitespace collapsed, cut at 120 characters). */
+  /** The statements in order (whitespace collapsed, cut at 120 characters). */
   sql: string[];
 }
+export type StatementsResult = Record<
+  'newOrder' | 'repeatedCall' | 'inventory' | 'catalogList',
+  StatementCount
+>;
 
-export interface StatementsResult {
-  newOrder: StatementCount;
-  repeatedCall: StatementCount;
-  inventory: StatementCount;
-  catalogList: StatementCount;
-}
-
-const kindOf = (sql: string) => /^\s*(\w+)/.exec(sql)?.[1]?.toLowerCase() ?? '?';
-
-/** Count what SQLite executes while `request` runs (and until the event loop has settled after it). */
-async function counted(request: () => Promise<JsonResponse>, what: string): Promise<StatementCount> {
-  const count: StatementCount = { executed: 0, byKind: {}, prepared: 0, sql: [] };
+/** What SQLite runs while `request` runs, and until the event loop has settled after it. */
+export async function counted(request: () => Promise<Answer>): Promise<StatementCount> {
+  const count: StatementCount = { executed: 0, prepared: 0, sql: [] };
   const stop = observeSqlite({
-    onExecute(sql) {
+    execute(sql) {
       count.executed += 1;
-      const kind = kindOf(sql);
-      count.byKind[kind] = (count.byKind[kind] ?? 0) + 1;
       count.sql.push(sql.replace(/\s+/g, ' ').trim().slice(0, 120));
     },
-    onPrepare() {
+    prepare() {
       count.prepared += 1;
     },
   });
   try {
     const res = await request();
-    if (res.status !== 200) throw new Error(`${what}: HTTP ${res.status} ${JSON.stringify(res.body)}`);
-    // Anything the server does right after answering (none today) still belongs to this request.
-    await new Promise((resolve) => setImmediate(resolve));
+    if (res.status !== 200) throw new Error(`HTTP ${res.status} ${JSON.stringify(res.body)}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   } finally {
     stop();
@@ -64,55 +90,34 @@ async function counted(request: () => Promise<JsonResponse>, what: string): Prom
 }
 
 export async function countStatements(tmpDir: string): Promise<StatementsResult> {
-  const config = loadConfig({
-    DATABASE_PATH: path.join(tmpDir, 'statements.db'),
-    DATABASE_URL: path.join(tmpDir, 'statements.db'),
-    TOSS_API_BASE_URL: 'https://partner.bench.invalid',
-    LOG_LEVEL: 'silent',
-    RECONCILE_INTERVAL_SECONDS: '0',
-  });
-  const server = await createServer(config, { tossTransport: createFakePartnerTransport() });
+  const file = path.join(tmpDir, 'statements.db');
+  const partner = { TOSS_API_BASE_URL: 'https://partner.bench.invalid', RECONCILE_INTERVAL_SECONDS: '0' };
+  const config = loadConfig({ DATABASE_PATH: file, DATABASE_URL: file, LOG_LEVEL: 'silent', ...partner });
+  const server = await createServer(config, { tossTransport: fakePartner() });
   const { url } = await server.listen(0, '127.0.0.1');
-  const client = createJsonClient({ maxSockets: 1 });
+  const client = jsonClient(1);
   try {
     const api = serverApi(client, url);
-    const { token } = await api.login('bench-1');
-    const fulfill = (orderId: string) => () => api.fulfillRaw(token, orderId, 'coin_100');
-    const granted = (res: JsonResponse, reason: string) => {
-      const got = (res.body as { result?: { data?: { reason?: string } } }).result?.data?.reason;
-      if (got !== reason) throw new Error(`expected ${reason}, got ${JSON.stringify(res.body)}`);
+    const token = await api.login('bench-1');
+    const fulfill = async (orderId: string, reason: string) => {
+      const res = await api.fulfill(token, orderId);
+      const problem = expectReason(res, reason);
+      if (problem) throw new Error(`iap.fulfill: ${problem}`);
+      return res;
     };
-    // Warm-up: the same four requests once, so the counted ones run with a warm statement cache.
-    const warm = randomUUID();
-    granted(await fulfill(warm)(), 'GRANTED');
-    granted(await fulfill(warm)(), 'ALREADY_GRANTED');
-    await api.inventoryRaw(token);
-    await api.catalogListRaw();
-
-    const orderId = randomUUID();
-    let last: JsonResponse | undefined;
-    const keep = (call: () => Promise<JsonResponse>) => async () => {
-      last = await call();
-      return last;
+    const [warm, orderId] = [randomUUID(), randomUUID()];
+    await fulfill(warm, 'GRANTED');
+    await fulfill(warm, 'ALREADY_GRANTED');
+    await api.inventory(token);
+    await api.catalog();
+    return {
+      newOrder: await counted(() => fulfill(orderId, 'GRANTED')),
+      repeatedCall: await counted(() => fulfill(orderId, 'ALREADY_GRANTED')),
+      inventory: await counted(() => api.inventory(token)),
+      catalogList: await counted(() => api.catalog()),
     };
-    const newOrder = await counted(keep(fulfill(orderId)), 'iap.fulfill (new order)');
-    granted(last as JsonResponse, 'GRANTED');
-    const repeatedCall = await counted(keep(fulfill(orderId)), 'iap.fulfill (repeated)');
-    granted(last as JsonResponse, 'ALREADY_GRANTED');
-    const inventory = await counted(() => api.inventoryRaw(token), 'me.inventory');
-    const catalogList = await counted(() => api.catalogListRaw(), 'catalog.list');
-    return { newOrder, repeatedCall, inventory, catalogList };
   } finally {
     client.close();
     await server.close();
   }
-}
-
-/** "14 (begin 1, select 6, insert 4, update 2, commit 1)". */
-export function describeCount(count: StatementCount): string {
-  const kinds = Object.entries(count.byKind)
-    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
-    .map(([kind, n]) => `${kind} ${n}`)
-    .join(', ');
-  return kinds ? `${count.executed} (${kinds})` : `${count.executed}`;
 }

@@ -1,143 +1,79 @@
 /**
- * Duplicate storm: for each of K paid orders, C concurrent `iap.fulfill` calls (the grant callback, recovery on
- * foreground and a double tap, all at once) against the server talking to toss-mock. Expected: exactly K effects —
- * one wallet credit per order, exactly one GRANTED answer per order (the rest ALREADY_GRANTED), balances = K × 100.
+ * Duplicate storm: for each of K paid orders, C concurrent `iap.fulfill` calls at once (the grant callback, recovery
+ * on foreground, a double tap) against the server talking to toss-mock. Expected: exactly K grant effects, exactly one
+ * GRANTED answer per order (the rest ALREADY_GRANTED), balances = K × 100. Once, mid-storm, the server is SIGKILLed
+ * INSIDE an open commit group (every member's work released, the group's COMMIT not run: the server's test crash
+ * hook, armed by the bench), restarted, and that order's calls sent again; the dropped answers are not counted.
  */
-import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { freePort } from '../lib/processes.mjs';
-import { mockControl, serverApi } from './api';
-import { createJsonClient, runPool } from './http';
-import { checkLedger, type LedgerReport } from './ledger-check';
-import { type RunningServer, startMainServer, startMock } from './targets';
+import { killInsideGroup } from './chaos';
+import { checkLedger } from './ledger-check';
+import { dataOf, jsonClient, mockControl, runPool, serverApi } from './load';
+import { type Running, startMain, startMock } from './servers';
 
-export interface StormOptions {
-  orders: number;
-  callsPerOrder: number;
-  users: number;
-  tmpDir: string;
-  certDir: string;
-}
+export type StormResult = Awaited<ReturnType<typeof runStorm>>;
 
-export interface StormResult {
-  orders: number;
-  callsPerOrder: number;
-  calls: number;
-  /** Grant effects in the ledger (wallet GRANT entries). Expected: `orders`. */
-  effects: number;
-  grantedAnswers: number;
-  alreadyGrantedAnswers: number;
-  /** Calls answered with anything but granted (should be 0: nothing is faulty here). */
-  otherAnswers: number;
-  /** Orders answered GRANTED more than once. */
-  ordersGrantedTwice: number;
-  balanceOk: boolean;
-  ledger: LedgerReport;
-  elapsedMs: number;
-  sampleProblems: string[];
-  /** The server was SIGKILLed inside an open commit group once (mid-storm), then restarted; the order retried. */
-  killedInsideGroup: boolean;
-}
+const callsPerOrder = 8;
 
-export async function runStorm(options: StormOptions): Promise<StormResult> {
-  const mock = await startMock(options.certDir);
-  const control = createJsonClient({ maxSockets: 4 });
-  const client = createJsonClient({ maxSockets: options.callsPerOrder });
-  let server: RunningServer | null = null;
+export async function runStorm(o: { orders: number; tmpDir: string; certDir: string }) {
+  const mock = await startMock(o.certDir);
+  const client = jsonClient(callsPerOrder);
+  const databasePath = path.join(o.tmpDir, 'storm.db');
+  const armFile = path.join(o.tmpDir, 'storm.crash-arm');
+  const env = { IAP_TEST_CRASH_AT: 'before-commit', IAP_TEST_CRASH_ARM: armFile };
+  const port = await freePort();
+  let server: Running = await startMain(mock, databasePath, env, port);
   try {
-    const ctl = mockControl(control, mock.controlUrl);
-    const userCount = Math.max(1, Math.min(options.users, options.orders));
-    const users = await runPool(userCount, 4, () => ctl.createUser());
-    const databasePath = path.join(options.tmpDir, 'storm.db');
-    // Once, mid-storm, the server dies INSIDE an open commit group: the bench creates this file and the server's test
-    // crash hook (apps/server/src/db/crash-hook.ts) SIGKILLs it at the next group's COMMIT, every member released.
-    const armFile = path.join(options.tmpDir, 'storm.crash-arm');
-    const serverEnv = { IAP_TEST_CRASH_AT: 'before-commit', IAP_TEST_CRASH_ARM: armFile };
-    const port = await freePort();
-    server = await startMainServer(mock, databasePath, serverEnv, port);
+    const ctl = mockControl(client, mock.controlUrl);
+    const users = await runPool(o.orders, 4, () => ctl.createUser()); // one user per order
     const api = serverApi(client, server.url);
-    const tokens = await runPool(
-      users.length,
-      4,
-      async (i) => (await api.login(users[i]!.authorizationCode)).token,
-    );
-    const orders = await runPool(options.orders, 4, async (i) => {
-      const user = i % users.length;
-      return { user, orderId: (await ctl.createOrder(users[user]!.userKey, 'coin_100')).orderId };
-    });
-
-    let granted = 0;
-    let already = 0;
-    let other = 0;
-    let twice = 0;
-    const problems: string[] = [];
-    const started = Date.now();
+    const tokens = await runPool(users.length, 4, (i) => api.login(users[i]!.authorizationCode));
+    const orders = await runPool(o.orders, 4, async (i) => ({
+      user: i,
+      id: await ctl.createOrder(users[i]!.userKey),
+    }));
+    const n = { granted: 0, alreadyGranted: 0, ordersGrantedTwice: 0 };
+    const others: string[] = [];
+    let killedInsideGroup = false;
     const storm = (order: (typeof orders)[number]) =>
       Promise.all(
-        Array.from({ length: options.callsPerOrder }, () =>
-          api.fulfillRaw(tokens[order.user]!, order.orderId, 'coin_100').catch((error: Error) => ({
-            status: 0,
-            body: error.message,
-          })),
+        Array.from({ length: callsPerOrder }, () =>
+          api
+            .fulfill(tokens[order.user]!, order.id)
+            .catch((error: Error) => ({ status: 0, body: error.message })),
         ),
       );
-    let killedInsideGroup = false;
     for (const [index, order] of orders.entries()) {
       if (index === Math.floor(orders.length / 2)) {
-        // No answer from the dying server counts: its calls are dropped, and the app retries (recovery).
-        writeFileSync(armFile, '');
-        await storm(order);
-        const died = await Promise.race([
-          server.child.exited.then(() => true),
-          new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 5_000)),
-        ]);
-        rmSync(armFile, { force: true });
-        await server.child.stop('SIGKILL');
-        killedInsideGroup = died;
-        server = await startMainServer(mock, databasePath, serverEnv, port);
+        killedInsideGroup = await killInsideGroup(server, armFile, () => storm(order));
+        server = await startMain(mock, databasePath, env, port);
       }
-      const answers = await storm(order);
       let grantedHere = 0;
-      for (const res of answers) {
-        const reason = (res.body as { result?: { data?: { reason?: string } } })?.result?.data?.reason;
+      for (const res of await storm(order)) {
+        const reason = dataOf(res)?.reason;
         if (reason === 'GRANTED') grantedHere += 1;
-        else if (reason === 'ALREADY_GRANTED') already += 1;
-        else {
-          other += 1;
-          if (problems.length < 5)
-            problems.push(`HTTP ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`);
-        }
+        else if (reason === 'ALREADY_GRANTED') n.alreadyGranted += 1;
+        else others.push(`HTTP ${res.status} ${JSON.stringify(res.body)}`);
       }
-      granted += grantedHere;
-      if (grantedHere > 1) twice += 1;
+      n.granted += grantedHere;
+      if (grantedHere > 1) n.ordersGrantedTwice += 1;
     }
-    const elapsedMs = Date.now() - started;
-    let coins = 0;
-    for (const token of tokens) coins += (await api.inventory(token)).balances.COIN ?? 0;
+    const balanceOk = (await api.coins(tokens)) === o.orders * 100;
     await server.child.stop();
-    const ledger = checkLedger(
-      databasePath,
-      orders.map((o) => o.orderId),
-    );
+    const ids = orders.map((order) => order.id);
+    const ledger = checkLedger(databasePath, ids);
+    const calls = o.orders * callsPerOrder;
     return {
-      orders: options.orders,
-      callsPerOrder: options.callsPerOrder,
-      calls: options.orders * options.callsPerOrder,
-      effects: ledger.grantEffects,
-      grantedAnswers: granted,
-      alreadyGrantedAnswers: already,
-      otherAnswers: other,
-      ordersGrantedTwice: twice,
-      balanceOk: coins === options.orders * 100,
-      ledger,
-      elapsedMs,
-      sampleProblems: problems,
+      ...{ orders: o.orders, calls, ...n, other: others.length, examples: others.slice(0, 5) }, // other: expected 0
       killedInsideGroup,
+      effects: ledger.grantEffects,
+      balanceOk,
+      ledger,
     };
   } finally {
     client.close();
-    control.close();
-    await server?.child.stop('SIGKILL');
+    await server.child.stop('SIGKILL');
     await mock.child.stop();
   }
 }

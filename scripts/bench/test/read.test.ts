@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { setLogDir } from '../proc';
 import { runRead } from '../read';
+import { setLogDir } from '../servers';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-read-test-'));
 setLogDir(path.join(dir, 'logs'));
@@ -11,10 +11,10 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('the read phase', () => {
   it('compares me.inventory and catalog.list with a bare handler that gives the very same answers', async () => {
-    const result = await runRead({ requests: 20, warmup: 4, concurrency: 2, users: 3, tmpDir: dir });
-    expect(result.endpoints.map((e) => e.endpoint)).toEqual(['me.inventory', 'catalog.list']);
-    for (const endpoint of result.endpoints) {
-      // Same data from both sides: the baseline does the same reads, so the gap is only what the server adds.
+    const results = await runRead({ requests: 20, warmup: 4, users: 3, tmpDir: dir });
+    expect(results.map((e) => e.endpoint)).toEqual(['me.inventory', 'catalog.list']);
+    for (const endpoint of results) {
+      // The same data from both sides: the baseline does the same reads, so the gap is only what the server adds.
       expect(endpoint.sameAnswer).toBe(true);
       expect(endpoint.server.failed + endpoint.bare.failed).toBe(0);
       expect(endpoint.server.load.requests + endpoint.bare.load.requests).toBe(20);

@@ -1,166 +1,163 @@
 import { describe, expect, it } from 'vitest';
-import { parseArgs } from '../args';
 import type { ChaosResult } from '../chaos';
-import type { TargetResult } from '../fulfill';
-import type { LoadResult } from '../http';
+import { groupsBetween, type TargetKind, type TargetResult } from '../fulfill';
 import type { LedgerReport } from '../ledger-check';
-import { alignTables, type BenchResults, invariantViolations, markdown, summary } from '../report';
+import { type LoadResult, percentile } from '../load';
+import { type BenchResults, correctness, markdown, targets, violations } from '../report';
+import type { StormResult } from '../storm';
 
-const cleanLedger: LedgerReport = {
-  ordersInLedger: 10,
+const ledger = (over: Partial<LedgerReport> = {}): LedgerReport => ({
   grantedOrders: 10,
   grantEffects: 10,
   doubleGrants: 0,
-  doubleGrantOrderIds: [],
   lostGrants: 0,
-  lostOrderIds: [],
   paidByState: { GRANTED: 10 },
   walletMismatches: 0,
-  walletDetails: [],
   subscriptionDateMismatches: 0,
-  subscriptionDetails: [],
-};
-
-function chaos(overrides: Partial<ChaosResult>): ChaosResult {
-  return {
+  details: [],
+  ...over,
+});
+const load = (rps: number, p99Ms = 5): LoadResult => ({
+  requests: 100,
+  failed: 0,
+  elapsedMs: 1,
+  rps,
+  p50Ms: 1,
+  p99Ms,
+  failures: [],
+});
+const target = (
+  kind: TargetKind,
+  concurrency: number,
+  rps: number,
+  over: Partial<TargetResult> = {},
+): TargetResult => ({
+  kind,
+  concurrency,
+  load: load(rps),
+  serial: load(rps),
+  cpuMsPerRequest: kind === 'baseline' ? 0.4 : 1,
+  rssPeakBytes: null,
+  groups: null,
+  ...(kind === 'baseline' ? {} : { ledger: ledger(), balanceOk: true }),
+  ...over,
+});
+const storm = (over: Partial<StormResult> = {}): StormResult => ({
+  ...{ orders: 10, calls: 80, effects: 10, granted: 10, alreadyGranted: 70, other: 0, examples: [] },
+  ...{ ordersGrantedTwice: 0, balanceOk: true, killedInsideGroup: true, ledger: ledger(), ...over },
+});
+const chaos = (over: Partial<ChaosResult> = {}): ChaosResult => ({
+  ...{
     purchases: 10,
+    paidOrders: 10,
     kills: 2,
     killsInsideGroup: 1,
     answeredNotDurable: 0,
     answers: { GRANTED: 10 },
+  },
+  ...{
     pendingAfterStorm: 0,
-    afterStormByState: { GRANTED: 10 },
+    afterStormByState: {},
     recoveryCalls: 10,
-    paidOrders: 10,
     ordersAnsweredGrantedTwice: 0,
-    doubleGrants: 0,
-    lostGrants: 0,
-    walletMismatches: 0,
-    ledger: cleanLedger,
+    ledger: ledger(),
+    ...over,
+  },
+});
+const results = (over: Partial<BenchResults> = {}): BenchResults => ({
+  ...{
+    startedAt: '2026-12-03T00:00:00.000Z',
     elapsedMs: 1000,
-    faults: { latencyRate: 0.2, latencyMs: 150, error5xxRate: 0.3, timeoutRate: 0.1 },
-    ...overrides,
-  };
-}
+    quick: true,
+    only: null,
+    loadAverage: [0, 0, 0],
+  },
+  ...{ synchronous: 'FULL', options: { orders: 100, warmup: 10, serial: 10, users: 5 }, errors: [] },
+  fulfill: [
+    target('baseline', 8, 2000),
+    target('inproc', 8, 1100),
+    target('baseline', 32, 2000),
+    target('inproc', 32, 1000),
+    target('mtls', 8, 700),
+  ],
+  storm: storm(),
+  chaos: chaos(),
+  ...over,
+});
 
-function results(partial: Partial<BenchResults>): BenchResults {
-  return {
-    startedAt: '2026-01-01T00:00:00.000Z',
-    elapsedMs: 1000,
-    options: parseArgs(['--only', 'chaos']),
-    loadAverageAtStart: [0, 0, 0],
-    errors: [],
-    notes: [],
-    ...partial,
-  };
-}
-
-describe('the summary line and the exit decision', () => {
-  it('a clean chaos run violates nothing, and phases that did not run are null', () => {
-    const s = summary(results({ chaos: chaos({}) }));
-    expect(s).toMatchObject({
-      doubleGrants: 0,
-      lostGrants: 0,
-      walletMismatches: 0,
-      fulfillRps: null,
-      bundleRatio: null,
+describe('the correctness checks (they decide the exit code)', () => {
+  it('pass a clean run whatever its performance', () => {
+    const slow = results({
+      fulfill: [target('baseline', 8, 2000), target('inproc', 8, 10, { load: load(10, 900) })],
     });
-    expect(invariantViolations(s)).toEqual([]);
+    expect(violations(slow)).toEqual([]);
+    expect(targets(slow).every((t) => t.met)).toBe(false);
   });
 
-  it('a double grant, a lost grant or a wallet mismatch in chaos makes the run fail', () => {
-    const s = summary(results({ chaos: chaos({ doubleGrants: 1, lostGrants: 2, walletMismatches: 1 }) }));
-    expect(invariantViolations(s)).toEqual([
-      '1 double grant(s)',
-      '2 lost grant(s)',
-      '1 wallet/ledger mismatch(es)',
-    ]);
-  });
-
-  it('a storm with more effects than orders counts as double grants even if the ledger query missed it', () => {
-    const s = summary(
-      results({
-        storm: {
-          orders: 10,
-          callsPerOrder: 8,
-          calls: 80,
-          killedInsideGroup: true,
-          effects: 11,
-          grantedAnswers: 10,
-          alreadyGrantedAnswers: 70,
-          otherAnswers: 0,
-          ordersGrantedTwice: 0,
-          balanceOk: true,
-          ledger: cleanLedger,
-          elapsedMs: 100,
-          sampleProblems: [],
-        },
+  it('count doubles, losses and wallet mismatches from every phase, and what only the answers show', () => {
+    const bad = results({
+      fulfill: [target('inproc', 8, 1000, { balanceOk: false })],
+      storm: storm({ effects: 11, ordersGrantedTwice: 1 }),
+      chaos: chaos({
+        answeredNotDurable: 2,
+        ordersAnsweredGrantedTwice: 1,
+        ledger: ledger({ lostGrants: 1, walletMismatches: 1 }),
       }),
-    );
-    expect(s.doubleGrants).toBe(1);
-  });
-});
-
-function load(rps: number, p99Ms: number): LoadResult {
-  return {
-    requests: 1000,
-    ok: 1000,
-    failed: 0,
-    elapsedMs: (1000 / rps) * 1000,
-    rps,
-    latency: { count: 1000, meanMs: p99Ms / 2, p50Ms: p99Ms / 2, p95Ms: p99Ms, p99Ms, maxMs: p99Ms },
-    failures: [],
-  };
-}
-
-function target(label: string, rps: number, p99Ms: number, cpuMsPerRequest: number): TargetResult {
-  return {
-    label,
-    load: load(rps, p99Ms),
-    serial: load(rps, p99Ms),
-    rssPeakBytes: 100e6,
-    rssEndBytes: 100e6,
-    cpuMsPerRequest,
-    groupSizes: null,
-    ledger: null,
-    balanceOk: null,
-  };
-}
-
-describe('the throughput target', () => {
-  it('is judged by req/s and, separately, by CPU per request, so a starved baseline cannot fake a pass', () => {
-    const r = results({
-      fulfill: { baseline: target('baseline', 200, 250, 0.7), inproc: target('server', 100, 60, 5.6) },
     });
-    const s = summary(r);
-    expect(s).toMatchObject({ ratio: 0.5, cpuRatio: 0.13 });
-    const text = markdown(r, s);
-    expect(text).toMatch(
-      /\| Fulfill throughput, partner in-process, C=8 +\| ≥ 0\.5× baseline +\| 0\.5× .*\| met +\|/,
-    );
-    expect(text).toMatch(/\| Same, CPU per request +\| ≥ 0\.33× baseline .*\| 0\.13× .*\| \*\*missed\*\* \|/);
+    expect(correctness(bad)).toEqual({
+      'double grants': 3,
+      'lost grants': 3,
+      'wallet ≠ ledger': 2,
+      'subscription dates not derived': 0,
+    });
+    expect(violations(bad)).toEqual(['3 double grants', '3 lost grants', '2 wallet ≠ ledger']);
+    expect(markdown(bad)).toContain('| double grants | **3** |');
   });
 });
 
-describe('the Markdown report', () => {
-  it('pads table columns (Biome keeps the committed report as written) and right-aligns numbers', () => {
-    const text = alignTables(
-      ['| a | number |', '| --- | ---: |', '| long name | 1 |', '| b | 1234 |'].join('\n'),
-    );
-    expect(text.split('\n')).toEqual([
-      '| a         | number |',
-      '| --------- | -----: |',
-      '| long name |      1 |',
-      '| b         |   1234 |',
-    ]);
+describe('the targets of issue 24, judged side by side', () => {
+  it('compare each target with the baseline at its own concurrency', () => {
+    const verdicts = Object.fromEntries(targets(results()).map((t) => [t.target, [t.value, t.met]]));
+    expect(verdicts).toEqual({
+      'server, partner API in-process, C=8: ≥ 0.5× baseline req/s': [0.55, true],
+      'same, p99 < 20 ms': [5, true],
+      'server, partner API in-process, C=32: ≥ 0.55× baseline req/s': [0.5, false],
+      'server, toss-mock over mTLS, C=8: ≥ 0.4× baseline req/s': [0.35, false],
+      'partner in-process, C=8: CPU per request ≥ 0.33× baseline': [0.4, true],
+    });
   });
 
-  it('says which targets were met and ends with exactly one newline', () => {
-    const r = results({ chaos: chaos({ lostGrants: 1 }) });
-    const text = markdown(r, summary(r));
-    expect(text).toContain('| Lost grants (all phases)');
-    expect(text).toMatch(/\*\*missed\*\* \|\n/);
-    expect(text.endsWith('|\n') || text.endsWith('.\n')).toBe(true);
-    expect(text.endsWith('\n\n')).toBe(false);
+  it('leave out what the run did not measure', () => {
+    expect(targets(results({ fulfill: [] }))).toEqual([]);
+  });
+});
+
+describe('figures', () => {
+  it('percentiles use the nearest rank: p99 of 1..100 is 99, not an average', () => {
+    const samples = Array.from({ length: 100 }, (_, i) => i + 1);
+    expect([percentile(samples, 50), percentile(samples, 99), percentile([], 99)]).toEqual([50, 99, 0]);
+  });
+
+  it('group sizes are the histogram difference over the timed run; p99 is the first bucket holding 99%', () => {
+    const before = {
+      count: 10,
+      sum: 10,
+      buckets: [
+        [1, 10],
+        [4, 10],
+        [16, 10],
+      ] as [number, number][],
+    };
+    const after = {
+      count: 110,
+      sum: 410,
+      buckets: [
+        [1, 10],
+        [4, 100],
+        [16, 110],
+      ] as [number, number][],
+    };
+    expect(groupsBetween(before, after)).toEqual({ groups: 100, mean: 4, p99: 16 });
+    expect(groupsBetween(before, before)).toBeNull();
   });
 });
