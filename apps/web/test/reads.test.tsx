@@ -1,12 +1,12 @@
 /**
  * The screens' server reads (TanStack Query over tRPC): a read that started before a grant never overwrites what
- * the grant produced, whatever order the answers arrive in.
+ * the grant produced, whatever order the answers arrive in; a read after the session expired logs in again.
  */
 import type { TossMockHost } from '@ait-iap/toss-mock/host';
 import { act, cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
 import { afterAll, afterEach, beforeAll, beforeEach, expect, test } from 'vitest';
 import { balance, renderApp, setVisibility } from './app';
-import { installHost, type Stack, startStack } from './harness';
+import { installHost, type Stack, sent, startStack } from './harness';
 
 let stack: Stack;
 let host: TossMockHost;
@@ -84,4 +84,16 @@ test('an inventory read that started before a purchase never overwrites the bala
     await link.release();
   });
   expect(balance()).toBe('100');
+});
+
+test('a read after the session expired logs in again, once, and answers', async () => {
+  const { services } = await renderApp(stack);
+  fireEvent.click(screen.getByTestId('buy-coin_100'));
+  await waitFor(() => expect(balance()).toBe('100'));
+  stack.advanceServerClock(2 * 24 * 60 * 60 * 1000); // past the 24 h session
+  const from = host.messages.length;
+
+  const inventory = await services.trpc.me.inventory.query();
+  expect(inventory.balances).toMatchObject({ COIN: 100 });
+  expect(sent(host, from, 'method', 'appLogin')).toHaveLength(1);
 });
