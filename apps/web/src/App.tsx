@@ -5,9 +5,10 @@
  */
 import { Result, Skeleton, Tab, Top, useToast } from '@toss/tds-mobile';
 import { TDSMobileAITProvider } from '@toss/tds-mobile-ait';
-import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { lazy, type ReactNode, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { apiErrorCopy } from './api/errors';
 import { AppStateProvider, useAppState } from './app/AppState';
+import { ReadsProvider, useCatalog, useInventory, useProducts } from './app/queries';
 import type { AppServices } from './app/services';
 import { copy, currencyName } from './copy';
 import type { PurchaseRequest } from './iap/purchase';
@@ -27,15 +28,25 @@ type TabKey = (typeof tabs)[number];
 export function App({ services }: { services: AppServices }) {
   return (
     <TDSMobileAITProvider>
-      <AppStateProvider services={services}>
+      <AppProviders services={services}>
         <Shell />
-      </AppStateProvider>
+      </AppProviders>
     </TDSMobileAITProvider>
+  );
+}
+
+/** Server reads (TanStack Query over tRPC) and the app's lifecycle, for the shell and everything under it. */
+export function AppProviders({ services, children }: { services: AppServices; children: ReactNode }) {
+  return (
+    <ReadsProvider services={services}>
+      <AppStateProvider services={services}>{children}</AppStateProvider>
+    </ReadsProvider>
   );
 }
 
 function Shell() {
   const app = useAppState();
+  const products = useProducts();
   const [tab, setTab] = useState<TabKey>('shop');
   const purchase = usePurchase();
   const { buy } = purchase;
@@ -44,10 +55,7 @@ function Shell() {
   const lastToasted = useRef<string | null>(null);
   const lastRecovery = useRef<RecoveryReport | null>(null);
 
-  const nameOf = (sku: string) =>
-    (app.products.status === 'ready'
-      ? app.products.value.find((p) => p.sku === sku)?.displayName
-      : undefined) ?? sku;
+  const nameOf = (sku: string) => products.data?.find((p) => p.sku === sku)?.displayName ?? sku;
 
   // Success → a toast with the product's name (once per order).
   useEffect(() => {
@@ -118,8 +126,7 @@ function Shell() {
             held={s.held}
             onDismiss={purchase.dismiss}
             onRetry={() => {
-              const product =
-                app.products.status === 'ready' ? app.products.value.find((p) => p.sku === s.sku) : undefined;
+              const product = products.data?.find((p) => p.sku === s.sku);
               if (!product) return;
               purchase.dismiss();
               const offerId =
@@ -175,16 +182,16 @@ function Shell() {
 }
 
 function Header() {
-  const { inventory, catalog } = useAppState();
+  const inventory = useInventory().data;
+  const catalog = useCatalog().data;
   const currencies = useMemo(() => {
     const set = new Set<string>();
-    if (catalog.status === 'ready') {
-      for (const item of catalog.value) if (item.grant.kind === 'currency') set.add(item.grant.currency);
-    }
-    if (inventory.status === 'ready') for (const c of Object.keys(inventory.value.balances)) set.add(c);
+    for (const item of catalog?.products ?? [])
+      if (item.grant.kind === 'currency') set.add(item.grant.currency);
+    for (const c of Object.keys(inventory?.balances ?? {})) set.add(c);
     return [...set];
   }, [inventory, catalog]);
-  const balances = inventory.status === 'ready' ? inventory.value.balances : null;
+  const balances = inventory?.balances ?? null;
   return (
     <Top
       title={<Top.TitleParagraph size={22}>{copy.appTitle}</Top.TitleParagraph>}

@@ -216,12 +216,12 @@ describe('recovery (payment-completed reading: a paid order stays paid after a f
 describe('one purchase at a time', () => {
   test('a double tap opens one checkout and grants one order', async () => {
     const { services } = await renderApp(stack);
-    const [{ AppStateProvider }, { usePurchase }] = await Promise.all([
-      import('../src/app/AppState'),
+    const [{ AppProviders }, { usePurchase }] = await Promise.all([
+      import('../src/App'),
       import('../src/iap/usePurchase'),
     ]);
     const wrapper = ({ children }: { children: ReactNode }) => (
-      <AppStateProvider services={services}>{children}</AppStateProvider>
+      <AppProviders services={services}>{children}</AppProviders>
     );
     const { result } = renderHook(() => usePurchase(), { wrapper });
     const from = host.messages.length;

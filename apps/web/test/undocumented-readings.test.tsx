@@ -153,7 +153,7 @@ describe('wrongKindPurchase: a modified client buys the subscription SKU with a 
         },
       });
     });
-    return { granted, inventory: await services.api.inventory() };
+    return { granted, inventory: await services.trpc.me.inventory.query() };
   }
 
   test('refused (default): INVALID_PRODUCT_ID before any checkout; nothing charged, nothing granted', async () => {

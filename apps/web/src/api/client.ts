@@ -2,10 +2,12 @@
  * The tRPC client for the fulfillment server: plain JSON (no transformer), one request per call (httpLink, no
  * batching, so curl and server logs read one procedure per request), `Authorization: Bearer <token>`.
  * Typed by the server router's TYPE only — no server code reaches the browser.
+ * Two clients share that link: `createTrpcApi` (the ShopApi the purchase, recovery and sync flows call) and
+ * `createReadClient` (the screens' reads through TanStack Query, app/queries.ts), which logs in again on 401.
  * You probably don't need to edit this file, unless you add a procedure the screens call.
  */
 import type { AppRouter } from '@ait-iap/server/router';
-import { createTRPCClient, httpLink } from '@trpc/client';
+import { createTRPCClient, httpLink, type TRPCClient, type TRPCLink } from '@trpc/client';
 import type { ShopApi } from './types';
 
 export interface TrpcApiOptions {
@@ -16,31 +18,35 @@ export interface TrpcApiOptions {
   fetch?: typeof globalThis.fetch;
 }
 
-export function createTrpcApi({ apiUrl, getToken, fetch }: TrpcApiOptions): ShopApi {
-  const client = createTRPCClient<AppRouter>({
-    links: [
-      httpLink({
-        url: `${apiUrl}/trpc`,
-        headers: () => {
-          const token = getToken();
-          return token ? { Authorization: `Bearer ${token}` } : {};
-        },
-        ...(fetch ? { fetch } : {}),
-      }),
-    ],
+function serverLink({ apiUrl, getToken, fetch }: TrpcApiOptions): TRPCLink<AppRouter> {
+  return httpLink({
+    url: `${apiUrl}/trpc`,
+    headers: () => {
+      const token = getToken();
+      return token ? { Authorization: `Bearer ${token}` } : {};
+    },
+    ...(fetch ? { fetch } : {}),
   });
+}
+
+/** The client behind `useTRPC()`: `session` (api/session.ts `sessionLink`) goes first, then the server. */
+export function createReadClient(
+  options: TrpcApiOptions & { session: TRPCLink<AppRouter> },
+): TRPCClient<AppRouter> {
+  return createTRPCClient<AppRouter>({ links: [options.session, serverLink(options)] });
+}
+
+export function createTrpcApi(options: TrpcApiOptions): ShopApi {
+  const client = createTRPCClient<AppRouter>({ links: [serverLink(options)] });
   return {
     login: (input) => client.auth.login.mutate(input),
     logout: async () => {
       await client.auth.logout.mutate();
     },
-    catalog: () => client.catalog.list.query(),
     fulfill: (input) => client.iap.fulfill.mutate(input),
     beginPurchase: (input) => client.iap.beginPurchase.mutate(input),
     reportPurchase: (input) => client.iap.reportPurchase.mutate(input),
     sync: (input) => client.iap.sync.mutate(input),
     syncSubscriptions: (input) => client.iap.syncSubscriptions.mutate(input),
-    inventory: () => client.me.inventory.query(),
-    orders: () => client.me.orders.query(),
   };
 }

@@ -1,10 +1,14 @@
 /**
  * Login and the session: `appLogin()` (Toss) → `auth.login` (our server) → a bearer token kept in memory.
  * Every authenticated call goes through `authed`, which logs in again once on UNAUTHORIZED / SESSION_EXPIRED and
- * retries, so an expired session never throws the user out of the screen they are on.
+ * retries, so an expired session never throws the user out of the screen they are on: the ShopApi calls directly,
+ * the screens' tRPC reads through `sessionLink`.
  * You probably don't need to edit this file (a fork that wants the session to survive reloads can persist `token`).
  */
 import type { AppLoginResult, LoginOutput } from '@ait-iap/iap-contract';
+import type { AppRouter } from '@ait-iap/server/router';
+import { type OperationResultEnvelope, TRPCClientError, type TRPCLink } from '@trpc/client';
+import { observable, type Unsubscribable } from '@trpc/server/observable';
 import type { IapResult } from '../iap/sdk';
 import { isAuthError } from './errors';
 import type { ShopApi } from './types';
@@ -21,6 +25,8 @@ export interface Session {
   login(): Promise<LoginOutput>;
   token(): string | null;
   userId(): string | null;
+  /** Run `call` logged in; on UNAUTHORIZED / SESSION_EXPIRED log in again once and run it again. */
+  authed<T>(call: () => Promise<T>): Promise<T>;
   /** The API with automatic re-login on 401. */
   api: ShopApi;
 }
@@ -81,20 +87,53 @@ export function createSession({ api, appLogin }: SessionDeps): Session {
         userId = null;
       }
     },
-    catalog: () => authed(() => api.catalog()),
     fulfill: (input) => authed(() => api.fulfill(input)),
     beginPurchase: (input) => authed(() => api.beginPurchase(input)),
     reportPurchase: (input) => authed(() => api.reportPurchase(input)),
     sync: (input) => authed(() => api.sync(input)),
     syncSubscriptions: (input) => authed(() => api.syncSubscriptions(input)),
-    inventory: () => authed(() => api.inventory()),
-    orders: () => authed(() => api.orders()),
   };
 
   return {
     login,
     token: () => token,
     userId: () => userId,
+    authed,
     api: authedApi,
   };
+}
+
+type Result = OperationResultEnvelope<unknown, TRPCClientError<AppRouter>>;
+
+/**
+ * A tRPC link that runs every procedure but `auth.*` through `session.authed` (the read client's first link), so a
+ * query after the session expired logs in again instead of showing an error.
+ */
+export function sessionLink(session: Pick<Session, 'authed'>): TRPCLink<AppRouter> {
+  return () =>
+    ({ op, next }) => {
+      if (op.path.startsWith('auth.')) return next(op);
+      return observable<Result, TRPCClientError<AppRouter>>((observer) => {
+        let request: Unsubscribable | null = null;
+        let stopped = false;
+        const once = () =>
+          new Promise<Result>((resolve, reject) => {
+            request = next(op).subscribe({ next: resolve, error: reject });
+          });
+        session.authed(once).then(
+          (result) => {
+            if (stopped) return;
+            observer.next(result);
+            observer.complete();
+          },
+          (error: unknown) => {
+            if (!stopped) observer.error(TRPCClientError.from(error as Error));
+          },
+        );
+        return () => {
+          stopped = true;
+          request?.unsubscribe();
+        };
+      });
+    };
 }

@@ -1,15 +1,13 @@
 /**
- * What the mini-app needs from the fulfillment server, as one small typed interface. The real implementation is
- * the tRPC client (client.ts); tests may pass any object of this shape.
+ * What the purchase, recovery and sync flows need from the fulfillment server, as one small typed interface. The
+ * real implementation is the tRPC client (client.ts); tests may pass any object of this shape. The screens' reads
+ * (catalog, inventory, orders) go through TanStack Query instead (app/queries.ts).
  */
 import type {
   BeginPurchaseInput,
   BeginPurchaseOutput,
-  CatalogListOutput,
   FulfillInput,
   FulfillOutput,
-  HistoryOutput,
-  InventoryOutput,
   LoginInput,
   LoginOutput,
   ReportPurchaseInput,
@@ -23,7 +21,6 @@ import type {
 export interface ShopApi {
   login(input: LoginInput): Promise<LoginOutput>;
   logout(): Promise<void>;
-  catalog(): Promise<CatalogListOutput>;
   fulfill(input: FulfillInput): Promise<FulfillOutput>;
   /** Record a purchase intent before Toss's checkout opens (iap/intents.ts). */
   beginPurchase(input: BeginPurchaseInput): Promise<BeginPurchaseOutput>;
@@ -31,6 +28,4 @@ export interface ShopApi {
   reportPurchase(input: ReportPurchaseInput): Promise<ReportPurchaseOutput>;
   sync(input: SyncInput): Promise<SyncOutput>;
   syncSubscriptions(input: SyncSubscriptionsInput): Promise<SyncSubscriptionsOutput>;
-  inventory(): Promise<InventoryOutput>;
-  orders(): Promise<HistoryOutput>;
 }

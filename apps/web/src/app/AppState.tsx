@@ -1,10 +1,12 @@
 /**
- * The app's shared state and its lifecycle: log in on entry, then — in this order — recover pending orders,
- * load the shop (Toss products + our catalog) and the inventory, then sync refunds and subscription states in the
- * background. Recovery and the syncs run again whenever the app returns to the foreground (visibilitychange).
- * You probably don't need to edit this file; screens read it through `useAppState()`.
+ * The app's lifecycle: log in on entry, then — in this order — recover pending orders, read the shop (Toss products
+ * + our catalog) and the inventory, then sync refunds and subscription states in the background. Recovery and the
+ * syncs run again whenever the app returns to the foreground (visibilitychange), and what they change is read again.
+ * Server data lives in TanStack Query (app/queries.tsx); this file only says when it may be read and when it is
+ * stale. You probably don't need to edit this file; screens read it through `useAppState()`.
  */
-import type { CatalogListItem, IapError, IapProductListItem, InventoryOutput } from '@ait-iap/iap-contract';
+import type { IapError } from '@ait-iap/iap-contract';
+import { useQueryClient } from '@tanstack/react-query';
 import {
   createContext,
   type ReactNode,
@@ -19,15 +21,10 @@ import { type ApiErrorCode, apiErrorCode } from '../api/errors';
 import { IapLoginError } from '../api/session';
 import type { RecoveryReport } from '../iap/recovery';
 import { type OrdersResult, syncRefunds } from '../iap/refundSync';
-import { getProductItemList } from '../iap/sdk';
 import { syncSubscriptionStatus } from '../iap/subscriptionSync';
+import { ReadGateProvider, useCatalog, useInventory, useProducts, useTRPC } from './queries';
 import { serialRunner } from './serial';
 import type { AppServices } from './services';
-
-export type Load<T, E> =
-  | { status: 'loading' }
-  | { status: 'ready'; value: T }
-  | { status: 'error'; error: E };
 
 export type LoginState =
   | { status: 'pending' }
@@ -39,9 +36,6 @@ export interface AppState {
   login: LoginState;
   /** Login and the first load (recovery, products, catalog, inventory) have finished. */
   ready: boolean;
-  products: Load<IapProductListItem[], IapError>;
-  catalog: Load<CatalogListItem[], ApiErrorCode>;
-  inventory: Load<InventoryOutput, ApiErrorCode>;
   /** Orders from the last refund sync (for history). */
   tossOrders: OrdersResult | null;
   recovering: boolean;
@@ -49,7 +43,7 @@ export interface AppState {
   /** SKUs Toss told us the user owns (ITEM_ALREADY_OWNED) even if our inventory does not list them yet. */
   knownOwned: ReadonlySet<string>;
   retryLogin(): void;
-  reloadProducts(): Promise<void>;
+  /** Something was granted or taken back: read the inventory (and the server's orders) again. */
   refreshInventory(): Promise<void>;
   runRecovery(): Promise<RecoveryReport>;
   runRefundSync(): Promise<void>;
@@ -66,86 +60,11 @@ export function useAppState(): AppState {
   return state;
 }
 
-export function AppStateProvider({ services, children }: { services: AppServices; children: ReactNode }) {
+/** Log in (again on retryLogin), then run the start-up recovery; `recovered` opens the inventory read. */
+function useStart(services: AppServices, runRecovery: () => Promise<RecoveryReport>) {
   const [login, setLogin] = useState<LoginState>({ status: 'pending' });
   const [loginAttempt, setLoginAttempt] = useState(0);
-  const [ready, setReady] = useState(false);
-  const [products, setProducts] = useState<Load<IapProductListItem[], IapError>>({ status: 'loading' });
-  const [catalog, setCatalog] = useState<Load<CatalogListItem[], ApiErrorCode>>({ status: 'loading' });
-  const [inventory, setInventory] = useState<Load<InventoryOutput, ApiErrorCode>>({ status: 'loading' });
-  const [tossOrders, setTossOrders] = useState<OrdersResult | null>(null);
-  const [recovering, setRecovering] = useState(false);
-  const [lastRecovery, setLastRecovery] = useState<RecoveryReport | null>(null);
-  const [knownOwned, setKnownOwned] = useState<ReadonlySet<string>>(new Set());
-  const mounted = useRef(true);
-  const purchaseInFlight = useRef(false);
-
-  useEffect(() => {
-    mounted.current = true;
-    return () => {
-      mounted.current = false;
-    };
-  }, []);
-
-  const reloadProducts = useCallback(async () => {
-    const [list, cat] = await Promise.all([
-      getProductItemList(),
-      services.api.catalog().then(
-        (out) => ({ ok: true as const, value: out.products }),
-        (error: unknown) => ({ ok: false as const, code: apiErrorCode(error) }),
-      ),
-    ]);
-    if (!mounted.current) return;
-    setProducts(list.ok ? { status: 'ready', value: list.value } : { status: 'error', error: list.error });
-    setCatalog(cat.ok ? { status: 'ready', value: cat.value } : { status: 'error', error: cat.code });
-  }, [services]);
-
-  const refreshInventory = useCallback(async () => {
-    try {
-      const value = await services.api.inventory();
-      if (mounted.current) setInventory({ status: 'ready', value });
-    } catch (error) {
-      // Keep showing the last inventory we had; only an empty screen shows the error.
-      if (mounted.current)
-        setInventory((prev) =>
-          prev.status === 'ready' ? prev : { status: 'error', error: apiErrorCode(error) },
-        );
-    }
-  }, [services]);
-
-  const runRecovery = useCallback(async () => {
-    setRecovering(true);
-    try {
-      const report = await services.recovery.run();
-      if (mounted.current) setLastRecovery(report);
-      return report;
-    } finally {
-      if (mounted.current) setRecovering(false);
-    }
-  }, [services]);
-
-  /** Refunds (every page of Toss's completed/refunded orders), then subscription states, then the inventory. */
-  const runRefundSync = useMemo(
-    () =>
-      serialRunner(async () => {
-        const report = await syncRefunds({ api: services.api });
-        if (!mounted.current) return;
-        setTossOrders(report.orders);
-        let changed =
-          report.sync !== null && (report.sync.revoked.length > 0 || report.sync.granted.length > 0);
-        try {
-          const inventory = await services.api.inventory();
-          const subs = await syncSubscriptionStatus({ api: services.api, inventory });
-          if (subs && subs.updated.length > 0) changed = true;
-        } catch (error) {
-          console.warn('[app] subscription sync skipped', error);
-        }
-        if (changed && mounted.current) await refreshInventory();
-      }),
-    [services, refreshInventory],
-  );
-
-  // Entry: login → recovery first → shop + inventory → refund + subscription sync (background).
+  const [recovered, setRecovered] = useState(false);
   useEffect(() => {
     let cancelled = false;
     (async () => {
@@ -165,17 +84,91 @@ export function AppStateProvider({ services, children }: { services: AppServices
         });
         return;
       }
-      const shop = reloadProducts();
       await runRecovery();
-      await Promise.all([shop, refreshInventory()]);
-      if (cancelled) return;
-      setReady(true);
-      await runRefundSync();
+      if (!cancelled) setRecovered(true);
     })().catch((error) => console.error('[app] start failed', error));
     return () => {
       cancelled = true;
     };
   }, [services, loginAttempt]);
+  const retryLogin = useCallback(() => setLoginAttempt((n) => n + 1), []);
+  return { login, recovered, retryLogin };
+}
+
+export function AppStateProvider({ services, children }: { services: AppServices; children: ReactNode }) {
+  const queryClient = useQueryClient();
+  const trpc = useTRPC();
+  const [tossOrders, setTossOrders] = useState<OrdersResult | null>(null);
+  const [recovering, setRecovering] = useState(false);
+  const [lastRecovery, setLastRecovery] = useState<RecoveryReport | null>(null);
+  const [knownOwned, setKnownOwned] = useState<ReadonlySet<string>>(new Set());
+  const mounted = useRef(true);
+  const purchaseInFlight = useRef(false);
+
+  useEffect(() => {
+    mounted.current = true;
+    return () => {
+      mounted.current = false;
+    };
+  }, []);
+
+  const refreshInventory = useCallback(async () => {
+    // An invalidation cancels a read still in flight, so its older answer never lands after this one.
+    await Promise.all([
+      queryClient.invalidateQueries(trpc.me.inventory.queryFilter()),
+      queryClient.invalidateQueries(trpc.me.orders.queryFilter()),
+    ]);
+  }, [queryClient, trpc]);
+
+  const runRecovery = useCallback(async () => {
+    setRecovering(true);
+    try {
+      const report = await services.recovery.run();
+      if (mounted.current) setLastRecovery(report);
+      return report;
+    } finally {
+      if (mounted.current) setRecovering(false);
+    }
+  }, [services]);
+
+  /**
+   * Refunds (every page of Toss's completed/refunded orders), then subscription states, then the inventory. These
+   * syncs write (iap.sync, iap.syncSubscriptions), so they run one at a time (serial.ts), not as a query.
+   */
+  const runRefundSync = useMemo(
+    () =>
+      serialRunner(async () => {
+        const report = await syncRefunds({ api: services.api });
+        if (!mounted.current) return;
+        setTossOrders(report.orders);
+        let changed =
+          report.sync !== null && (report.sync.revoked.length > 0 || report.sync.granted.length > 0);
+        try {
+          const inventory = await queryClient.fetchQuery({
+            ...trpc.me.inventory.queryOptions(),
+            staleTime: 0,
+          });
+          const subs = await syncSubscriptionStatus({ api: services.api, inventory });
+          if (subs && subs.updated.length > 0) changed = true;
+        } catch (error) {
+          console.warn('[app] subscription sync skipped', error);
+        }
+        if (changed && mounted.current) await refreshInventory();
+      }),
+    [services, queryClient, trpc, refreshInventory],
+  );
+
+  const { login, recovered, retryLogin } = useStart(services, runRecovery);
+  const gates = useMemo(() => ({ loggedIn: login.status === 'done', recovered }), [login, recovered]);
+  const products = useProducts(gates);
+  const catalog = useCatalog(gates);
+  const inventory = useInventory(gates);
+  const ready = recovered && !products.isPending && !catalog.isPending && !inventory.isPending;
+
+  // Once the app is ready: the first refund + subscription sync, in the background.
+  useEffect(() => {
+    if (ready) runRefundSync().catch((error) => console.warn('[app] refund sync failed', error));
+  }, [ready, runRefundSync]);
 
   // Back to the foreground: finish anything paid while we were away, and pick up refunds.
   useEffect(() => {
@@ -197,15 +190,11 @@ export function AppStateProvider({ services, children }: { services: AppServices
       services,
       login,
       ready,
-      products,
-      catalog,
-      inventory,
       tossOrders,
       recovering,
       lastRecovery,
       knownOwned,
-      retryLogin: () => setLoginAttempt((n) => n + 1),
-      reloadProducts,
+      retryLogin,
       refreshInventory,
       runRecovery,
       runRefundSync,
@@ -218,18 +207,19 @@ export function AppStateProvider({ services, children }: { services: AppServices
       services,
       login,
       ready,
-      products,
-      catalog,
-      inventory,
       tossOrders,
       recovering,
       lastRecovery,
       knownOwned,
-      reloadProducts,
+      retryLogin,
       refreshInventory,
       runRecovery,
       runRefundSync,
     ],
   );
-  return <AppStateContext.Provider value={value}>{children}</AppStateContext.Provider>;
+  return (
+    <AppStateContext.Provider value={value}>
+      <ReadGateProvider value={gates}>{children}</ReadGateProvider>
+    </AppStateContext.Provider>
+  );
 }

@@ -1,10 +1,13 @@
 /**
- * Wires the app's dependencies once: config → tRPC transport → session (login + re-login) → outbox → recovery runner.
- * Tests build the same thing with their own transport (a real server in-process, or a scripted ShopApi).
+ * Wires the app's dependencies once: config → tRPC transport → session (login + re-login) → outbox → recovery runner,
+ * and the read client the screens' queries use (app/queries.ts).
+ * Tests build the same thing against a real server in-process (`fetch` to wrap the page's requests).
  */
 import type { LoginOutput } from '@ait-iap/iap-contract';
-import { createTrpcApi } from '../api/client';
-import { createSession } from '../api/session';
+import type { AppRouter } from '@ait-iap/server/router';
+import type { TRPCClient } from '@trpc/client';
+import { createReadClient, createTrpcApi } from '../api/client';
+import { createSession, sessionLink } from '../api/session';
 import type { ShopApi } from '../api/types';
 import type { WebConfig } from '../config';
 import { createPurchaseIntents, type PurchaseIntents } from '../iap/intents';
@@ -14,8 +17,10 @@ import { login as appLogin, tossAppVersion } from '../iap/sdk';
 
 export interface AppServices {
   config: WebConfig;
-  /** Authenticated API (logs in again on 401). */
+  /** Authenticated API for the purchase, recovery and sync flows (logs in again on 401). */
   api: ShopApi;
+  /** The tRPC client behind `useTRPC()`: the screens' reads (logs in again on 401). */
+  trpc: TRPCClient<AppRouter>;
   /** appLogin() → auth.login. Single flight. */
   login: () => Promise<LoginOutput>;
   recovery: RecoveryRunner;
@@ -26,8 +31,6 @@ export interface AppServices {
 }
 
 export interface ServiceOptions {
-  /** Replace the tRPC transport (tests). Receives the session's token getter. */
-  transport?: (getToken: () => string | null) => ShopApi;
   fetch?: typeof globalThis.fetch;
   /** Replace the device storage behind the outbox (tests). Default: the SDK's Storage, or localStorage. */
   store?: KeyValueStore;
@@ -35,16 +38,14 @@ export interface ServiceOptions {
 
 export function createAppServices(config: WebConfig, options: ServiceOptions = {}): AppServices {
   let getToken: () => string | null = () => null;
-  const tokenGetter = () => getToken();
-  const transport =
-    options.transport?.(tokenGetter) ??
-    createTrpcApi({
-      apiUrl: config.apiUrl,
-      getToken: tokenGetter,
-      ...(options.fetch ? { fetch: options.fetch } : {}),
-    });
-  const session = createSession({ api: transport, appLogin });
+  const server = {
+    apiUrl: config.apiUrl,
+    getToken: () => getToken(),
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  };
+  const session = createSession({ api: createTrpcApi(server), appLogin });
   getToken = session.token;
+  const trpc = createReadClient({ ...server, session: sessionLink(session) });
   const outbox = createOutbox({ store: options.store ?? deviceStore(), userId: session.userId });
   const intents = createPurchaseIntents({ api: session.api, appVersion: tossAppVersion });
   const recovery = createRecoveryRunner({
@@ -54,5 +55,5 @@ export function createAppServices(config: WebConfig, options: ServiceOptions = {
     fulfillTimeoutMs: config.recoveryTimeoutMs,
     completeTimeoutMs: config.completeTimeoutMs,
   });
-  return { config, api: session.api, login: session.login, recovery, outbox, intents };
+  return { config, api: session.api, trpc, login: session.login, recovery, outbox, intents };
 }

@@ -2,55 +2,44 @@
  * Purchase history: completed and refunded orders from Toss (every page of getCompletedOrRefundedOrders, read by
  * the refund sync) merged with what our server recorded (me.orders). Loaded lazily.
  */
-import { fulfillReasonCopy, type HistoryOrder } from '@ait-iap/iap-contract';
+import { fulfillReasonCopy } from '@ait-iap/iap-contract';
 import { Badge, List, ListRow, Result, Skeleton } from '@toss/tds-mobile';
-import { useEffect, useMemo, useState } from 'react';
-import { type ApiErrorCode, apiErrorCode, apiErrorCopy } from '../api/errors';
+import { useEffect, useMemo } from 'react';
+import { apiErrorCode, apiErrorCopy } from '../api/errors';
 import { useAppState } from '../app/AppState';
 import { buildHistoryRows } from '../app/historyModel';
+import { useCatalog, useOrders } from '../app/queries';
 import { copy, formatDateTime } from '../copy';
 import { OrderReference } from '../ui/OrderReference';
 
 export default function History() {
-  const { services, tossOrders, catalog, runRefundSync } = useAppState();
-  const [server, setServer] = useState<
-    | { status: 'loading' }
-    | { status: 'ready'; orders: HistoryOrder[] }
-    | { status: 'error'; code: ApiErrorCode }
-  >({ status: 'loading' });
-
+  const { tossOrders, runRefundSync } = useAppState();
+  // Fresh on every visit: our server's record (useOrders reads it on mount) and Toss's list, with its refund sync.
+  const server = useOrders();
+  const catalog = useCatalog().data;
   useEffect(() => {
-    let cancelled = false;
-    // Fresh on every visit: Toss's list (and the refund sync that goes with it) and our server's record.
     void runRefundSync().catch(() => {});
-    services.api.orders().then(
-      (out) => !cancelled && setServer({ status: 'ready', orders: out.orders }),
-      (error: unknown) => !cancelled && setServer({ status: 'error', code: apiErrorCode(error) }),
-    );
-    return () => {
-      cancelled = true;
-    };
-  }, [services, runRefundSync]);
+  }, [runRefundSync]);
 
   const rows = useMemo(
     () =>
       buildHistoryRows(
         tossOrders?.ok ? tossOrders.orders : [],
-        server.status === 'ready' ? server.orders : [],
-        catalog.status === 'ready' ? catalog.value : null,
+        server.data?.orders ?? [],
+        catalog?.products ?? null,
       ),
-    [tossOrders, server, catalog],
+    [tossOrders, server.data, catalog],
   );
 
-  if (server.status === 'loading' && rows.length === 0) {
+  if (server.isPending && rows.length === 0) {
     return (
       <div role="status" aria-busy="true" aria-label={copy.loading}>
         <Skeleton pattern="listOnly" repeatLastItemCount={4} />
       </div>
     );
   }
-  if (server.status === 'error' && rows.length === 0) {
-    const text = apiErrorCopy(server.code);
+  if (server.isError && rows.length === 0) {
+    const text = apiErrorCopy(apiErrorCode(server.error));
     return <Result title={copy.history.loadFailed} description={text.title} />;
   }
   if (rows.length === 0) {

@@ -5,8 +5,9 @@
 import { type Entitlement, fulfillReasonCopy } from '@ait-iap/iap-contract';
 import { Badge, Button, List, ListRow, Result, Skeleton } from '@toss/tds-mobile';
 import type { ReactNode } from 'react';
-import { apiErrorCopy } from '../api/errors';
+import { apiErrorCode, apiErrorCopy } from '../api/errors';
 import { useAppState } from '../app/AppState';
+import { useCatalog, useInventory } from '../app/queries';
 import { copy, currencyName, formatDate } from '../copy';
 import { ProductIcon } from '../ui/ProductIcon';
 import { subscriptionText } from './Shop';
@@ -24,24 +25,27 @@ function Section({ id, title, children }: { id: string; title: string; children:
 }
 
 export default function Inventory({ onGoShop }: { onGoShop: () => void }) {
-  const { inventory, catalog, lastRecovery } = useAppState();
-  if (inventory.status === 'loading') {
+  const { lastRecovery } = useAppState();
+  const inventory = useInventory();
+  const catalog = useCatalog();
+  // A failed refresh keeps showing the last inventory read; only an empty screen shows the error.
+  if (!inventory.data && inventory.isPending) {
     return (
       <div role="status" aria-busy="true" aria-label={copy.loading}>
         <Skeleton pattern="listOnly" repeatLastItemCount={3} />
       </div>
     );
   }
-  if (inventory.status === 'error') {
-    const text = apiErrorCopy(inventory.error);
+  if (!inventory.data) {
+    const text = apiErrorCopy(apiErrorCode(inventory.error));
     return <Result title={text.title} description={text.description} />;
   }
-  const products = catalog.status === 'ready' ? catalog.value : [];
+  const products = catalog.data?.products ?? [];
   const names = new Map(products.map((p) => [p.sku, p.name]));
   const types = new Map(products.map((p) => [p.sku, p.type]));
-  const balances = Object.entries(inventory.value.balances);
-  const items = inventory.value.entitlements.filter((e) => e.type === 'NON_CONSUMABLE');
-  const subscriptions = inventory.value.entitlements.filter((e) => e.type === 'SUBSCRIPTION');
+  const balances = Object.entries(inventory.data.balances);
+  const items = inventory.data.entitlements.filter((e) => e.type === 'NON_CONSUMABLE');
+  const subscriptions = inventory.data.entitlements.filter((e) => e.type === 'SUBSCRIPTION');
   const nameOf = (e: Entitlement) => names.get(e.sku) ?? e.sku;
   // Paid, not granted, held for an operator: listed here too, where the user looks for what they bought.
   const held = lastRecovery?.held ?? [];

@@ -5,6 +5,7 @@
 import { Badge, Button, List, ListRow, Result, Skeleton } from '@toss/tds-mobile';
 import { memo, useMemo } from 'react';
 import { useAppState } from '../app/AppState';
+import { useCatalog, useInventory, useProducts } from '../app/queries';
 import { buildShopRows, type ShopRow } from '../app/shopModel';
 import { copy, formatDate } from '../copy';
 import type { PurchaseRequest } from '../iap/purchase';
@@ -19,30 +20,29 @@ export interface ShopProps {
 }
 
 export function Shop({ purchase, busy, onBuy }: ShopProps) {
-  const app = useAppState();
-  const { products, catalog, inventory, knownOwned } = app;
+  const { knownOwned } = useAppState();
+  const products = useProducts();
+  const catalog = useCatalog();
+  const inventory = useInventory().data;
   const rows = useMemo(
     () =>
-      products.status === 'ready'
-        ? buildShopRows(
-            products.value,
-            catalog.status === 'ready' ? catalog.value : null,
-            inventory.status === 'ready' ? inventory.value : null,
-            knownOwned,
-            { sandbox: operationalEnvironment() === 'sandbox' },
-          )
+      products.data
+        ? buildShopRows(products.data, catalog.data?.products ?? null, inventory ?? null, knownOwned, {
+            sandbox: operationalEnvironment() === 'sandbox',
+          })
         : [],
-    [products, catalog, inventory, knownOwned],
+    [products.data, catalog.data, inventory, knownOwned],
   );
+  const reload = () => Promise.all([products.refetch(), catalog.refetch()]);
 
-  if (products.status === 'loading') {
+  if (products.isPending) {
     return (
       <div role="status" aria-busy="true" aria-label={copy.loading}>
         <Skeleton pattern="listWithIconOnly" repeatLastItemCount={4} />
       </div>
     );
   }
-  if (products.status === 'error') {
+  if (products.isError) {
     return (
       <Result
         title={copy.shop.loadFailed}
@@ -51,7 +51,7 @@ export function Shop({ purchase, busy, onBuy }: ShopProps) {
             {products.error.title}. {products.error.description}
           </span>
         }
-        button={<Result.Button onClick={() => void app.reloadProducts()}>{copy.shop.reload}</Result.Button>}
+        button={<Result.Button onClick={() => void reload()}>{copy.shop.reload}</Result.Button>}
       />
     );
   }
