@@ -67,6 +67,7 @@ export function ErrorNotice({ error, grant, held, onRetry, onShowOwned, onDismis
       <p className="notice__title">{error.title}</p>
       <p className="notice__body">{error.description}</p>
       {reason ? <p className="notice__detail">{reason}</p> : null}
+      {error.action === 'contact' && grant?.orderId ? <OrderReference orderId={grant.orderId} /> : null}
       <div className="notice__actions">
         {error.action === 'retry' && onRetry ? (
           <Button size="small" variant="fill" color="primary" onClick={onRetry}>
