@@ -63,6 +63,14 @@ export const copy = {
     granting: '상품을 지급하고 있어요',
     success: (name: string) => `${josa(name, '을/를')} 구매했어요`,
     recoveredToast: (count: number) => `지난 결제 ${count}건의 상품을 지급했어요`,
+    /**
+     * Toss reported an error after our server had granted the order (its answer reached Toss too late, or was lost):
+     * the product is the user's; recovery acknowledges the order to Toss without a word.
+     */
+    grantedDespiteError: {
+      title: '결제한 상품을 지급했어요',
+      description: '토스에 지급 결과를 전하는 중에 오류가 있었지만, 상품은 보관함에 있어요.',
+    },
     grantDetailPrefix: '서버 응답: ',
   },
 

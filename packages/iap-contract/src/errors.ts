@@ -89,7 +89,8 @@ export const iapErrorInfo: Record<IapErrorCode, IapErrorInfo> = {
   },
   TOSS_SERVER_VERIFICATION_FAILED: {
     title: '구매 중에 상품을 지급하지 못했어요',
-    description: '결제는 완료됐어요. 앱이 이 결제를 다시 확인하고, 지급되면 알려 드려요.',
+    description:
+      '결제는 완료됐어요. 앱이 이 결제를 다시 확인해요. 지급되면 보관함에 보이고, 담당자 확인이 필요하면 알려 드려요.',
     developerMessage: 'Payment completed but the transmission to the Toss server failed.',
     action: 'wait',
   },
@@ -113,7 +114,8 @@ export const iapErrorInfo: Record<IapErrorCode, IapErrorInfo> = {
   },
   PRODUCT_NOT_GRANTED_BY_PARTNER: {
     title: '구매 중에 상품을 지급하지 못했어요',
-    description: '결제는 완료됐어요. 앱이 이 결제를 다시 확인하고, 지급되면 알려 드려요.',
+    description:
+      '결제는 완료됐어요. 앱이 이 결제를 다시 확인해요. 지급되면 보관함에 보이고, 담당자 확인이 필요하면 알려 드려요.',
     developerMessage:
       "The partner's fulfillment (processProductGrant) failed; the order stays pending for recovery.",
     action: 'contact',
