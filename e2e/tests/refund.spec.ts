@@ -21,7 +21,9 @@ test('a refunded non-consumable is revoked after refund sync and history shows i
   // A refund reads 환불됨 — never the operator's 지급 취소됨 — with no reason line or support prompt.
   await expect(app.testId(`history-${order.orderId}`)).toContainText('환불됨');
   await expect(app.testId(`history-${order.orderId}`)).not.toContainText('지급 취소됨');
-  await expect(app.testId(`history-${order.orderId}`).getByRole('link', { name: '고객센터 문의' })).toHaveCount(0);
+  await expect(
+    app.testId(`history-${order.orderId}`).getByRole('link', { name: '고객센터 문의' }),
+  ).toHaveCount(0);
   await app.tab('inventory');
   await expect(app.testId('owned-remove_ads')).toHaveCount(0);
 

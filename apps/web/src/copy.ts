@@ -13,6 +13,7 @@ import {
   type SubscriptionStatus,
 } from '@ait-iap/iap-contract';
 import { josa } from 'es-hangul';
+import type { HistoryStatus } from './app/historyModel';
 
 /** Held for an operator: the one phrase for that state (notice badge, inventory, history). */
 const heldPhrase = '담당자 확인 대기';
@@ -161,7 +162,7 @@ export const copy = {
       /** An operator took back a grant (not a refund). */
       cancelled: '지급 취소됨',
       held: heldPhrase,
-    },
+    } satisfies Record<HistoryStatus, string>,
     /** What a row says under its badge, and its next step: the reason in buyer words. */
     detail: {
       /** The same words the server's NOT_PAID answer carries (an operator's denial answers NOT_PAID). */
