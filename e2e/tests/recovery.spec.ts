@@ -20,6 +20,14 @@ import { approveHeld, ops, type ServerView } from '../harness/server-api';
 
 const isFulfill = (url: URL) => url.pathname.endsWith('/iap.fulfill');
 
+/** What the user reads for a held and a denied order (apps/web/src/copy.ts `held`, `history`). */
+const shown = {
+  heldTitle: '담당자 확인을 기다리는 결제예요',
+  heldBadge: '담당자 확인 대기',
+  denied: '지급 안 됨',
+  granted: '지급 완료',
+} as const;
+
 /** Count the iap.fulfill requests the page sends from now on. */
 function countFulfills(page: Page): () => number {
   let n = 0;
@@ -252,10 +260,14 @@ test('a held item is shown where the user looks for it, approved with the ops CL
   if (!order) throw new Error('no order in the mock');
 
   await expect(app.heldBanner(order.orderId)).toBeVisible();
+  await expect(app.testId('held-orders')).toContainText(shown.heldTitle);
   await app.tab('inventory');
+  await expect(app.testId(`inventory-held-${order.orderId}`)).toContainText(shown.heldBadge);
   await expect(app.testId(`inventory-held-${order.orderId}`)).toContainText(fulfillReasonCopy.UNDER_REVIEW);
   await app.tab('history');
-  await expect(app.testId(`history-${order.orderId}`)).toContainText('확인 중');
+  const row = app.testId(`history-${order.orderId}`);
+  await expect(row).toContainText(shown.heldBadge);
+  await expect(row).toContainText(fulfillReasonCopy.UNDER_REVIEW);
   expect(await server.entitlementSkus()).toEqual([]);
 
   await approveHeld(harness, order.orderId);
@@ -265,6 +277,40 @@ test('a held item is shown where the user looks for it, approved with the ops CL
   await expect(app.testId(`inventory-held-${order.orderId}`)).toHaveCount(0);
   expect(await server.entitlementSkus()).toEqual(['remove_ads']);
   await expect.poll(async () => (await mock.ordersOf(user.userKey))[0]?.completed).toBe(true);
+  await app.tab('history');
+  await expect(app.testId(`history-${order.orderId}`)).toContainText(shown.granted);
+});
+
+test('a held order an operator denies: history says why in buyer words and offers support with the order reference', async ({
+  app,
+  server,
+  mock,
+  user,
+  harness,
+}) => {
+  await mock.nextPurchase(user.userKey, 'close-after-payment');
+  await app.startPurchase('remove_ads');
+  await app.payAndWaitForRestart();
+  const [order] = await mock.ordersOf(user.userKey);
+  if (!order) throw new Error('no order in the mock');
+  await expect(app.heldBanner(order.orderId)).toBeVisible();
+
+  await ops(harness, ['deny', order.orderId, '--reason', 'not paid: no settlement', '--json']);
+  await app.reopen();
+  await app.settled();
+  await expect(app.testId('held-orders')).toHaveCount(0);
+  await app.tab('history');
+  const row = app.testId(`history-${order.orderId}`);
+  await expect(row).toContainText(shown.denied);
+  await expect(row).toContainText(fulfillReasonCopy.NOT_PAID);
+  await expect(row).not.toContainText(shown.heldBadge);
+  const reference = (await app.testId(`order-reference-${order.orderId}`).textContent()) ?? '';
+  expect(reference).toMatch(/^[0-9A-Z]{4}-[0-9A-Z]{4}$/);
+  await expect(row.getByRole('link', { name: '고객센터 문의' })).toHaveAttribute(
+    'href',
+    new RegExp(`[?&]ref=${reference}$`),
+  );
+  expect(await server.entitlementSkus()).toEqual([]);
 });
 
 test.describe('Toss 5.225.0 (no getPendingOrders, no completeProductGrant; legacy purchase: Toss takes no grant answer): the outbox alone', () => {

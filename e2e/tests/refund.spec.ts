@@ -12,13 +12,18 @@ test('a refunded non-consumable is revoked after refund sync and history shows i
   const [order] = await mock.ordersOf(user.userKey);
   if (!order) throw new Error('no order in the mock after the purchase');
   await app.tab('history');
-  await expect(app.testId(`history-${order.orderId}`)).toContainText('완료');
+  await expect(app.testId(`history-${order.orderId}`)).toContainText('지급 완료');
 
   await mock.refund(order.orderId);
   // The next start syncs refunds (getCompletedOrRefundedOrders → iap.sync).
   await app.reopen();
   await app.tab('history');
+  // A refund reads 환불됨 — never the operator's 지급 취소됨 — with no reason line or support prompt.
   await expect(app.testId(`history-${order.orderId}`)).toContainText('환불됨');
+  await expect(app.testId(`history-${order.orderId}`)).not.toContainText('지급 취소됨');
+  await expect(
+    app.testId(`history-${order.orderId}`).getByRole('link', { name: '고객센터 문의' }),
+  ).toHaveCount(0);
   await app.tab('inventory');
   await expect(app.testId('owned-remove_ads')).toHaveCount(0);
 

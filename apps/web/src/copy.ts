@@ -2,8 +2,21 @@
  * Every Korean string the mini-app shows, in one place. CUSTOMIZATION POINT: a fork edits this file to change
  * wording, currency names, support contact and date style. IAP error copy lives in the contract
  * (`iapErrorInfo` in @ait-iap/iap-contract) so the server, the mock and the docs use the same words.
+ * Rules: one state, one phrase (the same words wherever that state shows); promise only what will happen (the
+ * outcome × reading table in apps/web/README.md checks each phrase against every outcome the mock can produce);
+ * a particle after a variable noun goes through es-hangul's `josa`, never both forms written by hand.
  */
-import type { NextAction, OrderState, RenewalCycle, SubscriptionStatus } from '@ait-iap/iap-contract';
+import {
+  fulfillReasonCopy,
+  type NextAction,
+  type RenewalCycle,
+  type SubscriptionStatus,
+} from '@ait-iap/iap-contract';
+import { josa } from 'es-hangul';
+import type { HistoryStatus } from './app/historyModel';
+
+/** Held for an operator: the one phrase for that state (notice badge, inventory, history). */
+const heldPhrase = '담당자 확인 대기';
 
 export const copy = {
   appTitle: '아이템 상점',
@@ -45,12 +58,20 @@ export const copy = {
   },
 
   purchase: {
-    recovering: '지난 결제를 확인하고 있어요',
+    /** Recovery runs before the checkout opens: the same words as the recovery banner (one state, one phrase). */
+    recovering: '지난 결제를 처리하고 있어요',
     checkout: '결제를 진행하고 있어요',
     granting: '상품을 지급하고 있어요',
-    success: (name: string) => `${name} 구매를 완료했어요`,
-    successPendingComplete: (name: string) => `${name}을(를) 지급했어요`,
-    recoveredToast: (count: number) => `지난 결제 ${count}건을 지급했어요`,
+    success: (name: string) => `${josa(name, '을/를')} 구매했어요`,
+    recoveredToast: (count: number) => `지난 결제 ${count}건의 상품을 지급했어요`,
+    /**
+     * Toss reported an error after our server had granted the order (its answer reached Toss too late, or was lost):
+     * the product is the user's; recovery acknowledges the order to Toss without a word.
+     */
+    grantedDespiteError: {
+      title: '결제한 상품을 지급했어요',
+      description: '토스에 지급 결과를 전하는 중에 오류가 있었지만, 상품은 보관함에 있어요.',
+    },
     grantDetailPrefix: '서버 응답: ',
   },
 
@@ -76,17 +97,18 @@ export const copy = {
   },
 
   recovery: {
-    banner: '지난 결제를 확인하고 있어요',
+    banner: '지난 결제를 처리하고 있어요',
   },
 
   /**
    * A held order (the server answered UNDER_REVIEW: Toss reads it FAILED and the server never saw it paid; an operator
-   * decides). Promise nothing: not a grant, not a refund, no date. The explanation itself is the contract's
-   * `fulfillReasonCopy.UNDER_REVIEW`.
+   * approves or denies it). Promise nothing beyond that: no grant, no refund, no date. The explanation itself is the
+   * contract's `fulfillReasonCopy.UNDER_REVIEW`; `badge` is the state's one phrase (history, inventory).
    */
   held: {
-    title: '결제를 확인하고 있어요',
-    section: '확인 중인 결제',
+    title: '담당자 확인을 기다리는 결제예요',
+    section: '담당자 확인을 기다리는 결제',
+    badge: heldPhrase,
   },
 
   /** The order's short reference (held notice, history): what to tell support. */
@@ -107,16 +129,17 @@ export const copy = {
     goShop: '상점 둘러보기',
     ownedSince: (date: string) => `${date} 구매`,
     expiresAt: (date: string) => `${date}까지`,
-    graceUntil: (date: string) => `${date}까지 결제를 다시 시도해요`,
+    /** Grace period: Toss's renewal payment failed, access continues until the grace end (`gracePeriodExpiresAt`). */
+    graceUntil: (date: string) => `${date}까지 이용할 수 있어요. 토스에서 결제 수단을 확인해 주세요`,
     autoRenew: '자동 갱신',
     noAutoRenew: '갱신 안 함',
     status: {
       ACTIVE: '이용 중',
       EXPIRED: '만료됨',
-      IN_GRACE_PERIOD: '결제 확인 중',
-      ON_HOLD: '결제 실패로 일시 정지',
+      IN_GRACE_PERIOD: '갱신 결제 실패',
+      ON_HOLD: '갱신 결제 실패로 이용 중지',
       PAUSED: '일시 중지됨',
-      REVOKED: '해지됨',
+      REVOKED: '환불되어 이용 종료',
     } satisfies Record<SubscriptionStatus, string>,
   },
 
@@ -125,15 +148,27 @@ export const copy = {
     empty: '구매 내역이 없어요',
     emptyDescription: '구매하거나 환불한 주문이 여기에 표시돼요.',
     loadFailed: '구매 내역을 불러오지 못했어요',
-    completed: '완료',
-    refunded: '환불됨',
-    state: {
-      RECEIVED: '처리 중',
-      GRANTED: '완료',
-      REFUSED: '지급 안 됨',
-      REVOKED: '환불됨',
-      HELD: '확인 중',
-    } satisfies Record<OrderState, string>,
+    /** One phrase per history row state (historyModel.ts `HistoryStatus`). */
+    status: {
+      /** Our server granted it. */
+      granted: '지급 완료',
+      /** Only Toss lists it, as COMPLETED: paid (the refund sync asks the server to grant it). */
+      paid: '결제 완료',
+      refunded: '환불됨',
+      /** Recorded by the server, not decided yet (asked again by recovery). */
+      processing: '처리 중',
+      /** An operator denied the held order (the server reads NOT_PAID from then on). */
+      denied: '지급 안 됨',
+      /** An operator took back a grant (not a refund). */
+      cancelled: '지급 취소됨',
+      held: heldPhrase,
+    } satisfies Record<HistoryStatus, string>,
+    /** What a row says under its badge, and its next step: the reason in buyer words. */
+    detail: {
+      /** The same words the server's NOT_PAID answer carries (an operator's denial answers NOT_PAID). */
+      denied: fulfillReasonCopy.NOT_PAID,
+      cancelled: '이 주문의 지급이 취소됐어요. 궁금한 점은 주문 참조 번호와 함께 고객센터로 문의해 주세요.',
+    },
     unsupported: '이 토스 앱 버전에서는 토스 결제 내역을 볼 수 없어요. 서버에 기록된 내역만 보여드려요.',
   },
 

@@ -88,7 +88,8 @@ test('the grant answered "not granted" (server out of reach) and Toss now reads 
   expect(row.textContent).toContain(fulfillReasonCopy.UNDER_REVIEW);
   fireEvent.click(screen.getByTestId('tab-history'));
   const historyRow = await screen.findByTestId(`history-${orderId}`);
-  expect(historyRow.textContent).toContain(copy.history.state.HELD);
+  expect(historyRow.textContent).toContain(copy.held.badge);
+  expect(historyRow.textContent).toContain(fulfillReasonCopy.UNDER_REVIEW);
   expect(within(historyRow).getByTestId(`order-reference-${orderId}`).textContent).toBe(
     orderReference(orderId),
   );
@@ -135,7 +136,7 @@ test('a held order is asked about on every recovery while Toss lists it as pendi
   expect(await deviceOutbox()).toEqual([]);
 });
 
-test('an operator denies a held order: the next recovery forgets it (a final "not paid") and history says it was not granted', async () => {
+test('an operator denies a held order: the next recovery forgets it (a final "not paid") and history says why it was not granted and whom to ask', async () => {
   const orderId = await paidOrderReadingFailed();
   await renderApp(stack);
   await screen.findByTestId(`held-${orderId}`);
@@ -146,7 +147,13 @@ test('an operator denies a held order: the next recovery forgets it (a final "no
   expect(await deviceOutbox()).toEqual([]);
   expect(balance()).toBe('0');
   fireEvent.click(screen.getByTestId('tab-history'));
-  expect((await screen.findByTestId(`history-${orderId}`)).textContent).toContain(copy.history.state.REFUSED);
+  // The reason in the buyer's words and the next step: support, with the order's reference.
+  const row = await screen.findByTestId(`history-${orderId}`);
+  expect(row.textContent).toContain(copy.history.status.denied);
+  expect(row.textContent).toContain(copy.history.detail.denied);
+  expect(within(row).getByText(copy.actions.contact).closest('a')?.getAttribute('href')).toBe(
+    `${copy.supportUrl}?ref=${orderReference(orderId)}`,
+  );
 });
 
 test('on a Toss app without getPendingOrders a held order is asked about while the outbox has it, and its approval is delivered from there', async () => {

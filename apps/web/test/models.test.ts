@@ -1,7 +1,14 @@
-import type { CatalogListItem, Entitlement, HistoryOrder, IapProductListItem } from '@ait-iap/iap-contract';
+import {
+  type CatalogListItem,
+  type Entitlement,
+  fulfillReasonCopy,
+  type HistoryOrder,
+  type IapProductListItem,
+} from '@ait-iap/iap-contract';
 import { describe, expect, test } from 'vitest';
 import { buildHistoryRows } from '../src/app/historyModel';
 import { buildShopRows } from '../src/app/shopModel';
+import { copy } from '../src/copy';
 
 const coin: IapProductListItem = {
   sku: 'coin_100',
@@ -180,30 +187,48 @@ describe('history rows', () => {
       [server({ orderId: 'a' })],
       catalog,
     );
+    // Toss alone only knows it was paid; our server knows it was granted.
     expect(rows.map((r) => [r.orderId, r.label, r.name])).toEqual([
-      ['b', '완료', '광고 제거'],
-      ['a', '완료', '코인 100개'],
+      ['b', '결제 완료', '광고 제거'],
+      ['a', '지급 완료', '코인 100개'],
     ]);
   });
 
-  test('a revoked order reads 환불됨; an order still being checked reads 처리 중', () => {
+  test("a refund reads 환불됨, an operator's revoke 지급 취소됨 (never 환불됨), an undecided order 처리 중", () => {
     const rows = buildHistoryRows(
       [],
       [
-        server({ orderId: 'r', state: 'REVOKED', updatedAt: '2026-11-03T00:00:00Z' }),
-        server({ orderId: 'p', state: 'RECEIVED', updatedAt: '2026-11-02T00:00:00Z' }),
+        server({ orderId: 'r', state: 'REVOKED', lastReason: 'REFUNDED', updatedAt: '2026-11-04T00:00:00Z' }),
+        server({ orderId: 'o', state: 'REVOKED', lastReason: 'REVOKED', updatedAt: '2026-11-03T00:00:00Z' }),
+        server({ orderId: 'p', state: 'RECEIVED', lastReason: null, updatedAt: '2026-11-02T00:00:00Z' }),
       ],
       catalog,
     );
-    expect(rows.map((r) => [r.orderId, r.label])).toEqual([
-      ['r', '환불됨'],
-      ['p', '처리 중'],
+    expect(rows.map((r) => [r.orderId, r.label, r.detail, r.contact])).toEqual([
+      ['r', '환불됨', null, false],
+      ['o', '지급 취소됨', copy.history.detail.cancelled, true],
+      ['p', '처리 중', null, false],
+    ]);
+  });
+
+  test("an operator's denial says why in buyer words and offers support; a held order refunded reads 환불됨", () => {
+    const rows = buildHistoryRows(
+      [],
+      [
+        server({ orderId: 'd', state: 'REFUSED', lastReason: 'NOT_PAID', updatedAt: '2026-11-03T00:00:00Z' }),
+        server({ orderId: 'f', state: 'REFUSED', lastReason: 'REFUNDED', updatedAt: '2026-11-02T00:00:00Z' }),
+      ],
+      catalog,
+    );
+    expect(rows.map((r) => [r.orderId, r.label, r.detail, r.contact])).toEqual([
+      ['d', '지급 안 됨', fulfillReasonCopy.NOT_PAID, true],
+      ['f', '환불됨', null, false],
     ]);
   });
 });
 
 describe('history rows for held orders', () => {
-  test('an order held for an operator reads 확인 중, not 처리 중 or 지급 안 됨', () => {
+  test('an order held for an operator reads 담당자 확인 대기 with the UNDER_REVIEW explanation, not 처리 중 or 지급 안 됨', () => {
     const rows = buildHistoryRows(
       [],
       [
@@ -219,7 +244,15 @@ describe('history rows for held orders', () => {
       ],
       catalog,
     );
-    expect(rows).toEqual([expect.objectContaining({ orderId: 'h', status: 'held', label: '확인 중' })]);
+    expect(rows).toEqual([
+      expect.objectContaining({
+        orderId: 'h',
+        status: 'held',
+        label: '담당자 확인 대기',
+        detail: fulfillReasonCopy.UNDER_REVIEW,
+        contact: true,
+      }),
+    ]);
   });
 });
 

@@ -7,7 +7,7 @@ import type { TossMockHost } from '@ait-iap/toss-mock/host';
 import { act, cleanup, fireEvent, render, renderHook, screen, waitFor } from '@testing-library/react';
 import type { ReactNode } from 'react';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { formatDate } from '../src/copy';
+import { copy, formatDate } from '../src/copy';
 import { balance, renderApp, setVisibility } from './app';
 import { installHost, type Stack, sent, setStatusReading, startStack } from './harness';
 
@@ -330,7 +330,9 @@ describe('subscription state from Toss', () => {
     setVisibility('visible');
 
     await waitFor(() =>
-      expect(screen.getByTestId('subscription-premium_monthly').textContent).toContain('결제 확인 중'),
+      expect(screen.getByTestId('subscription-premium_monthly').textContent).toContain(
+        copy.inventory.status.IN_GRACE_PERIOD,
+      ),
     );
     expect((screen.getByTestId('buy-premium_monthly') as HTMLButtonElement).disabled).toBe(true);
   });

@@ -235,19 +235,26 @@ export const appErrorCopy: Record<AppErrorCode, string> = {
   INTERNAL: '일시적인 오류가 생겼어요. 잠시 후 다시 시도해 주세요.',
 };
 
-/** Korean copy for a fulfillment that did not grant, shown after a failed purchase or recovery. */
+/**
+ * Korean copy for a fulfillment answer, shown after a failed purchase or recovery (and UNDER_REVIEW / NOT_PAID on the
+ * held notice and in the history). Each promises only what will happen under every status reading of the mock
+ * (apps/web/README.md, "Outcome × reading"): "앱이 다시 확인해요" is true (recovery asks again), "지급돼요" is not
+ * (under `grant-failed` a paid order whose grant answer was lost is held for an operator instead).
+ */
 export const fulfillReasonCopy: Record<FulfillReason, string> = {
   GRANTED: '구매한 상품을 지급했어요.',
   ALREADY_GRANTED: '이미 지급된 주문이에요.',
-  NOT_PAID: '결제가 완료되지 않은 주문이에요.',
-  PAYMENT_IN_PROGRESS: '결제를 확인하고 있어요. 잠시 후 자동으로 지급돼요.',
-  REFUNDED: '환불된 주문이에요.',
-  ORDER_NOT_FOUND: '주문을 찾을 수 없어요. 고객센터로 문의해 주세요.',
-  MINIAPP_MISMATCH: '이 앱에서 판매하지 않는 상품이에요.',
-  UNKNOWN_SKU: '지금은 판매하지 않는 상품이에요.',
-  SKU_MISMATCH: '주문 정보가 일치하지 않아요. 고객센터로 문의해 주세요.',
+  NOT_PAID:
+    '결제가 확인되지 않아 상품을 지급하지 않았어요. 결제된 금액이 있다면 주문 참조 번호와 함께 고객센터로 문의해 주세요.',
+  PAYMENT_IN_PROGRESS: '결제가 아직 끝나지 않았어요. 앱이 이 결제를 다시 확인해요.',
+  REFUNDED: '환불된 주문이라 상품을 지급하지 않아요.',
+  ORDER_NOT_FOUND: '토스에서 이 주문을 찾을 수 없어요. 주문 참조 번호와 함께 고객센터로 문의해 주세요.',
+  MINIAPP_MISMATCH: '이 앱에서 판매하지 않는 상품이에요. 결제된 금액이 있다면 고객센터로 문의해 주세요.',
+  UNKNOWN_SKU: '지금은 판매하지 않는 상품이에요. 결제된 금액이 있다면 고객센터로 문의해 주세요.',
+  SKU_MISMATCH: '주문 정보가 일치하지 않아요. 주문 참조 번호와 함께 고객센터로 문의해 주세요.',
   ORDER_CONFLICT: '다른 계정의 주문이에요. 고객센터로 문의해 주세요.',
-  UPSTREAM_UNAVAILABLE: '결제 확인이 늦어지고 있어요. 잠시 후 자동으로 다시 시도할게요.',
-  REVOKED: '회수된 주문이에요.',
-  UNDER_REVIEW: '결제 확인이 필요한 주문이라 담당자가 확인하고 있어요. 궁금한 점은 고객센터로 문의해 주세요.',
+  UPSTREAM_UNAVAILABLE: '토스와 연결이 원활하지 않아 결제를 확인하지 못했어요. 앱이 이 결제를 다시 확인해요.',
+  REVOKED: '환불됐거나 지급이 취소된 주문이라 상품을 지급하지 않아요. 궁금한 점은 고객센터로 문의해 주세요.',
+  UNDER_REVIEW:
+    '토스에서 결제 결과를 확정하지 못해 아직 상품을 지급하지 않았어요. 담당자가 확인하면 지급 여부를 구매 내역에 표시해요. 궁금한 점은 주문 참조 번호와 함께 고객센터로 문의해 주세요.',
 };

@@ -1,5 +1,7 @@
 /**
- * The SDK's purchase error codes, with the Korean copy a user sees and what they can do next.
+ * The SDK's purchase error codes, with the Korean copy a user sees and what they can do next. The copy promises only
+ * what will happen, under every status reading of the mock (apps/web/README.md, "Outcome × reading"); one state, one
+ * phrase: "구매 중에 상품을 지급하지 못했어요" is every paid-but-not-granted-yet ending the app re-checks by itself.
  * `toIapError(unknown)` turns anything the SDK (or an old Toss app) throws into one typed value; it never throws.
  */
 
@@ -56,7 +58,7 @@ export const iapErrorInfo: Record<IapErrorCode, IapErrorInfo> = {
   },
   PAYMENT_PENDING: {
     title: '결제 승인을 기다리고 있어요',
-    description: '이미 승인 대기 중인 결제가 있어요. 잠시 후 다시 확인해 주세요.',
+    description: '승인되면 다음에 앱을 열 때 상품을 지급해요. 승인되지 않으면 결제되지 않아요.',
     developerMessage: 'A payment for this order is already awaiting approval.',
     action: 'wait',
   },
@@ -79,14 +81,16 @@ export const iapErrorInfo: Record<IapErrorCode, IapErrorInfo> = {
     action: 'owned',
   },
   APP_MARKET_VERIFICATION_FAILED: {
-    title: '결제 확인이 늦어지고 있어요',
-    description: '결제는 완료됐지만 앱 마켓 확인에 실패했어요. 문제가 계속되면 고객센터로 문의해 주세요.',
+    title: '결제를 확인하지 못했어요',
+    description:
+      '앱 마켓에서 결제 정보를 확인하지 못해 상품을 지급하지 않았어요. 결제된 금액이 있다면 고객센터로 문의해 주세요.',
     developerMessage: 'Payment completed but app-market user verification failed.',
     action: 'contact',
   },
   TOSS_SERVER_VERIFICATION_FAILED: {
-    title: '결제 확인이 늦어지고 있어요',
-    description: '결제는 완료됐지만 확인이 끝나지 않았어요. 잠시 후 앱을 다시 열면 자동으로 지급돼요.',
+    title: '구매 중에 상품을 지급하지 못했어요',
+    description:
+      '결제는 완료됐어요. 앱이 이 결제를 다시 확인해요. 지급되면 보관함에 보이고, 담당자 확인이 필요하면 알려 드려요.',
     developerMessage: 'Payment completed but the transmission to the Toss server failed.',
     action: 'wait',
   },
@@ -109,9 +113,9 @@ export const iapErrorInfo: Record<IapErrorCode, IapErrorInfo> = {
     action: 'none',
   },
   PRODUCT_NOT_GRANTED_BY_PARTNER: {
-    title: '상품 지급이 늦어지고 있어요',
+    title: '구매 중에 상품을 지급하지 못했어요',
     description:
-      '결제는 완료됐어요. 앱을 다시 열면 자동으로 지급돼요. 계속 안 되면 고객센터로 문의해 주세요.',
+      '결제는 완료됐어요. 앱이 이 결제를 다시 확인해요. 지급되면 보관함에 보이고, 담당자 확인이 필요하면 알려 드려요.',
     developerMessage:
       "The partner's fulfillment (processProductGrant) failed; the order stays pending for recovery.",
     action: 'contact',

@@ -1,5 +1,45 @@
 import { describe, expect, it } from 'vitest';
+import { appErrorCopy, fulfillReasonCopy } from '../src/api';
 import { iapErrorCodes, iapErrorInfo, toIapError } from '../src/errors';
+
+/** Every Korean string the contract gives the mini-app. */
+const allCopy = (): [string, string][] => [
+  ...Object.entries(iapErrorInfo).flatMap(([code, info]): [string, string][] => [
+    [`${code}.title`, info.title],
+    [`${code}.description`, info.description],
+  ]),
+  ...Object.entries(fulfillReasonCopy),
+  ...Object.entries(appErrorCopy),
+];
+
+describe('copy that promises only what will happen', () => {
+  it('never promises an automatic grant: under the grant-failed reading a paid order may be held for a person', () => {
+    for (const [key, text] of allCopy()) expect(text, key).not.toMatch(/자동으로 지급|지급돼요/);
+  });
+
+  it('a title agrees with its description: a failure is not called a delay', () => {
+    for (const [code, info] of Object.entries(iapErrorInfo)) {
+      if (/실패|못해|못했/.test(info.description)) expect(info.title, code).not.toMatch(/늦어지/);
+    }
+    expect(iapErrorInfo.APP_MARKET_VERIFICATION_FAILED.title).toBe('결제를 확인하지 못했어요');
+  });
+
+  it('one state, one phrase: every paid order the app re-checks by itself reads the same', () => {
+    expect(iapErrorInfo.TOSS_SERVER_VERIFICATION_FAILED.title).toBe(
+      iapErrorInfo.PRODUCT_NOT_GRANTED_BY_PARTNER.title,
+    );
+    expect(iapErrorInfo.TOSS_SERVER_VERIFICATION_FAILED.description).toBe(
+      iapErrorInfo.PRODUCT_NOT_GRANTED_BY_PARTNER.description,
+    );
+  });
+
+  it('speaks to the buyer, not the operator, and writes no particle by hand', () => {
+    for (const [key, text] of allCopy()) {
+      expect(text, key).not.toMatch(/회수/);
+      expect(text, key).not.toMatch(/\((을|를|이|가|은|는|과|와|으로|로|이나|나)\)/);
+    }
+  });
+});
 
 describe('SDK error codes', () => {
   it('has Korean copy, an English description and a next action for all 11 codes', () => {

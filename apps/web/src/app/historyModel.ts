@@ -2,10 +2,21 @@
  * The history screen's rows: Toss's completed/refunded orders (IAP.getCompletedOrRefundedOrders) merged with
  * what our server recorded (me.orders), newest first. A refund on either side wins.
  */
-import type { CatalogListItem, CompletedOrRefundedOrder, HistoryOrder } from '@ait-iap/iap-contract';
+import {
+  type CatalogListItem,
+  type CompletedOrRefundedOrder,
+  fulfillReasonCopy,
+  type HistoryOrder,
+} from '@ait-iap/iap-contract';
 import { copy } from '../copy';
 
-export type HistoryStatus = 'completed' | 'refunded' | 'processing' | 'refused' | 'held';
+/**
+ * One state, one phrase (copy.history.status): `granted` our server granted it; `paid` only Toss lists it, COMPLETED
+ * (paid; the refund sync asks the server to grant it); `refunded` Toss refunded it (revoked if it had been granted);
+ * `processing` recorded, not decided; `denied` an operator refused the held order; `cancelled` an operator took a
+ * grant back (not a refund); `held` waiting for an operator.
+ */
+export type HistoryStatus = 'granted' | 'paid' | 'refunded' | 'processing' | 'denied' | 'cancelled' | 'held';
 
 export interface HistoryRow {
   orderId: string;
@@ -14,15 +25,39 @@ export interface HistoryRow {
   date: string;
   status: HistoryStatus;
   label: string;
+  /** The reason in the buyer's words and the next step, for rows that need one (held, denied, cancelled). */
+  detail: string | null;
+  /** Offer the support link (carrying the order's reference). */
+  contact: boolean;
 }
 
-const labels: Record<HistoryStatus, string> = {
-  completed: copy.history.completed,
-  refunded: copy.history.refunded,
-  processing: copy.history.state.RECEIVED,
-  refused: copy.history.state.REFUSED,
-  held: copy.history.state.HELD,
+const details: Partial<Record<HistoryStatus, string>> = {
+  held: fulfillReasonCopy.UNDER_REVIEW,
+  denied: copy.history.detail.denied,
+  cancelled: copy.history.detail.cancelled,
 };
+
+function describe(status: HistoryStatus): Pick<HistoryRow, 'status' | 'label' | 'detail' | 'contact'> {
+  const detail = details[status] ?? null;
+  return { status, label: copy.history.status[status], detail, contact: detail !== null };
+}
+
+/** Our server's record → the row's state. REVOKED and REFUSED tell a refund from an operator's decision by lastReason. */
+function serverStatus(order: HistoryOrder): HistoryStatus {
+  const refunded = order.lastReason === 'REFUNDED';
+  switch (order.state) {
+    case 'GRANTED':
+      return 'granted';
+    case 'REVOKED':
+      return refunded ? 'refunded' : 'cancelled';
+    case 'REFUSED':
+      return refunded ? 'refunded' : 'denied';
+    case 'HELD':
+      return 'held';
+    case 'RECEIVED':
+      return 'processing';
+  }
+}
 
 export function buildHistoryRows(
   tossOrders: readonly CompletedOrRefundedOrder[],
@@ -32,38 +67,20 @@ export function buildHistoryRows(
   const names = new Map((catalog ?? []).map((item) => [item.sku, item.name]));
   const rows = new Map<string, HistoryRow>();
   for (const order of serverOrders) {
-    const status: HistoryStatus =
-      order.state === 'GRANTED'
-        ? 'completed'
-        : order.state === 'REVOKED'
-          ? 'refunded'
-          : order.state === 'REFUSED'
-            ? order.lastReason === 'REFUNDED'
-              ? 'refunded'
-              : 'refused'
-            : order.state === 'HELD'
-              ? 'held'
-              : 'processing';
     rows.set(order.orderId, {
       orderId: order.orderId,
       sku: order.sku,
       name: order.name || names.get(order.sku) || order.sku,
       date: order.updatedAt || order.createdAt,
-      status,
-      label: labels[status],
+      ...describe(serverStatus(order)),
     });
   }
   for (const order of tossOrders) {
     const existing = rows.get(order.orderId);
-    const tossStatus: HistoryStatus = order.status === 'REFUNDED' ? 'refunded' : 'completed';
+    const tossStatus: HistoryStatus = order.status === 'REFUNDED' ? 'refunded' : 'paid';
     if (existing) {
       if (tossStatus === 'refunded' && existing.status !== 'refunded') {
-        rows.set(order.orderId, {
-          ...existing,
-          status: 'refunded',
-          label: labels.refunded,
-          date: order.date,
-        });
+        rows.set(order.orderId, { ...existing, ...describe('refunded'), date: order.date });
       }
       continue;
     }
@@ -72,8 +89,7 @@ export function buildHistoryRows(
       sku: order.sku,
       name: names.get(order.sku) ?? order.sku,
       date: order.date,
-      status: tossStatus,
-      label: labels[tossStatus],
+      ...describe(tossStatus),
     });
   }
   // Toss dates are local time without a zone, ours are ISO UTC: compare as instants, not strings.

@@ -2,15 +2,25 @@
  * Purchase history: completed and refunded orders from Toss (every page of getCompletedOrRefundedOrders, read by
  * the refund sync) merged with what our server recorded (me.orders). Loaded lazily.
  */
-import { fulfillReasonCopy } from '@ait-iap/iap-contract';
 import { Badge, List, ListRow, Result, Skeleton } from '@toss/tds-mobile';
 import { useEffect, useMemo } from 'react';
 import { apiErrorCode, apiErrorCopy } from '../api/errors';
 import { useAppState } from '../app/AppState';
-import { buildHistoryRows } from '../app/historyModel';
+import { buildHistoryRows, type HistoryStatus } from '../app/historyModel';
 import { useCatalog, useOrders } from '../app/queries';
 import { copy, formatDateTime } from '../copy';
+import { ContactButton } from '../ui/ErrorNotice';
 import { OrderReference } from '../ui/OrderReference';
+
+const badgeColor: Record<HistoryStatus, 'red' | 'blue' | 'yellow' | 'elephant'> = {
+  granted: 'blue',
+  paid: 'blue',
+  refunded: 'red',
+  cancelled: 'red',
+  denied: 'elephant',
+  processing: 'elephant',
+  held: 'yellow',
+};
 
 export default function History() {
   const { tossOrders, runRefundSync } = useAppState();
@@ -60,25 +70,16 @@ export default function History() {
                 <span className="row-title">{row.name}</span>
                 <span className="row-sub">{formatDateTime(row.date)}</span>
                 <OrderReference orderId={row.orderId} />
-                {row.status === 'held' ? (
-                  <span className="row-status">{fulfillReasonCopy.UNDER_REVIEW}</span>
+                {row.detail ? <span className="row-status">{row.detail}</span> : null}
+                {row.contact ? (
+                  <span className="row-actions">
+                    <ContactButton orderId={row.orderId} />
+                  </span>
                 ) : null}
               </div>
             }
             right={
-              <Badge
-                size="small"
-                variant="weak"
-                color={
-                  row.status === 'refunded'
-                    ? 'red'
-                    : row.status === 'completed'
-                      ? 'blue'
-                      : row.status === 'held'
-                        ? 'yellow'
-                        : 'elephant'
-                }
-              >
+              <Badge size="small" variant="weak" color={badgeColor[row.status]}>
                 {row.label}
               </Badge>
             }

@@ -79,7 +79,7 @@ export default function Inventory({ onGoShop }: { onGoShop: () => void }) {
                   <span className="row-title">
                     {names.get(order.sku) ?? order.sku}
                     <Badge size="xsmall" variant="weak" color="yellow">
-                      {copy.history.state.HELD}
+                      {copy.held.badge}
                     </Badge>
                   </span>
                   <span className="row-sub">{fulfillReasonCopy.UNDER_REVIEW}</span>

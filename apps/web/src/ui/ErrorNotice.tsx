@@ -32,6 +32,30 @@ function HeldNotice({ orderId, onDismiss }: { orderId: string | null; onDismiss:
   );
 }
 
+/**
+ * An error Toss reported after our server granted the order (its answer reached Toss late or not at all): the product
+ * is the user's — say that, not "not granted". Keeps `data-testid="error-<CODE>"`, with `data-granted`.
+ */
+function GrantedNotice({ code, onDismiss }: { code: string; onDismiss: () => void }) {
+  return (
+    <div
+      className="notice notice--calm"
+      role="alert"
+      data-testid={`error-${code}`}
+      data-action="none"
+      data-granted="true"
+    >
+      <p className="notice__title">{copy.purchase.grantedDespiteError.title}</p>
+      <p className="notice__body">{copy.purchase.grantedDespiteError.description}</p>
+      <div className="notice__actions">
+        <Button size="small" variant="weak" color="dark" onClick={onDismiss}>
+          {copy.actions.none}
+        </Button>
+      </div>
+    </div>
+  );
+}
+
 /** "고객센터 문의": the team's support page (VITE_SUPPORT_URL), carrying the order's reference when there is one. */
 export function ContactButton({ orderId }: { orderId?: string | null }) {
   const href = supportLink(readSupportUrl(), orderId ? orderReference(orderId) : null);
@@ -55,6 +79,7 @@ export interface ErrorNoticeProps {
 
 export function ErrorNotice({ error, grant, held, onRetry, onShowOwned, onDismiss }: ErrorNoticeProps) {
   if (held) return <HeldNotice orderId={grant?.orderId ?? null} onDismiss={onDismiss} />;
+  if (grant?.granted) return <GrantedNotice code={error.code} onDismiss={onDismiss} />;
   const reason = grant?.output && !grant.output.granted ? fulfillReasonCopy[grant.output.reason] : null;
   const calm = error.action === 'none';
   return (
@@ -67,6 +92,7 @@ export function ErrorNotice({ error, grant, held, onRetry, onShowOwned, onDismis
       <p className="notice__title">{error.title}</p>
       <p className="notice__body">{error.description}</p>
       {reason ? <p className="notice__detail">{reason}</p> : null}
+      {error.action === 'contact' && grant?.orderId ? <OrderReference orderId={grant.orderId} /> : null}
       <div className="notice__actions">
         {error.action === 'retry' && onRetry ? (
           <Button size="small" variant="fill" color="primary" onClick={onRetry}>
