@@ -26,6 +26,13 @@ import {
   startWeb,
 } from './lib/stack.mjs';
 
+if (process.argv.includes('--help')) {
+  console.log(`usage: pnpm dev [--smoke]   (node scripts/dev.mjs)
+
+Starts mock Toss, the fulfillment server, the mini-app and the support console, seeded; Ctrl-C stops them all.
+  --smoke  start everything, check that each part answers, and exit`);
+  process.exit(0);
+}
 await ensureCurrentNode();
 
 const smoke = process.argv.includes('--smoke');

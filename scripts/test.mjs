@@ -11,6 +11,12 @@ import { ensureCurrentNode } from './lib/node-runtime.mjs';
 import { freePort } from './lib/processes.mjs';
 import { ensureSystemPackages } from './lib/system.mjs';
 
+if (process.argv.includes('--help')) {
+  console.log(`usage: pnpm test   (node scripts/test.mjs)
+
+Lint, typecheck, every package's suite and the browser e2e; ends with one line: N passed, N failed.`);
+  process.exit(0);
+}
 await ensureCurrentNode();
 
 const root = fileURLToPath(new URL('..', import.meta.url));

@@ -8,6 +8,12 @@ import { fileURLToPath } from 'node:url';
 import { ensureCurrentNode } from './lib/node-runtime.mjs';
 import { ensureSystemPackages } from './lib/system.mjs';
 
+if (process.argv.includes('--help')) {
+  console.log(`usage: node scripts/up.mjs
+
+Installs pnpm, the dependencies (and, as root on Debian, Chromium and a Korean font), then runs \`pnpm dev\`.`);
+  process.exit(0);
+}
 await ensureCurrentNode();
 
 const root = fileURLToPath(new URL('..', import.meta.url));
