@@ -234,9 +234,11 @@ export function pnpmCommandsOf(code: Code[]): PnpmCommand[] {
   for (const piece of code.filter(isShellLike)) {
     piece.text.split('\n').forEach((text, offset) => {
       const line = piece.line + offset + (piece.kind === 'span' ? 0 : 1);
-      for (const match of text.matchAll(/(?:^|[\s;&|(`$])pnpm\s+([^;&|)\n#]*)/g)) {
-        const command = parsePnpm((match[1] ?? '').trim().split(/\s+/), line);
-        if (command) commands.push(command);
+      // A shell comment (`# …` after a space) is prose, not a command.
+      const command = piece.kind === 'span' ? text : text.replace(/(^|\s)#.*$/, '');
+      for (const match of command.matchAll(/(?:^|[\s;&|(`$])pnpm\s+([^;&|)\n#]*)/g)) {
+        const parsed = parsePnpm((match[1] ?? '').trim().split(/\s+/), line);
+        if (parsed) commands.push(parsed);
       }
     });
   }
