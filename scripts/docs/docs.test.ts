@@ -41,9 +41,11 @@ const notInEnvExample: Record<string, string> = {
   NPM_TOKEN: "CI only: the release workflow's npm publish secret",
   TRUST_PROXY:
     'refused on purpose: any value stops the server (the docs say to use TRUST_PROXY_HOPS or _SUBNETS)',
-  IAP_TEST_CRASH_AT: "tests only: the server's crash-injection point (crash test, chaos bench)",
+  IAP_TEST_CRASH_AT: "tests only: the server's crash-injection point (the crash test and the chaos phase)",
   IAP_TEST_CRASH_ARM: 'tests only: arms IAP_TEST_CRASH_AT',
+  // starter:postgres
   PG_TEST_URL: "tests only: the PostgreSQL suite's database",
+  // /starter:postgres
   E2E_KEEP_TMP: "tests only: keeps the e2e suite's temporary folders for a look after the run",
 };
 
@@ -212,10 +214,17 @@ const helpForms: HelpForm[] = [
   },
   {
     named: 'pnpm create ait-iap',
-    run: ['node', ['packages/create-app/bin/create-ait-iap.mjs', '--help'], '.'],
-    first: /^Usage: create-ait-iap/,
+    run: ['node', [scaffolderBin(), '--help'], '.'],
+    first: /^Usage: create-/,
   },
 ];
+
+/** The scaffolder's bin, found rather than named: a scaffolded project has no scaffolder (nor names it). */
+function scaffolderBin(): string {
+  const dir = path.join('packages', 'create-app', 'bin');
+  const bins = existsSync(path.join(root, dir)) ? readdirSync(path.join(root, dir)) : [];
+  return path.join(dir, bins[0] ?? 'missing');
+}
 
 /** Lines of a shell block that only move around or set up the shell (`cd my-app`), and pnpm's own commands. */
 const notACommand =

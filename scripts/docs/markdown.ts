@@ -23,7 +23,6 @@ const skippedDirs = new Set([
 /** A generated report (rewritten by its tool on every run) or a changelog is not a doc a person keeps. */
 function isKeptDoc(relative: string, text: string): boolean {
   if (path.basename(relative) === 'CHANGELOG.md') return false;
-  if (relative === 'scripts/bench/last-run.md') return false;
   return !/^<!--[^>]*\bgenerated\b/i.test(text);
 }
 
