@@ -1,7 +1,8 @@
 /**
- * Step 4 of `fulfill`: the hold-or-grant decision. A paid order is held, never granted, when Toss read it FAILED and
- * this server never saw it paid, or when only the client vouches for its SKU and that SKU is not on sale now (or any
- * such SKU under TOSS_REQUIRE_VERIFIED_SKU). Held, not refused: the payment is real and must stay visible.
+ * Step 4 of `fulfill`: the hold-or-grant decision for an order Toss did not refuse. It is held, not granted, when Toss
+ * read it FAILED and this server never saw it paid, or when only the client vouches for its SKU and that SKU is not on
+ * sale now (or any such SKU under TOSS_REQUIRE_VERIFIED_SKU) — unless an operator is approving that held order
+ * (`ops approve`): then it is granted. Held, not refused: the payment may be real and must stay visible.
  */
 import type { OrderStatus } from '@ait-iap/iap-contract';
 import { canonicalSku, findProduct, type ProductRow } from '../catalog/products';
@@ -31,7 +32,7 @@ export function onSale(product: Pick<ProductRow, 'active' | 'visible'>): boolean
 
 /**
  * Toss answered under this user's userKey, so the order is theirs either way: settles its SKU (Toss's, an
- * approval's, the ledger's, the client's), then holds or grants it.
+ * approval's, the ledger's, the client's), then decides whether step 5 holds or grants it (answers here what neither).
  */
 export async function decideHoldOrGrant(
   call: FulfillCall,

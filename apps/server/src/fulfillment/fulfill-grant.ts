@@ -1,8 +1,9 @@
 /**
  * Step 5 of `fulfill`: bind and grant in ONE write transaction, exactly once. A new order is INSERTed already GRANTED
- * (ON CONFLICT DO NOTHING … RETURNING) with its grant; an existing one is read locked and, only if it is ours and not
- * yet granted, granted and marked GRANTED by one UPDATE guarded by its state (an operator's approval writes its audit
- * row in the same transaction). Concurrent and repeated calls therefore grant once.
+ * (ON CONFLICT DO NOTHING … RETURNING) with its grant; an existing one is read locked and, only if it is ours, for this
+ * SKU (or an approval's) and still unsettled (RECEIVED or HELD), granted and marked GRANTED by one UPDATE guarded by its
+ * state (an operator's approval writes its audit row in the same transaction). Concurrent and repeated calls
+ * therefore grant once.
  */
 import type { FulfillReason } from '@ait-iap/iap-contract';
 import { isoAt } from '../clock';

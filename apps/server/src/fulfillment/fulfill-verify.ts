@@ -1,7 +1,8 @@
 /**
  * Step 3 of `fulfill`: verify with Toss, as the SESSION user (get-order-status under their userKey), and apply
- * `decideGrant` with the evidence this server holds. Nothing is bound to the user before Toss answers: unreachable,
- * 5xx, timeout or malformed → UPSTREAM_UNAVAILABLE, retryable. Only a reading that may grant or hold goes on.
+ * `decideGrant` with the evidence this server holds. Nothing is bound to the user before Toss answers: no reading
+ * (unreachable, 5xx, timeout, malformed, or a FAIL answer) → UPSTREAM_UNAVAILABLE, retryable. A refund is revoked here
+ * (fulfill-refund.ts); only a reading that may grant or hold goes on.
  */
 import {
   decideGrant,

@@ -115,7 +115,8 @@ export async function fulfill(deps: FulfillDeps, request: FulfillRequest): Promi
   const reading = await verifyWithToss(call);
   if ('output' in reading) return reading;
 
-  // 4. Hold or grant: FAILED never seen paid, or a SKU only the client vouches for that is not on sale, is held.
+  // 4. Hold or grant: FAILED never seen paid, or a SKU only the client vouches for that is not on sale, is held
+  //    (an operator's approval of a held order is not).
   const plan = await decideHoldOrGrant(call, reading);
   if ('output' in plan) return plan;
   if (plan.holdReason !== null) return holdOrder(call, { ...plan, holdReason: plan.holdReason });
