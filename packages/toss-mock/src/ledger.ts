@@ -29,14 +29,8 @@ export {
   type Fault,
   type FaultKind,
   type LedgerOptions,
-  type LedgerResult,
   type MockOrder,
   type MockSubscription,
-  type MockUser,
-  type Payment,
-  type QueuedOutcome,
-  REFRESH_TOKEN_TTL_MS,
-  type SubscriptionAction,
   subscriptionActions,
 } from './ledger/state';
 
