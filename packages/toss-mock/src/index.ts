@@ -17,7 +17,7 @@ export {
   type MockSubscription,
   subscriptionActions,
 } from './ledger';
-export { hashUserKey, removeByUserKeyPath } from './partner-api';
+export { hashUserKey, removeByUserKeyPath } from './partner-api/endpoints';
 export {
   type GrantEnding,
   grantEndings,

@@ -14,7 +14,7 @@ import * as control from './ledger/control';
 import * as orders from './ledger/orders';
 import * as purchases from './ledger/purchases';
 import * as scenario from './ledger/scenario';
-import { bindState, type CreateLedgerDeps, createLedgerState } from './ledger/state';
+import { type CreateLedgerDeps, createLedgerState, type LedgerState } from './ledger/state';
 import * as subscriptions from './ledger/subscriptions';
 
 export { addCycle, addMonths } from '@ait-iap/iap-contract';
@@ -29,18 +29,23 @@ export {
   type Fault,
   type FaultKind,
   type LedgerOptions,
-  type LedgerResult,
   type MockOrder,
   type MockSubscription,
-  type MockUser,
-  type Payment,
-  type QueuedOutcome,
-  REFRESH_TOKEN_TTL_MS,
-  type SubscriptionAction,
   subscriptionActions,
 } from './ledger/state';
 
 export type MockState = ReturnType<typeof createLedger>;
+
+type StateFn = (s: LedgerState, ...args: never[]) => unknown;
+type Bound<F> = {
+  [K in keyof F]: F[K] extends (s: LedgerState, ...args: infer A) => infer R ? (...args: A) => R : never;
+};
+
+/** The module functions with the state filled in: the ledger's public methods. */
+function bindState<F extends Record<string, StateFn>>(s: LedgerState, fns: F): Bound<F> {
+  const bound = Object.entries(fns).map(([name, fn]) => [name, (...args: never[]) => fn(s, ...args)]);
+  return Object.fromEntries(bound) as Bound<F>;
+}
 
 export function createLedger(deps: CreateLedgerDeps) {
   const s = createLedgerState(deps);

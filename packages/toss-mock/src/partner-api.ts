@@ -14,8 +14,6 @@ import { readJsonBody, sendJson } from './http';
 import type { Fault, MockState } from './ledger';
 import { createEndpoints, type Endpoint, failure, type Reply } from './partner-api/endpoints';
 
-export { hashUserKey, removeByUserKeyPath } from './partner-api/endpoints';
-
 export interface PartnerApiDeps {
   state: MockState;
   certs: DevCerts;

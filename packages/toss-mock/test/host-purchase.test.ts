@@ -432,6 +432,30 @@ describe('the app closes mid-purchase', () => {
     expect(await sdk.IAP.completeProductGrant({ params: { orderId: order!.orderId } })).toBe(true);
     expect((await sdk.IAP.getPendingOrders()).orders).toEqual([]);
   });
+
+  it.each([
+    ['close-after-payment', 0, 'app-closed'],
+    ['close-during-grant', 1, 'app-closed'],
+    ['close-after-grant', 1, 'granted'],
+  ] as const)(
+    '%s with a closeApp that throws: the grant has ended (%s callbacks, %s), then onError INTERNAL_ERROR',
+    async (outcome, callbacks, ending) => {
+      closeApp.mockImplementation(() => {
+        throw new Error('the app cannot close');
+      });
+      await next(outcome);
+      const purchase = buy('coin_100');
+      await purchase.finished;
+      expect(closeApp).toHaveBeenCalledTimes(1);
+      expect(purchase.rec.grants).toHaveLength(callbacks);
+      expect(purchase.rec.events).toEqual([]);
+      expect(purchase.rec.errors).toEqual([
+        { code: 'INTERNAL_ERROR', message: 'Error: the app cannot close', name: 'Error', isError: true },
+      ]);
+      const [order] = ordersOfUser();
+      expect(order).toMatchObject({ payment: 'paid', grantEnding: ending, completed: false });
+    },
+  );
 });
 
 describe('completeProductGrant', () => {

@@ -225,17 +225,3 @@ export const catalogId = (s: LedgerState, sku: string) =>
 /** The answer Toss received for a grant ending (null: none reached it). */
 export const answerOf = (ending: GrantEnding | null): boolean | null =>
   ending === 'granted' ? true : ending === 'not-granted' ? false : null;
-
-type StateFn<S> = (s: S, ...args: never[]) => unknown;
-type Bound<S, F> = {
-  [K in keyof F]: F[K] extends (s: S, ...args: infer A) => infer R ? (...args: A) => R : never;
-};
-
-/** The module functions with the state filled in: the ledger's public methods. */
-export function bindState<S, F extends Record<string, StateFn<S>>>(s: S, fns: F): Bound<S, F> {
-  const bound = Object.entries(fns).map(([name, fn]) => [
-    name,
-    (...args: never[]) => (fn as (s: S, ...args: never[]) => unknown)(s, ...args),
-  ]);
-  return Object.fromEntries(bound) as Bound<S, F>;
-}
