@@ -5,7 +5,7 @@
  */
 import type { FulfillOutput } from '@ait-iap/iap-contract';
 import { describe, expect, test } from 'vitest';
-import { createTrpcApi } from '../src/api/client';
+import { createServerClient, shopApi } from '../src/api/client';
 import { systemClock } from '../src/iap/clock';
 import { defaultGrantRetryPolicy, fulfillWithinWindow } from '../src/iap/grant';
 import { virtualClock } from './clock';
@@ -154,16 +154,18 @@ describe('over HTTP (the real tRPC client)', () => {
   /** A server that answers each iap.fulfill request with the next scripted response (or network failure). */
   function httpServer(...responses: (Response | 'offline')[]) {
     const seen: string[] = [];
-    const api = createTrpcApi({
-      apiUrl: 'http://server.test',
-      getToken: () => 'token',
-      fetch: async (input) => {
-        seen.push(String(input));
-        const next = responses[Math.min(seen.length - 1, responses.length - 1)];
-        if (next === 'offline' || next === undefined) throw new TypeError('Failed to fetch');
-        return next.clone();
-      },
-    });
+    const api = shopApi(
+      createServerClient({
+        apiUrl: 'http://server.test',
+        getToken: () => 'token',
+        fetch: async (input) => {
+          seen.push(String(input));
+          const next = responses[Math.min(seen.length - 1, responses.length - 1)];
+          if (next === 'offline' || next === undefined) throw new TypeError('Failed to fetch');
+          return next.clone();
+        },
+      }),
+    );
     return { fulfill: () => api.fulfill({ orderId, sku: 'coin_100' }), requests: () => seen.length };
   }
   const json = (status: number, body: string) =>

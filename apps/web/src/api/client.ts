@@ -2,8 +2,8 @@
  * The tRPC client for the fulfillment server: plain JSON (no transformer), one request per call (httpLink, no
  * batching, so curl and server logs read one procedure per request), `Authorization: Bearer <token>`.
  * Typed by the server router's TYPE only — no server code reaches the browser.
- * Two clients share that link: `createTrpcApi` (the ShopApi the purchase, recovery and sync flows call) and
- * `createReadClient` (the screens' reads through TanStack Query, app/queries.ts), which logs in again on 401.
+ * One client serves both callers: the ShopApi the purchase, recovery and sync flows call (`shopApi`), and the screens'
+ * reads through TanStack Query (app/queries.tsx); its `session` link (api/session.ts) logs in again on 401.
  * You probably don't need to edit this file, unless you add a procedure the screens call.
  */
 import type { AppRouter } from '@ait-iap/server/router';
@@ -29,15 +29,16 @@ function serverLink({ apiUrl, getToken, fetch }: TrpcApiOptions): TRPCLink<AppRo
   });
 }
 
-/** The client behind `useTRPC()`: `session` (api/session.ts `sessionLink`) goes first, then the server. */
-export function createReadClient(
-  options: TrpcApiOptions & { session: TRPCLink<AppRouter> },
+/** The app's one tRPC client (behind `useTRPC()` and the ShopApi): `session` (`sessionLink`) first, then the server. */
+export function createServerClient(
+  options: TrpcApiOptions & { session?: TRPCLink<AppRouter> },
 ): TRPCClient<AppRouter> {
-  return createTRPCClient<AppRouter>({ links: [options.session, serverLink(options)] });
+  const links = [serverLink(options)];
+  return createTRPCClient<AppRouter>({ links: options.session ? [options.session, ...links] : links });
 }
 
-export function createTrpcApi(options: TrpcApiOptions): ShopApi {
-  const client = createTRPCClient<AppRouter>({ links: [serverLink(options)] });
+/** The purchase, recovery and sync flows' calls, over `client`. */
+export function shopApi(client: TRPCClient<AppRouter>): ShopApi {
   return {
     login: (input) => client.auth.login.mutate(input),
     logout: async () => {

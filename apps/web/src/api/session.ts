@@ -1,8 +1,8 @@
 /**
  * Login and the session: `appLogin()` (Toss) → `auth.login` (our server) → a bearer token kept in memory.
  * Every authenticated call goes through `authed`, which logs in again once on UNAUTHORIZED / SESSION_EXPIRED and
- * retries, so an expired session never throws the user out of the screen they are on: the ShopApi calls directly,
- * the screens' tRPC reads through `sessionLink`.
+ * retries, so an expired session never throws the user out of the screen they are on. `sessionLink` puts every
+ * procedure of the app's one tRPC client (api/client.ts) but `auth.*` through it: the flows' calls and the reads alike.
  * You probably don't need to edit this file (a fork that wants the session to survive reloads can persist `token`).
  */
 import type { AppLoginResult, LoginOutput } from '@ait-iap/iap-contract';
@@ -14,8 +14,8 @@ import { isAuthError } from './errors';
 import type { ShopApi } from './types';
 
 export interface SessionDeps {
-  /** The unauthenticated transport (createTrpcApi with `getToken: session.token`). */
-  api: ShopApi;
+  /** `auth.login` and `auth.logout` (the client's `auth.*` calls skip `sessionLink`). */
+  api: Pick<ShopApi, 'login' | 'logout'>;
   /** Toss's appLogin (iap/sdk.ts `login`). */
   appLogin: () => Promise<IapResult<AppLoginResult>>;
 }
@@ -27,8 +27,8 @@ export interface Session {
   userId(): string | null;
   /** Run `call` logged in; on UNAUTHORIZED / SESSION_EXPIRED log in again once and run it again. */
   authed<T>(call: () => Promise<T>): Promise<T>;
-  /** The API with automatic re-login on 401. */
-  api: ShopApi;
+  /** End the session on the server (when there is one) and forget it here. */
+  logout(): Promise<void>;
 }
 
 /** appLogin() failed (no host, old app, user closed the login sheet). */
@@ -77,37 +77,23 @@ export function createSession({ api, appLogin }: SessionDeps): Session {
     }
   }
 
-  const authedApi: ShopApi = {
-    login: (input) => api.login(input),
-    logout: async () => {
-      try {
-        if (token !== null) await api.logout();
-      } finally {
-        token = null;
-        userId = null;
-      }
-    },
-    fulfill: (input) => authed(() => api.fulfill(input)),
-    beginPurchase: (input) => authed(() => api.beginPurchase(input)),
-    reportPurchase: (input) => authed(() => api.reportPurchase(input)),
-    sync: (input) => authed(() => api.sync(input)),
-    syncSubscriptions: (input) => authed(() => api.syncSubscriptions(input)),
-  };
+  async function logout(): Promise<void> {
+    try {
+      if (token !== null) await api.logout();
+    } finally {
+      token = null;
+      userId = null;
+    }
+  }
 
-  return {
-    login,
-    token: () => token,
-    userId: () => userId,
-    authed,
-    api: authedApi,
-  };
+  return { login, token: () => token, userId: () => userId, authed, logout };
 }
 
 type Result = OperationResultEnvelope<unknown, TRPCClientError<AppRouter>>;
 
 /**
- * A tRPC link that runs every procedure but `auth.*` through `session.authed` (the read client's first link), so a
- * query after the session expired logs in again instead of showing an error.
+ * A tRPC link that runs every procedure but `auth.*` through `session.authed` (the client's first link), so a call
+ * or a query after the session expired logs in again instead of showing an error.
  */
 export function sessionLink(session: Pick<Session, 'authed'>): TRPCLink<AppRouter> {
   return () =>

@@ -1,12 +1,12 @@
 /**
- * Wires the app's dependencies once: config → tRPC transport → session (login + re-login) → outbox → recovery runner,
- * and the read client the screens' queries use (app/queries.ts).
+ * Wires the app's dependencies once: config → session (login + re-login) → the one tRPC client (the flows' ShopApi and
+ * the screens' queries, app/queries.tsx) → outbox → recovery runner.
  * Tests build the same thing against a real server in-process (`fetch` to wrap the page's requests).
  */
 import type { LoginOutput } from '@ait-iap/iap-contract';
 import type { AppRouter } from '@ait-iap/server/router';
 import type { TRPCClient } from '@trpc/client';
-import { createReadClient, createTrpcApi } from '../api/client';
+import { createServerClient, shopApi } from '../api/client';
 import { createSession, sessionLink } from '../api/session';
 import type { ShopApi } from '../api/types';
 import type { WebConfig } from '../config';
@@ -17,9 +17,9 @@ import { login as appLogin, tossAppVersion } from '../iap/sdk';
 
 export interface AppServices {
   config: WebConfig;
-  /** Authenticated API for the purchase, recovery and sync flows (logs in again on 401). */
+  /** The purchase, recovery and sync flows' calls, over `trpc` (logs in again on 401). */
   api: ShopApi;
-  /** The tRPC client behind `useTRPC()`: the screens' reads (logs in again on 401). */
+  /** The app's one tRPC client: behind `useTRPC()` (the screens' reads) and `api` (logs in again on 401). */
   trpc: TRPCClient<AppRouter>;
   /** appLogin() → auth.login. Single flight. */
   login: () => Promise<LoginOutput>;
@@ -37,23 +37,28 @@ export interface ServiceOptions {
 }
 
 export function createAppServices(config: WebConfig, options: ServiceOptions = {}): AppServices {
-  let getToken: () => string | null = () => null;
-  const server = {
+  // One tRPC client for the flows and the screens' reads. The session logs in through its auth.* calls, which skip
+  // the session link; `server` is only read when the first call is made, after it exists.
+  const session = createSession({
+    api: { login: (input) => server.login(input), logout: () => server.logout() },
+    appLogin,
+  });
+  const trpc = createServerClient({
     apiUrl: config.apiUrl,
-    getToken: () => getToken(),
+    getToken: session.token,
     ...(options.fetch ? { fetch: options.fetch } : {}),
-  };
-  const session = createSession({ api: createTrpcApi(server), appLogin });
-  getToken = session.token;
-  const trpc = createReadClient({ ...server, session: sessionLink(session) });
+    session: sessionLink(session),
+  });
+  const server = shopApi(trpc);
+  const api: ShopApi = { ...server, logout: session.logout };
   const outbox = createOutbox({ store: options.store ?? deviceStore(), userId: session.userId });
-  const intents = createPurchaseIntents({ api: session.api, appVersion: tossAppVersion });
+  const intents = createPurchaseIntents({ api, appVersion: tossAppVersion });
   const recovery = createRecoveryRunner({
-    api: session.api,
+    api,
     outbox,
     intents,
     fulfillTimeoutMs: config.recoveryTimeoutMs,
     completeTimeoutMs: config.completeTimeoutMs,
   });
-  return { config, api: session.api, trpc, login: session.login, recovery, outbox, intents };
+  return { config, api, trpc, login: session.login, recovery, outbox, intents };
 }
