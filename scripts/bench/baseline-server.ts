@@ -3,12 +3,13 @@
  * framework, no validation, no partner call, prepared statements. Two routes, each doing what the server's does:
  *  - `POST /fulfill {orderId, sku}`, user id in `x-user-id`: a grant's write — in one BEGIN IMMEDIATE transaction,
  *    look up the product and the order, insert the order (GRANTED), the wallet entry (unique idempotency key) and the
- *    attempt row, move the cached balance — on the tables and indexes of migration 001, with the server's pragmas
- *    (WAL, foreign keys, its `synchronous` level, passed in BENCH_SQLITE_SYNCHRONOUS). → `{ granted, reason }`.
+ *    attempt row, move the cached balance — with the server's pragmas (WAL, foreign keys, its `synchronous` level,
+ *    passed in BENCH_SQLITE_SYNCHRONOUS). → `{ granted, reason }`.
  *  - `GET /inventory` (Bearer token) and `GET /catalog`: the SELECTs of `me.inventory` (session lookup by the token's
  *    SHA-256, currencies, wallets, live entitlements) and `catalog.list`, on the SERVER's database file (WAL readers
  *    don't block its writer), answering in the same shape (`{"result":{"data":…}}`).
- * A fresh file gets the fulfill tables; each route prepares its statements on first use.
+ * DATABASE_PATH must be a file the server made (its migrations and catalog), so every table and index a grant updates
+ * is the server's own; each route prepares its statements on first use.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import http from 'node:http';
@@ -25,41 +26,15 @@ const serverPackage = path.resolve(
 type Row = Record<string, any>;
 const Database = createRequire(serverPackage)('better-sqlite3');
 
-const db = new Database(process.env.DATABASE_PATH ?? ':memory:');
+const db = new Database(process.env.DATABASE_PATH, { fileMustExist: true });
 db.pragma('journal_mode = WAL');
 db.pragma('foreign_keys = ON');
 db.pragma('busy_timeout = 5000');
-const synchronous = process.env.BENCH_SQLITE_SYNCHRONOUS ?? 'FULL';
+const synchronous = process.env.BENCH_SQLITE_SYNCHRONOUS ?? ''; // the server's level, never a guess
 if (!/^(OFF|NORMAL|FULL|EXTRA)$/i.test(synchronous)) throw new Error(`bad synchronous "${synchronous}"`);
 db.pragma(`synchronous = ${synchronous}`);
-if (!db.prepare("select 1 from sqlite_master where name = 'products'").get()) {
-  db.exec(`
-  create table users (id text primary key, user_key text not null unique, created_at text not null, updated_at text not null);
-  create table products (sku text primary key, type text not null, grant_currency text, grant_amount integer, active integer not null);
-  create table orders (
-    order_id text primary key, user_id text not null references users(id), sku text not null references products(sku),
-    product_type text not null, state text not null, last_reason text, toss_status text, sku_verified integer not null,
-    subscription_id text, created_at text not null, updated_at text not null, granted_at text, revoked_at text);
-  create index orders_user_id on orders(user_id, created_at);
-  create index orders_state on orders(state, updated_at);
-  create table fulfillment_attempts (
-    id text primary key, order_id text not null, user_id text not null references users(id), sku text not null,
-    source text not null, outcome text not null, retryable integer not null, toss_status text, detail text, created_at text not null);
-  create index fulfillment_attempts_order on fulfillment_attempts(order_id, created_at);
-  create index fulfillment_attempts_retryable on fulfillment_attempts(retryable, created_at);
-  create table wallet_entries (
-    id text primary key, user_id text not null references users(id), currency text not null, amount integer not null,
-    order_id text references orders(order_id), kind text not null, idempotency_key text not null unique, reason text,
-    created_at text not null);
-  create index wallet_entries_user on wallet_entries(user_id, currency);
-  create index wallet_entries_order on wallet_entries(order_id);
-  create table wallets (user_id text not null references users(id), currency text not null,
-    balance integer not null, updated_at text not null, primary key (user_id, currency));
-  insert into products values ('coin_100', 'CONSUMABLE', 'COIN', 100, 1), ('coin_550', 'CONSUMABLE', 'COIN', 550, 1);
-`);
-}
 
-/** Prepared on first use: the fulfill statements need the fulfill tables, the read ones the server's schema. */
+/** Prepared on first use, so a route never used costs nothing. */
 const lazy = <T>(make: () => T) => {
   let value: T | undefined;
   return () => (value ??= make());
@@ -70,12 +45,14 @@ const write = lazy(() => ({
   commit: db.prepare('commit'),
   rollback: db.prepare('rollback'),
   user: db.prepare('insert or ignore into users (id, user_key, created_at, updated_at) values (?, ?, ?, ?)'),
-  product: db.prepare('select type, grant_currency, grant_amount from products where sku = ? and active = 1'),
+  product: db.prepare(
+    'select type, grant_currency, grant_amount, sale_price from products where sku = ? and active = 1',
+  ),
   order: db.prepare('select user_id from orders where order_id = ?'),
   insertOrder: db.prepare(
     `insert into orders (order_id, user_id, sku, product_type, state, last_reason, toss_status, sku_verified,
-       subscription_id, created_at, updated_at, granted_at, revoked_at)
-     values (?, ?, ?, ?, 'GRANTED', 'GRANTED', 'PAYMENT_COMPLETED', 1, null, ?, ?, ?, null)`,
+       subscription_id, created_at, updated_at, granted_at, revoked_at, sale_price)
+     values (?, ?, ?, ?, 'GRANTED', 'GRANTED', 'PAYMENT_COMPLETED', 1, null, ?, ?, ?, null, ?)`,
   ),
   attempt: db.prepare(
     `insert into fulfillment_attempts (id, order_id, user_id, sku, source, outcome, retryable, toss_status, detail, created_at)
@@ -106,7 +83,7 @@ function fulfill(userId: string, orderId: string, sku: string): { granted: boole
     };
     if (product && !existing) {
       const { type, grant_currency: currency, grant_amount: amount } = product;
-      s.insertOrder.run(orderId, userId, sku, type, now, now, now);
+      s.insertOrder.run(orderId, userId, sku, type, now, now, now, product.sale_price);
       const key = `grant:${orderId}`;
       if (s.entry.run(randomUUID(), userId, currency, amount, orderId, key, now).changes > 0)
         s.wallet.run(userId, currency, amount, now);

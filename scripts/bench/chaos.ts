@@ -10,7 +10,7 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { freePort, sleep } from '../lib/processes.mjs';
-import { checkLedger } from './ledger-check';
+import { checkLedger, notGranted } from './ledger-check';
 import { dataOf, jsonClient, mockControl, runPool, serverApi } from './load';
 import { type Running, startMain, startMock } from './servers';
 
@@ -37,6 +37,25 @@ export async function killInsideGroup(server: Running, armFile: string, traffic?
   }
 }
 
+/**
+ * What the grant answers alone show. An order answered GRANTED that a kill then finds not GRANTED in the ledger is not
+ * durable: counted once, however many later kills find it again, and counted as lost, not also as doubled when the
+ * recovery grants it (and answers GRANTED) a second time.
+ */
+export function grantAnswers() {
+  const times = new Map<string, number>();
+  const notDurable = new Set<string>();
+  return {
+    granted: (orderId: string) => void times.set(orderId, (times.get(orderId) ?? 0) + 1),
+    /** Right after a kill: every order answered GRANTED so far must be GRANTED in the ledger. */
+    checkDurable(databasePath: string) {
+      for (const id of notGranted(databasePath, times.keys())) notDurable.add(id);
+    },
+    notDurable: () => notDurable.size,
+    answeredTwice: () => [...times].filter(([id, n]) => n > 1 && !notDurable.has(id)).length,
+  };
+}
+
 type Order = { id: string; user: number };
 
 const [workers, userCount] = [4, 10];
@@ -56,7 +75,7 @@ export async function runChaos(o: { durationMs: number; kills: number; tmpDir: s
     const tokens = await runPool(users.length, 4, (i) => api.login(users[i]!.authorizationCode));
     const orders: Order[] = [];
     const pending = new Map<string, Order>();
-    const grantedAnswers = new Map<string, number>();
+    const grantedAnswers = grantAnswers();
     const answers: Record<string, number> = {};
 
     /** One grant call as the mini-app makes it. */
@@ -68,7 +87,7 @@ export async function runChaos(o: { durationMs: number; kills: number; tmpDir: s
         const data = dataOf(res);
         outcome = data?.reason ?? `HTTP ${res.status} ${res.body?.error?.data?.appCode ?? ''}`.trim();
         if (data?.granted) result = 'granted';
-        if (data?.reason === 'GRANTED') grantedAnswers.set(order.id, (grantedAnswers.get(order.id) ?? 0) + 1);
+        if (data?.reason === 'GRANTED') grantedAnswers.granted(order.id);
       } catch (error) {
         result = 'unreachable';
         outcome = (error as NodeJS.ErrnoException).code ?? (error as Error).message.slice(0, 40);
@@ -100,13 +119,12 @@ export async function runChaos(o: { durationMs: number; kills: number; tmpDir: s
     const running = Array.from({ length: workers }, (_, w) => worker(w));
 
     let killsInsideGroup = 0;
-    let answeredNotDurable = 0;
     const gap = o.durationMs / (o.kills + 1);
     for (let k = 0; k < o.kills; k++) {
       await sleep(gap * (0.6 + Math.random() * 0.8));
       if (k % 2 === 1 && (await killInsideGroup(server, armFile))) killsInsideGroup += 1;
       else await server.child.stop('SIGKILL');
-      answeredNotDurable += checkLedger(databasePath, [...grantedAnswers.keys()]).lostGrants;
+      grantedAnswers.checkDurable(databasePath);
       await sleep(100 + Math.random() * 300);
       server = await startMain(mock, databasePath, env, port);
       console.error(`  chaos: kill ${k + 1}/${o.kills} → restarted`);
@@ -138,12 +156,12 @@ export async function runChaos(o: { durationMs: number; kills: number; tmpDir: s
       paidOrders: paid.length,
       kills: o.kills,
       killsInsideGroup,
-      answeredNotDurable, // answered GRANTED before a kill, not GRANTED right after it: counted as lost
+      answeredNotDurable: grantedAnswers.notDurable(), // answered GRANTED, not GRANTED right after a kill: lost
       answers, // by reason or transport failure
       pendingAfterStorm,
       afterStormByState,
       recoveryCalls,
-      ordersAnsweredGrantedTwice: [...grantedAnswers.values()].filter((n) => n > 1).length,
+      ordersAnsweredGrantedTwice: grantedAnswers.answeredTwice(),
       ledger: checkLedger(databasePath, paid),
     };
   } finally {

@@ -15,7 +15,7 @@ import { repoRoot } from '../lib/processes.mjs';
 import { runChaos } from './chaos';
 import { runTarget, type TargetKind } from './fulfill';
 import { runRead } from './read';
-import { type BenchResults, markdown, summary, violations } from './report';
+import { type BenchResults, exitCode, markdown, summary, violations } from './report';
 import { serverSynchronous, setLogDir } from './servers';
 import { countStatements } from './statements';
 import { runStorm } from './storm';
@@ -33,7 +33,7 @@ function parseArgs(argv: string[]) {
     else if (name === '--keep-temp') flags.keepTemp = true;
     else if (name === '--only' && (phases as readonly string[]).includes(value)) flags.only = value;
     else if (name === '--orders' && /^[1-9]\d*$/.test(value)) flags.orders = Number(value);
-    else throw new Error(`bad argument "${args[i]}" (see scripts/bench/README.md)`);
+    else throw new Error(`bad argument "${[name, value].join(' ').trim()}" (see scripts/bench/README.md)`);
   }
   return flags;
 }
@@ -107,7 +107,7 @@ async function main(): Promise<number> {
   const failed = violations(r);
   if (failed.length) console.log(`bench: CORRECTNESS CHECK FAILED: ${failed.join(', ')}`);
   console.log(JSON.stringify(summary(r)));
-  return failed.length ? 1 : r.errors.length ? 2 : 0;
+  return exitCode(r);
 }
 
 process.exitCode = await main().catch((error: unknown) => {

@@ -51,6 +51,25 @@ const subscriptions = `select e.user_id, e.sku, e.order_id, o.created_at as orde
   from entitlements e join orders o on o.order_id = e.order_id join products p on p.sku = e.sku
   where e.type = 'SUBSCRIPTION'`;
 
+const orderStates = (db: InstanceType<typeof Database>) =>
+  new Map<string, string>(
+    db
+      .prepare('select order_id, state from orders')
+      .all()
+      .map((r: Row) => [r.order_id, r.state]),
+  );
+
+/** The orders among `ids` that are not GRANTED in the ledger. */
+export function notGranted(databasePath: string, ids: Iterable<string>): string[] {
+  const db = new Database(databasePath, { fileMustExist: true });
+  try {
+    const states = orderStates(db);
+    return [...ids].filter((id) => states.get(id) !== 'GRANTED');
+  } finally {
+    db.close();
+  }
+}
+
 /** `readonly` while the server still runs (a reader never blocks its writes). */
 export function checkLedger(
   databasePath: string,
@@ -59,12 +78,7 @@ export function checkLedger(
 ): LedgerReport {
   const db = new Database(databasePath, { fileMustExist: true, readonly });
   try {
-    const states = new Map<string, string>(
-      db
-        .prepare('select order_id, state from orders')
-        .all()
-        .map((r: Row) => [r.order_id, r.state]),
-    );
+    const states = orderStates(db);
     const paidByState: Record<string, number> = {};
     for (const id of paidOrderIds) {
       const state = states.get(id) ?? 'NOT_RECORDED';

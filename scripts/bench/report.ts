@@ -64,6 +64,9 @@ export const violations = (r: BenchResults) =>
     .filter(([, count]) => count > 0)
     .map(([name, count]) => `${count} ${name}`);
 
+/** 1 when a correctness check failed, 2 when a phase could not run, else 0: a missed target never fails the run. */
+export const exitCode = (r: BenchResults) => (violations(r).length ? 1 : r.errors.length ? 2 : 0);
+
 /** The targets this run measured, judged on its figures. */
 export function targets(r: BenchResults) {
   const out: { target: string; value: number; shown: string; met: boolean }[] = [];

@@ -16,6 +16,18 @@ const fail = (status: number, errorCode: string) => ({
   body: JSON.stringify({ resultType: 'FAIL', error: { errorCode, reason: errorCode } }),
 });
 
+/** This server built in THIS process on SQLite `file`, not listening yet: its migrations and catalog sync have run. */
+export function inprocServer(file: string) {
+  const env = {
+    DATABASE_PATH: file,
+    DATABASE_URL: file,
+    LOG_LEVEL: 'silent',
+    RECONCILE_INTERVAL_SECONDS: '0',
+  };
+  const config = loadConfig({ ...env, TOSS_API_BASE_URL: 'https://partner.bench.invalid' });
+  return createServer(config, { tossTransport: fakePartner() });
+}
+
 export function fakePartner() {
   return async (request: { url: string; headers: Record<string, string>; body?: string }) => {
     const body = request.body ? JSON.parse(request.body) : {};

@@ -75,7 +75,11 @@ async function start(
 /** The server's SQLite `synchronous` level, read from its source so the baseline pays for the same durability. */
 export function serverSynchronous(): string {
   const source = readFileSync(path.join(repoRoot, 'apps/server/src/db/database.ts'), 'utf8');
-  return /pragma\(['"`]synchronous\s*=\s*(\w+)['"`]\)/i.exec(source)?.[1]?.toUpperCase() ?? 'FULL';
+  const level = /pragma\(['"`]synchronous\s*=\s*(\w+)['"`]\)/i.exec(source)?.[1]?.toUpperCase();
+  // No guess: a baseline at another level than the server's would compare different durability.
+  if (!level)
+    throw new Error("can't read the server's synchronous level from apps/server/src/db/database.ts");
+  return level;
 }
 
 export const startBaseline = (file: string) =>

@@ -8,11 +8,9 @@
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { loadConfig } from '../../apps/server/src/config';
-import { createServer } from '../../apps/server/src/server';
 import { repoRoot } from '../lib/processes.mjs';
 import { type Answer, expectReason, jsonClient, serverApi } from './load';
-import { fakePartner } from './server-inproc';
+import { inprocServer } from './server-inproc';
 
 export interface SqliteObserver {
   /** A statement executed (`run`, `get`, `all`, `iterate`, or an `exec` script). */
@@ -90,10 +88,7 @@ export async function counted(request: () => Promise<Answer>): Promise<Statement
 }
 
 export async function countStatements(tmpDir: string): Promise<StatementsResult> {
-  const file = path.join(tmpDir, 'statements.db');
-  const partner = { TOSS_API_BASE_URL: 'https://partner.bench.invalid', RECONCILE_INTERVAL_SECONDS: '0' };
-  const config = loadConfig({ DATABASE_PATH: file, DATABASE_URL: file, LOG_LEVEL: 'silent', ...partner });
-  const server = await createServer(config, { tossTransport: fakePartner() });
+  const server = await inprocServer(path.join(tmpDir, 'statements.db'));
   const { url } = await server.listen(0, '127.0.0.1');
   const client = jsonClient(1);
   try {

@@ -4,12 +4,10 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../apps/server/src/config';
-import { createServer } from '../../../apps/server/src/server';
 import { repoRoot } from '../../lib/processes.mjs';
 import { checkLedger } from '../ledger-check';
 import { dataOf, jsonClient, serverApi } from '../load';
-import { fakePartner } from '../server-inproc';
+import { inprocServer } from '../server-inproc';
 
 const Database = createRequire(path.join(repoRoot, 'apps/server/package.json'))('better-sqlite3');
 
@@ -21,13 +19,7 @@ const granted: string[] = [];
 let userId: string;
 
 beforeAll(async () => {
-  const env = { DATABASE_PATH: databasePath, DATABASE_URL: databasePath, LOG_LEVEL: 'silent' };
-  const config = loadConfig({
-    ...env,
-    TOSS_API_BASE_URL: 'https://partner.bench.invalid',
-    RECONCILE_INTERVAL_SECONDS: '0',
-  });
-  const server = await createServer(config, { tossTransport: fakePartner() });
+  const server = await inprocServer(databasePath);
   const { url } = await server.listen(0, '127.0.0.1');
   const client = jsonClient(2);
   try {

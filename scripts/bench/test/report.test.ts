@@ -1,9 +1,12 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { repoRoot } from '../../lib/processes.mjs';
 import type { ChaosResult } from '../chaos';
 import { groupsBetween, type TargetKind, type TargetResult } from '../fulfill';
 import type { LedgerReport } from '../ledger-check';
 import { type LoadResult, percentile } from '../load';
-import { type BenchResults, correctness, markdown, targets, violations } from '../report';
+import { type BenchResults, correctness, exitCode, markdown, targets, violations } from '../report';
 import type { StormResult } from '../storm';
 
 const ledger = (over: Partial<LedgerReport> = {}): LedgerReport => ({
@@ -112,6 +115,36 @@ describe('the correctness checks (they decide the exit code)', () => {
     });
     expect(violations(bad)).toEqual(['3 double grants', '3 lost grants', '2 wallet ≠ ledger']);
     expect(markdown(bad)).toContain('| double grants | **3** |');
+  });
+});
+
+describe('the exit code', () => {
+  const slow = { fulfill: [target('baseline', 8, 2000), target('inproc', 8, 10, { load: load(10, 900) })] };
+  const doubled = { storm: storm({ effects: 11 }) };
+  const errors = ['chaos: toss-mock did not start'];
+
+  it('is 0 for a run whose every target is missed: performance never fails it', () => {
+    expect(targets(results(slow)).filter((t) => !t.met)).not.toEqual([]);
+    expect(exitCode(results(slow))).toBe(0);
+  });
+
+  it('is 1 when a correctness check failed, even if a phase also could not run', () => {
+    expect(exitCode(results({ ...slow, ...doubled }))).toBe(1);
+    expect(exitCode(results({ ...doubled, errors }))).toBe(1);
+  });
+
+  it('is 2 when a phase could not run and every check that ran held', () => {
+    expect(exitCode(results({ errors }))).toBe(2);
+  });
+
+  it('is 2 for an argument the bench does not take, before anything starts', () => {
+    const bench = path.join(repoRoot, 'scripts/bench/index.ts');
+    const run = spawnSync(process.execPath, ['--import', 'tsx', bench, '--', '--only', 'everything'], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+    });
+    expect(run.stderr).toContain('bad argument "--only everything"');
+    expect(run.status).toBe(2);
   });
 });
 
