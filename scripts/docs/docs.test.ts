@@ -21,22 +21,18 @@ import {
 } from './markdown';
 
 const root = path.resolve(import.meta.dirname, '../..');
-const docs = markdownFiles(root);
+// Each doc's code (spans and fenced blocks) is parsed once, here, for every check below.
+const docs = markdownFiles(root).map((doc) => ({ ...doc, code: codeOf(doc.text) }));
 const workspace = workspaceOf(root);
 
 /**
  * Env vars the docs may name that are deliberately not in an `.env.example`: nobody sets them for the app.
- * Each with its reason; keep this list short.
+ * Each with its reason; keep this list short (only names some doc does name).
  */
 const notInEnvExample: Record<string, string> = {
-  CI: 'set by the CI runner; the suites read it to pick retries and reporters',
+  CI: 'set by CI runners; the scaffolder reads it (no questions) and pnpm (a frozen lockfile)',
   CHROMIUM_PATH: "the browser tests' Chromium, set by `pnpm test` (or by hand) on the test machine only",
   PWDEBUG: "Playwright's own debug switch (`pnpm --filter @ait-iap/e2e test:debug`)",
-  AIT_IAP_SETTINGS_ROOT:
-    "tests only: where the server's settings files are read from (see apps/server/.env.example's header)",
-  FORCE_COLOR: 'terminal colours of the test runners, set by `pnpm test`',
-  TURBO_TELEMETRY_DISABLED: 'set by the repo scripts for turbo; no app setting',
-  NODE_OPTIONS: "Node's own flags, for a run by hand",
   INIT_CWD: 'set by pnpm for the scripts it runs (where the command was typed)',
   NPM_TOKEN: "CI only: the release workflow's npm publish secret",
   TRUST_PROXY:
@@ -88,13 +84,14 @@ describe('env vars named in the docs', () => {
   const constants = codeConstants();
 
   it('each exists in an .env.example (or the short list of vars nobody sets for the app)', () => {
-    expect(docs.flatMap((doc) => envNamesOf(codeOf(doc.text))).length).toBeGreaterThan(0);
-    const unknown = docs.flatMap((doc) =>
-      envNamesOf(codeOf(doc.text))
-        .filter(({ name }) => !documented.has(name) && !(name in notInEnvExample) && !constants.has(name))
-        .filter(({ name }) => !name.startsWith('ERR_')) // a tool's error code (ERR_PNPM_…), not a setting
-        .map(({ name, line }) => `${doc.file}:${line} ${name}`),
+    const named = docs.flatMap((doc) =>
+      envNamesOf(doc.code).map(({ name, line }) => ({ name, line, doc: doc.file })),
     );
+    expect(named.length).toBeGreaterThan(0);
+    const unknown = named
+      .filter(({ name }) => !documented.has(name) && !(name in notInEnvExample) && !constants.has(name))
+      .filter(({ name }) => !name.startsWith('ERR_')) // a tool's error code (ERR_PNPM_…), not a setting
+      .map(({ name, line, doc }) => `${doc}:${line} ${name}`);
     expect(unknown, 'named in a doc, but in no .env.example and not a constant of the code').toEqual([]);
   });
 
@@ -139,7 +136,8 @@ function selected(filter: string): string[] {
 
 function scriptProblem(doc: string, command: PnpmCommand): string | undefined {
   const script = command.script ?? '';
-  const where = command.filters.length > 0 ? command.filters.flatMap(selected) : ['.', packageOfDoc(doc)];
+  const where =
+    command.filters.length > 0 ? command.filters.flatMap(selected) : [...new Set(['.', packageOfDoc(doc)])];
   if (where.length === 0) return `${doc}:${command.line} pnpm ${command.filters.join(' ')}: no such package`;
   const found = where.some((name) => workspace.packages.get(name)?.scripts.has(script));
   return found ? undefined : `${doc}:${command.line} pnpm ${script} (looked in ${where.join(', ')})`;
@@ -147,7 +145,7 @@ function scriptProblem(doc: string, command: PnpmCommand): string | undefined {
 
 describe('pnpm commands named in the docs', () => {
   const named = docs.flatMap((doc) =>
-    pnpmCommandsOf(codeOf(doc.text)).map((command) => ({ doc: doc.file, command })),
+    pnpmCommandsOf(doc.code).map((command) => ({ doc: doc.file, command })),
   );
 
   it('each script exists in the package.json it runs from', () => {
@@ -169,12 +167,13 @@ describe('pnpm commands named in the docs', () => {
 
 describe('links between the docs', () => {
   it('every relative link points at a file or folder that exists', () => {
-    expect(docs.flatMap((doc) => relativeLinksOf(doc.text)).length).toBeGreaterThan(0);
-    const broken = docs.flatMap((doc) =>
-      relativeLinksOf(doc.text)
-        .filter(({ name }) => !existsSync(path.join(root, path.dirname(doc.file), name)))
-        .map(({ name, line }) => `${doc.file}:${line} → ${name}`),
+    const links = docs.flatMap((doc) =>
+      relativeLinksOf(doc.text).map((link) => ({ ...link, doc: doc.file })),
     );
+    expect(links.length).toBeGreaterThan(0);
+    const broken = links
+      .filter(({ name, doc }) => !existsSync(path.join(root, path.dirname(doc), name)))
+      .map(({ name, line, doc }) => `${doc}:${line} → ${name}`);
     expect(broken).toEqual([]);
   });
 
@@ -230,11 +229,12 @@ function scaffolderBin(): string {
 const notACommand =
   /^(cd|cp|mv|ls|cat|export|git|open|curl|apt-get|sudo|echo)\b|^pnpm (install|i|exec|dlx|add)\b/;
 
+const rootReadmes = docs.filter((doc) => /^README(\.[\w-]+)?\.md$/.test(doc.file));
+
 /** Each command line of the root READMEs' shell blocks (`$ ` prompts and `# comments` dropped). */
 function rootReadmeCommands(): { file: string; command: string }[] {
-  const readmes = docs.filter((doc) => /^README(\.[\w-]+)?\.md$/.test(doc.file));
-  return readmes.flatMap((doc) =>
-    codeOf(doc.text)
+  return rootReadmes.flatMap((doc) =>
+    doc.code
       .filter((code) => /^(sh|bash|shell|console|zsh)$/.test(code.kind))
       .flatMap((code) => code.text.split('\n'))
       .map((line) =>
@@ -260,9 +260,9 @@ describe("the root README's quick start", () => {
   });
 
   // Run every command the root READMEs name in their code, shell block or inline (`pnpm dev` in a table).
-  const rootCode = docs
-    .filter((doc) => /^README(\.[\w-]+)?\.md$/.test(doc.file))
-    .flatMap((doc) => codeOf(doc.text).map((code) => code.text.replace(/\s-F\s/g, ' --filter ')));
+  const rootCode = rootReadmes.flatMap((doc) =>
+    doc.code.map((code) => code.text.replace(/\s-F\s/g, ' --filter ')),
+  );
   const named = helpForms.filter((form) =>
     rootCode.some((code) => new RegExp(`(^|[\\s;&(])${form.named}(?![\\w:-])`).test(code)),
   );
