@@ -1,17 +1,8 @@
 // Scenario 10: every SDK error code is shown with its Korean copy and its next action, the next action does what it
 // says, and nothing is granted that was not paid for (what was paid is granted exactly once).
-import { iapErrorCodes, iapErrorInfo, type NextAction, type SdkIapErrorCode } from '@ait-iap/iap-contract';
+import { iapErrorCodes, iapErrorInfo, type SdkIapErrorCode } from '@ait-iap/iap-contract';
 import { expect, test } from '../harness/fixtures';
-
-/** The label of the control offered for each next action (apps/web/src/copy.ts `actions`). */
-const actionLabel: Record<NextAction, string> = {
-  retry: '다시 시도',
-  wait: '확인',
-  none: '확인',
-  contact: '고객센터 문의',
-  owned: '보관함에서 보기',
-  update: '확인',
-};
+import { webCopy } from '../harness/web-copy';
 
 /** Errors Toss reports before its checkout sheet opens (nothing to pay). */
 const beforeCheckout: readonly SdkIapErrorCode[] = [
@@ -23,16 +14,12 @@ const beforeCheckout: readonly SdkIapErrorCode[] = [
 ];
 /**
  * The mock's PRODUCT_NOT_GRANTED_BY_PARTNER runs the grant callback (our server grants) and then loses its answer:
- * the product is the user's, so the app says that (apps/web/src/copy.ts `purchase.grantedDespiteError`), not
- * "not granted".
+ * the product is the user's, so the app says that (`grantedDespiteError`), not "not granted".
  */
-const grantedDespiteError = {
-  title: '결제한 상품을 지급했어요',
-  description: '토스에 지급 결과를 전하는 중에 오류가 있었지만, 상품은 보관함에 있어요.',
-  action: 'none',
-} as const;
 const shownCopy = (code: SdkIapErrorCode) =>
-  code === 'PRODUCT_NOT_GRANTED_BY_PARTNER' ? grantedDespiteError : iapErrorInfo[code];
+  code === 'PRODUCT_NOT_GRANTED_BY_PARTNER'
+    ? { ...webCopy.grantedDespiteError, action: 'none' as const }
+    : iapErrorInfo[code];
 
 /** Errors after which the user HAS paid: the order must be granted, once (by the callback or by recovery). */
 const paidAnyway: readonly SdkIapErrorCode[] = [
@@ -59,7 +46,7 @@ for (const code of iapErrorCodes) {
     await expect(shown).toContainText(info.title);
     await expect(shown).toContainText(info.description);
     await expect(shown).toHaveAttribute('data-action', info.action);
-    const action = shown.getByText(actionLabel[info.action], { exact: true }).first();
+    const action = shown.getByText(webCopy.actions[info.action], { exact: true }).first();
     await expect(action).toBeVisible();
 
     // Follow the next action.
@@ -76,11 +63,11 @@ for (const code of iapErrorCodes) {
         await expect(app.page.getByRole('tabpanel', { name: '보관함' })).toBeVisible();
         break;
       case 'contact':
-        await expect(shown.getByRole('link', { name: actionLabel.contact })).toHaveAttribute(
+        await expect(shown.getByRole('link', { name: webCopy.actions.contact })).toHaveAttribute(
           'href',
           /^https:\/\//,
         );
-        await shown.getByText('닫기', { exact: true }).click();
+        await shown.getByText(webCopy.dismiss, { exact: true }).click();
         break;
       default:
         await action.click();
@@ -88,7 +75,7 @@ for (const code of iapErrorCodes) {
     await expect(shown).toHaveCount(0);
 
     if (paidAnyway.includes(code)) {
-      // Paid but not granted now: the next start grants it exactly once.
+      // Paid: after the next start the order is granted (by the callback or by recovery) exactly once and completed.
       await app.reopen();
       expectedCoins = 100;
       await expect

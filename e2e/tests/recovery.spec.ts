@@ -7,6 +7,7 @@
 import {
   fulfillReasonCopy,
   iapErrorInfo,
+  orderReference,
   partnerPaths,
   type StatusReading,
   statusReadings,
@@ -17,16 +18,9 @@ import type { HarnessEnv } from '../harness/env';
 import { expect, test } from '../harness/fixtures';
 import type { MockControl } from '../harness/mock-control';
 import { approveHeld, ops, type ServerView } from '../harness/server-api';
+import { webCopy } from '../harness/web-copy';
 
 const isFulfill = (url: URL) => url.pathname.endsWith('/iap.fulfill');
-
-/** What the user reads for a held and a denied order (apps/web/src/copy.ts `held`, `history`). */
-const shown = {
-  heldTitle: '담당자 확인을 기다리는 결제예요',
-  heldBadge: '담당자 확인 대기',
-  denied: '지급 안 됨',
-  granted: '지급 완료',
-} as const;
 
 /** Count the iap.fulfill requests the page sends from now on. */
 function countFulfills(page: Page): () => number {
@@ -246,6 +240,20 @@ for (const reading of statusReadings) {
   });
 }
 
+/**
+ * Buy remove_ads and let Toss close the app after payment, before the grant (under grant-failed, the fixture's default
+ * reading): the next start finds the order held and shows its banner. Returns Toss's order.
+ */
+async function heldAfterClosedApp(app: App, mock: MockControl, userKey: number) {
+  await mock.nextPurchase(userKey, 'close-after-payment');
+  await app.startPurchase('remove_ads');
+  await app.payAndWaitForRestart();
+  const [order] = await mock.ordersOf(userKey);
+  if (!order) throw new Error('no order in the mock');
+  await expect(app.heldBanner(order.orderId)).toBeVisible();
+  return order;
+}
+
 test('a held item is shown where the user looks for it, approved with the ops CLI, and in the inventory after the next start', async ({
   app,
   server,
@@ -253,20 +261,14 @@ test('a held item is shown where the user looks for it, approved with the ops CL
   user,
   harness,
 }) => {
-  await mock.nextPurchase(user.userKey, 'close-after-payment');
-  await app.startPurchase('remove_ads');
-  await app.payAndWaitForRestart();
-  const [order] = await mock.ordersOf(user.userKey);
-  if (!order) throw new Error('no order in the mock');
-
-  await expect(app.heldBanner(order.orderId)).toBeVisible();
-  await expect(app.testId('held-orders')).toContainText(shown.heldTitle);
+  const order = await heldAfterClosedApp(app, mock, user.userKey);
+  await expect(app.testId('held-orders')).toContainText(webCopy.held.title);
   await app.tab('inventory');
-  await expect(app.testId(`inventory-held-${order.orderId}`)).toContainText(shown.heldBadge);
+  await expect(app.testId(`inventory-held-${order.orderId}`)).toContainText(webCopy.held.badge);
   await expect(app.testId(`inventory-held-${order.orderId}`)).toContainText(fulfillReasonCopy.UNDER_REVIEW);
   await app.tab('history');
   const row = app.testId(`history-${order.orderId}`);
-  await expect(row).toContainText(shown.heldBadge);
+  await expect(row).toContainText(webCopy.held.badge);
   await expect(row).toContainText(fulfillReasonCopy.UNDER_REVIEW);
   expect(await server.entitlementSkus()).toEqual([]);
 
@@ -278,7 +280,7 @@ test('a held item is shown where the user looks for it, approved with the ops CL
   expect(await server.entitlementSkus()).toEqual(['remove_ads']);
   await expect.poll(async () => (await mock.ordersOf(user.userKey))[0]?.completed).toBe(true);
   await app.tab('history');
-  await expect(app.testId(`history-${order.orderId}`)).toContainText(shown.granted);
+  await expect(app.testId(`history-${order.orderId}`)).toContainText(webCopy.history.granted);
 });
 
 test('a held order an operator denies: history says why in buyer words and offers support with the order reference', async ({
@@ -288,12 +290,7 @@ test('a held order an operator denies: history says why in buyer words and offer
   user,
   harness,
 }) => {
-  await mock.nextPurchase(user.userKey, 'close-after-payment');
-  await app.startPurchase('remove_ads');
-  await app.payAndWaitForRestart();
-  const [order] = await mock.ordersOf(user.userKey);
-  if (!order) throw new Error('no order in the mock');
-  await expect(app.heldBanner(order.orderId)).toBeVisible();
+  const order = await heldAfterClosedApp(app, mock, user.userKey);
 
   await ops(harness, ['deny', order.orderId, '--reason', 'not paid: no settlement', '--json']);
   await app.reopen();
@@ -301,12 +298,13 @@ test('a held order an operator denies: history says why in buyer words and offer
   await expect(app.testId('held-orders')).toHaveCount(0);
   await app.tab('history');
   const row = app.testId(`history-${order.orderId}`);
-  await expect(row).toContainText(shown.denied);
+  await expect(row).toContainText(webCopy.history.denied);
   await expect(row).toContainText(fulfillReasonCopy.NOT_PAID);
-  await expect(row).not.toContainText(shown.heldBadge);
-  const reference = (await app.testId(`order-reference-${order.orderId}`).textContent()) ?? '';
+  await expect(row).not.toContainText(webCopy.held.badge);
+  const reference = orderReference(order.orderId);
   expect(reference).toMatch(/^[0-9A-Z]{4}-[0-9A-Z]{4}$/);
-  await expect(row.getByRole('link', { name: '고객센터 문의' })).toHaveAttribute(
+  await expect(row.getByTestId(`order-reference-${order.orderId}`)).toHaveText(reference);
+  await expect(row.getByRole('link', { name: webCopy.actions.contact })).toHaveAttribute(
     'href',
     new RegExp(`[?&]ref=${reference}$`),
   );

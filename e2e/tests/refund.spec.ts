@@ -1,5 +1,6 @@
 // Scenario 9: a refund made in Toss reaches the server through refund sync; the grant is revoked.
 import { expect, test } from '../harness/fixtures';
+import { webCopy } from '../harness/web-copy';
 
 test('a refunded non-consumable is revoked after refund sync and history shows it refunded', async ({
   app,
@@ -12,18 +13,17 @@ test('a refunded non-consumable is revoked after refund sync and history shows i
   const [order] = await mock.ordersOf(user.userKey);
   if (!order) throw new Error('no order in the mock after the purchase');
   await app.tab('history');
-  await expect(app.testId(`history-${order.orderId}`)).toContainText('지급 완료');
+  const row = app.testId(`history-${order.orderId}`);
+  await expect(row).toContainText(webCopy.history.granted);
 
   await mock.refund(order.orderId);
   // The next start syncs refunds (getCompletedOrRefundedOrders → iap.sync).
   await app.reopen();
   await app.tab('history');
-  // A refund reads 환불됨 — never the operator's 지급 취소됨 — with no reason line or support prompt.
-  await expect(app.testId(`history-${order.orderId}`)).toContainText('환불됨');
-  await expect(app.testId(`history-${order.orderId}`)).not.toContainText('지급 취소됨');
-  await expect(
-    app.testId(`history-${order.orderId}`).getByRole('link', { name: '고객센터 문의' }),
-  ).toHaveCount(0);
+  // A refund reads 환불됨 — never the operator's 지급 취소됨 — and offers no support prompt.
+  await expect(row).toContainText(webCopy.history.refunded);
+  await expect(row).not.toContainText(webCopy.history.cancelled);
+  await expect(row.getByRole('link', { name: webCopy.actions.contact })).toHaveCount(0);
   await app.tab('inventory');
   await expect(app.testId('owned-remove_ads')).toHaveCount(0);
 
@@ -45,7 +45,7 @@ test('a refunded consumable takes its coins back after refund sync', async ({ ap
   await app.reopen();
   await app.expectBalance(100);
   await app.tab('history');
-  await expect(app.testId(`history-${refunded.orderId}`)).toContainText('환불됨');
+  await expect(app.testId(`history-${refunded.orderId}`)).toContainText(webCopy.history.refunded);
 
   expect(await server.balance('COIN')).toBe(100);
   const states = Object.fromEntries((await server.orders()).map((o) => [o.sku, o.state]));
