@@ -43,6 +43,8 @@ describe('bad input never crashes the mock', () => {
     ['a body that is not JSON', 'POST', '/__mock/users', '{"userKey":'],
     ['a body that is a JSON string', 'POST', '/__mock/orders', '"coin_100"'],
     ['a host checkout without a kind', 'POST', '/__mock/host/checkout', { userKey: 1, sku: 'coin_100' }],
+    ['a host payment of an unknown checkout', 'POST', '/__mock/host/checkout/unknown/pay', undefined],
+    ['a history page key that is not one', 'POST', '/__mock/host/completed', { userKey: 1, key: 'bm9wZQ' }],
     ['an order id that is not valid percent-encoding', 'POST', '/__mock/orders/%E0%A4%A/refund', undefined],
     ['a body over 256 KB', 'POST', '/__mock/users', JSON.stringify({ pad: 'x'.repeat(300_000) })],
   ];
@@ -60,7 +62,11 @@ describe('bad input never crashes the mock', () => {
     expect((await control(mock, 'GET', '/elsewhere')).status).toBe(404);
     expect((await control(mock, 'POST', '/__mock/orders/unknown/refund')).status).toBe(404);
     expect((await control(mock, 'POST', '/__mock/subscriptions/unknown/renew')).status).toBe(404);
+    const ending = { ending: 'granted' };
+    expect((await control(mock, 'POST', '/__mock/orders/unknown/grant', ending)).status).toBe(404);
     const { userKey } = await newUser(mock);
+    const hostGrant = { userKey, orderId: 'unknown', ...ending };
+    expect((await control(mock, 'POST', '/__mock/host/grant', hostGrant)).status).toBe(404);
     const { orderId } = (await control(mock, 'POST', '/__mock/orders', { userKey, sku: 'premium_monthly' }))
       .body;
     const res = await control(mock, 'POST', `/__mock/subscriptions/${orderId}/cancel-everything`);

@@ -1,15 +1,9 @@
 /** Internal routes for the browser host (`src/host`), under /__mock/host/*: login, products, checkout, grants. */
 import type { MockState } from '../ledger';
 import type { CheckoutRequest, GrantRecorded } from '../protocol';
-import { decodeSegment, HttpError, parse, schemas } from './schemas';
+import { decodeSegment, type Handler, HttpError, orThrow, parse, schemas } from './schemas';
 
-interface HostInput {
-  body: unknown;
-  /** The decoded checkout id (`checkout/:id/...`). */
-  id: () => string;
-}
-
-function hostRoutes(state: MockState): Record<string, (input: HostInput) => unknown> {
+function hostRoutes(state: MockState): Record<string, Handler> {
   return {
     'POST login': ({ body }) => {
       const input = parse(schemas.hostLogin, body);
@@ -22,17 +16,12 @@ function hostRoutes(state: MockState): Record<string, (input: HostInput) => unkn
       products: state.products(parse(schemas.hostProducts, body).environment),
     }),
     'POST checkout': ({ body }) => state.beginCheckout(parse(schemas.hostCheckout, body) as CheckoutRequest),
-    'POST checkout/:id/pay': ({ id }) => {
-      const result = state.payCheckout(id());
-      if (!result.ok) throw new HttpError(400, result.code, result.message);
-      return result.value;
-    },
+    'POST checkout/:id/pay': ({ id }) => orThrow(state.payCheckout(id())),
     'POST checkout/:id/cancel': ({ id }) => ({ ok: state.cancelCheckout(id()) }),
     'POST grant': ({ body }) => {
       const input = parse(schemas.hostGrant, body);
-      const result = state.endGrant(input.orderId, input.ending, input.userKey);
-      if (!result.ok) throw new HttpError(404, result.code, result.message);
-      return { ok: true, ending: result.value.grantEnding! } satisfies GrantRecorded;
+      const order = orThrow(state.endGrant(input.orderId, input.ending, input.userKey));
+      return { ok: true, ending: order.grantEnding! } satisfies GrantRecorded;
     },
     'POST complete': ({ body }) => {
       const input = parse(schemas.hostOrder, body);
@@ -41,9 +30,7 @@ function hostRoutes(state: MockState): Record<string, (input: HostInput) => unkn
     'POST pending': ({ body }) => ({ orders: state.pendingOrders(parse(schemas.hostUser, body).userKey) }),
     'POST completed': ({ body }) => {
       const input = parse(schemas.hostCompleted, body);
-      const result = state.completedOrRefunded(input.userKey, input.key);
-      if (!result.ok) throw new HttpError(400, result.code, result.message);
-      return result.value;
+      return orThrow(state.completedOrRefunded(input.userKey, input.key));
     },
     'POST subscription': ({ body }) => {
       const input = parse(schemas.hostOrder, body);

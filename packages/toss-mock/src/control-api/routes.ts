@@ -8,25 +8,12 @@ import { z } from 'zod';
 import { type MockState, subscriptionActions } from '../ledger';
 import type { GrantRecorded } from '../protocol';
 import { createHostRouter } from './host-routes';
-import { decodeSegment, HttpError, parse, schemas } from './schemas';
+import { decodeSegment, type Handler, HttpError, orThrow, parse, schemas } from './schemas';
 
 export interface RoutesDeps {
   state: MockState;
   /** Re-read the catalog file (`POST /__mock/catalog`). */
   reloadCatalog: () => Promise<{ products: number }>;
-}
-
-interface RouteInput {
-  body: unknown;
-  /** The decoded `:id` segment (400 when it is not valid percent-encoding). */
-  id: () => string;
-}
-type Handler = (input: RouteInput) => unknown;
-
-/** A ledger result's failure as HTTP: NOT_FOUND → 404, anything else → 400. */
-function orThrow<T>(result: { ok: true; value: T } | { ok: false; code: string; message: string }): T {
-  if (!result.ok) throw new HttpError(result.code === 'NOT_FOUND' ? 404 : 400, result.code, result.message);
-  return result.value;
 }
 
 function ledgerRoutes(state: MockState): Record<string, Handler> {
@@ -55,9 +42,8 @@ function ledgerRoutes(state: MockState): Record<string, Handler> {
     },
     'POST orders/:id/grant': ({ body, id }) => {
       const input = parse(schemas.grant, body);
-      const result = state.endGrant(id(), input.ending);
-      if (!result.ok) throw new HttpError(404, result.code, result.message);
-      return { ok: true, ending: result.value.grantEnding! } satisfies GrantRecorded;
+      const order = orThrow(state.endGrant(id(), input.ending));
+      return { ok: true, ending: order.grantEnding! } satisfies GrantRecorded;
     },
     'POST orders/:id/settle': ({ body, id }) => {
       const input = parse(schemas.settle, body);
@@ -116,9 +102,7 @@ function subscriptionRoute(state: MockState, id: string, action: string): unknow
       `unknown subscription action "${action}" (${subscriptionActions.join(', ')})`,
     );
   }
-  const result = state.subscriptionAction(decodeSegment(id), parsedAction.data);
-  if (!result.ok) throw new HttpError(404, result.code, result.message);
-  return { subscription: result.value };
+  return { subscription: orThrow(state.subscriptionAction(decodeSegment(id), parsedAction.data)) };
 }
 
 /** The router: a request's method, path (no trailing slash) and parsed body → the JSON answer, or an HttpError. */

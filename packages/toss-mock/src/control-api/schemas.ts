@@ -1,4 +1,7 @@
-/** The control API's input: one zod schema per body, path segments, and the error every handler throws. */
+/**
+ * The control API's input and its errors: one zod schema per body, path segments, the handler shape, and the error
+ * every handler throws (`orThrow` turns a ledger failure into it).
+ */
 import { StatusReading } from '@ait-iap/iap-contract';
 import { z } from 'zod';
 import { controlOrderStatuses } from '../ledger';
@@ -89,6 +92,19 @@ export const schemas = {
   hostUser: z.object({ userKey: UserKey }).strict(),
   hostCompleted: z.object({ userKey: UserKey, key: z.string().max(256).nullable().optional() }).strict(),
 };
+
+/** What a route handler gets: the parsed body and the decoded `:id` segment (400 when not valid percent-encoding). */
+export interface RouteInput {
+  body: unknown;
+  id: () => string;
+}
+export type Handler = (input: RouteInput) => unknown;
+
+/** A ledger result's value, or its failure as HTTP: NOT_FOUND → 404, anything else → 400. */
+export function orThrow<T>(result: { ok: true; value: T } | { ok: false; code: string; message: string }): T {
+  if (!result.ok) throw new HttpError(result.code === 'NOT_FOUND' ? 404 : 400, result.code, result.message);
+  return result.value;
+}
 
 export function decodeSegment(segment: string): string {
   try {
