@@ -22,13 +22,30 @@ import { runStorm } from './storm';
 
 const phases = ['fulfill', 'read', 'storm', 'chaos'] as const;
 
+const usage = `pnpm bench [--quick] [--only fulfill|read|storm|chaos] [--orders N] [--profile] [--keep-temp]
+  --quick       fewer orders (a smoke run; its figures are not the ones to quote)
+  --only PHASE  one phase, written to scripts/bench/.partial-run.md instead of report.md
+  --orders N    orders per fulfill target (default 2000, --quick 200)
+  --profile     add a CPU-profiled in-process pass (a .cpuprofile; the temp dir is kept)
+  --keep-temp   keep the temp dir (databases, logs)
+Exit code: 1 a correctness check failed, 2 a phase could not run, else 0 (a missed target never fails the run).
+Method and figures: scripts/bench/README.md`;
+
 function parseArgs(argv: string[]) {
   const args = argv.filter((a) => a !== '--');
-  const flags = { quick: false, profile: false, keepTemp: false, only: null as string | null, orders: 0 };
+  const flags = {
+    help: false,
+    quick: false,
+    profile: false,
+    keepTemp: false,
+    only: null as string | null,
+    orders: 0,
+  };
   for (let i = 0; i < args.length; i++) {
     const [name, inline] = args[i]!.split('=') as [string, string?];
     const value = name === '--only' || name === '--orders' ? (inline ?? args[++i] ?? '') : '';
-    if (name === '--quick') flags.quick = true;
+    if (name === '--help' || name === '-h') flags.help = true;
+    else if (name === '--quick') flags.quick = true;
     else if (name === '--profile') flags.profile = true;
     else if (name === '--keep-temp') flags.keepTemp = true;
     else if (name === '--only' && (phases as readonly string[]).includes(value)) flags.only = value;
@@ -40,6 +57,10 @@ function parseArgs(argv: string[]) {
 
 async function main(): Promise<number> {
   const flags = parseArgs(process.argv.slice(2));
+  if (flags.help) {
+    console.log(usage);
+    return 0;
+  }
   const size = (full: number, quick: number) => (flags.quick ? quick : full);
   const tmpDir = mkdtempSync(path.join(os.tmpdir(), 'ait-iap-bench-'));
   const dirs = { tmpDir, certDir: path.join(tmpDir, 'certs') };

@@ -146,6 +146,18 @@ describe('the exit code', () => {
     expect(run.stderr).toContain('bad argument "--only everything"');
     expect(run.status).toBe(2);
   });
+
+  it('is 0 for --help, which names every flag and starts nothing', () => {
+    const bench = path.join(repoRoot, 'scripts/bench/index.ts');
+    const run = spawnSync(process.execPath, ['--import', 'tsx', bench, '--', '--help'], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+    });
+    expect(run.status).toBe(0);
+    for (const flag of ['--quick', '--only', '--orders', '--profile', '--keep-temp'])
+      expect(run.stdout).toContain(flag);
+    expect(run.stderr).not.toContain('bench: fulfill');
+  });
 });
 
 describe('the targets of issue 24, judged side by side', () => {
