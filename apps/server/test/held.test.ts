@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { statusReadings } from '@ait-iap/iap-contract';
-import type { KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs } from 'kysely';
+import type { KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs, QueryId } from 'kysely';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { reloadCatalogMemory } from '../src/catalog/products';
 import { systemClock } from '../src/clock';
@@ -34,22 +34,24 @@ import {
 
 type Fulfill = { granted: boolean; reason: string; retryable: boolean; orderId: string; sku?: string };
 
-/** Makes the next grant's wallet write fail inside its transaction: "the database failed mid-grant". */
+/**
+ * Makes the next grant's wallet write fail inside its transaction: "the database failed mid-grant". The statement is
+ * prepared (compiled once, run many times), so the plugin marks it when it is compiled and fails it when it runs.
+ */
 class FailNextGrant implements KyselyPlugin {
   armed = false;
+  private readonly walletWrites = new WeakSet<QueryId>();
   transformQuery(args: PluginTransformQueryArgs) {
     const node = args.node;
-    if (
-      this.armed &&
-      node.kind === 'InsertQueryNode' &&
-      node.into?.table.identifier.name === 'wallet_entries'
-    ) {
-      this.armed = false;
-      throw new Error('injected: the database failed mid-grant');
-    }
+    if (node.kind === 'InsertQueryNode' && node.into?.table.identifier.name === 'wallet_entries')
+      this.walletWrites.add(args.queryId);
     return node;
   }
   async transformResult(args: PluginTransformResultArgs) {
+    if (this.armed && this.walletWrites.has(args.queryId)) {
+      this.armed = false;
+      throw new Error('injected: the database failed mid-grant');
+    }
     return args.result;
   }
 }

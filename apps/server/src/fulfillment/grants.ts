@@ -15,7 +15,8 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { findProduct, type ProductRow } from '../catalog/products';
 import { isoAt } from '../clock';
-import type { Tx, WalletEntriesTable } from '../db/schema';
+import type { Tx, WalletEntriesTable, WalletsTable } from '../db/schema';
+import { prepared } from './prepared';
 import { rederiveSubscription } from './subscription-periods';
 
 export interface GrantEffect {
@@ -40,38 +41,63 @@ export interface RevokeEffect {
   reason?: string;
 }
 
+/** A wallet ledger entry, unless its idempotency key was used: a row back only if this call inserted it. */
+const insertWalletEntry = prepared<WalletEntriesTable, { id: string }>((db, slot) =>
+  db
+    .insertInto('wallet_entries')
+    .values({
+      id: slot('id'),
+      user_id: slot('user_id'),
+      currency: slot('currency'),
+      amount: slot('amount'),
+      order_id: slot('order_id'),
+      kind: slot('kind'),
+      idempotency_key: slot('idempotency_key'),
+      reason: slot('reason'),
+      created_at: slot('created_at'),
+    })
+    .onConflict((oc) => oc.column('idempotency_key').doNothing())
+    .returning('id'),
+);
+
+/** Moves the cached balance by `balance` (creating it at that amount). */
+const moveBalance = prepared<WalletsTable, never>((db, slot) =>
+  db
+    .insertInto('wallets')
+    .values({
+      user_id: slot('user_id'),
+      currency: slot('currency'),
+      balance: slot('balance'),
+      updated_at: slot('updated_at'),
+    })
+    .onConflict((oc) =>
+      oc.columns(['user_id', 'currency']).doUpdateSet({
+        balance: sql<number>`wallets.balance + excluded.balance`,
+        updated_at: sql<string>`excluded.updated_at`,
+      }),
+    ),
+);
+
 /** Append a wallet ledger entry and move the cached balance by the same amount. No-op if the key was used. */
 export async function addWalletEntry(
   trx: Tx,
   entry: Omit<WalletEntriesTable, 'id' | 'created_at' | 'reason'> & { reason?: string | null; now: number },
 ): Promise<boolean> {
   const at = isoAt(entry.now);
-  const inserted = await trx
-    .insertInto('wallet_entries')
-    .values({
-      id: randomUUID(),
-      user_id: entry.user_id,
-      currency: entry.currency,
-      amount: entry.amount,
-      order_id: entry.order_id,
-      kind: entry.kind,
-      idempotency_key: entry.idempotency_key,
-      reason: entry.reason ?? null,
-      created_at: at,
-    })
-    .onConflict((oc) => oc.column('idempotency_key').doNothing())
-    .executeTakeFirst();
-  if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) return false;
-  await trx
-    .insertInto('wallets')
-    .values({ user_id: entry.user_id, currency: entry.currency, balance: entry.amount, updated_at: at })
-    .onConflict((oc) =>
-      oc.columns(['user_id', 'currency']).doUpdateSet({
-        balance: sql<number>`wallets.balance + excluded.balance`,
-        updated_at: at,
-      }),
-    )
-    .execute();
+  const { user_id, currency, amount } = entry;
+  const inserted = await insertWalletEntry(trx, {
+    id: randomUUID(),
+    user_id,
+    currency,
+    amount,
+    order_id: entry.order_id,
+    kind: entry.kind,
+    idempotency_key: entry.idempotency_key,
+    reason: entry.reason ?? null,
+    created_at: at,
+  });
+  if (inserted.rows.length === 0) return false;
+  await moveBalance(trx, { user_id, currency, balance: amount, updated_at: at });
   return true;
 }
 
