@@ -22,6 +22,8 @@ import {
   openDatabase,
   writeTransaction,
 } from '../src/db/database';
+import { fileWalSync, type WalSync } from '../src/db/wal-sync';
+import { checkReadiness } from '../src/http/health';
 import { createHttpsTransport, type Transport } from '../src/toss/client';
 import {
   type MockHarness,
@@ -203,6 +205,118 @@ if (testBackend === 'sqlite') {
         await reader.close();
         await database.close();
       }
+    });
+  });
+
+  describe("SQLite: the group's sync off the event loop (wal-sync.ts)", () => {
+    /** The file's own WAL sync, held at a gate until the test opens it (or failing, when `fail` is set). */
+    function gatedSync(fail?: Error) {
+      let opened!: () => void;
+      const gate = new Promise<void>((resolve) => {
+        opened = resolve;
+      });
+      let started = 0;
+      let startedOnce!: () => void;
+      const firstStart = new Promise<void>((resolve) => {
+        startedOnce = resolve;
+      });
+      const wrap = (real: WalSync | null): WalSync => {
+        if (!real) throw new Error('a file database in WAL mode has a WAL to sync');
+        return {
+          async sync() {
+            started += 1;
+            startedOnce();
+            await gate;
+            if (fail) throw fail;
+            await real.sync();
+          },
+          close: () => real.close(),
+        };
+      };
+      return { wrap, open: opened, firstStart, started: () => started };
+    }
+
+    test('no write is answered, and no read answered, before the group is synced; FULL is back after it', async () => {
+      const test = await testDatabase(tmp.dir, 'sync-gate');
+      const gated = gatedSync();
+      const database = await openDatabase({ ...test.options, walSync: gated.wrap });
+      try {
+        const answered: string[] = [];
+        const writes = ['gate-a', 'gate-b'].map((key) =>
+          writeTransaction(database, (trx) => addUser(trx, key)).then(() => answered.push(key)),
+        );
+        await gated.firstStart;
+        const read = database.db
+          .selectFrom('users')
+          .select('user_key')
+          .execute()
+          .then((rows) => answered.push(`read ${rows.length}`));
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        expect(answered).toEqual([]);
+        gated.open();
+        await Promise.all([...writes, read]);
+        expect(answered.slice(0, 2).sort()).toEqual(['gate-a', 'gate-b']);
+        expect(answered[2]).toBe('read 2');
+        expect(gated.started()).toBe(1);
+        const level = await sql<{ synchronous: number }>`pragma synchronous`.execute(database.db);
+        expect(level.rows[0]?.synchronous).toBe(2); // FULL, for anything written outside a group
+      } finally {
+        await database.close();
+      }
+    });
+
+    test('a failed sync fails its group and every later write, and /readyz says the database is not ready', async () => {
+      const test = await testDatabase(tmp.dir, 'sync-fails');
+      const gated = gatedSync(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
+      const database = await openDatabase({ ...test.options, walSync: gated.wrap });
+      try {
+        gated.open();
+        const outcomes = await Promise.allSettled(
+          ['eio-a', 'eio-b'].map((key) => writeTransaction(database, (trx) => addUser(trx, key))),
+        );
+        for (const outcome of outcomes)
+          expect((outcome as PromiseRejectedResult).reason).toBeInstanceOf(GroupCommitError);
+        await expect(writeTransaction(database, (trx) => addUser(trx, 'later'))).rejects.toThrow(
+          /WAL could not be synced .*EIO/,
+        );
+        expect(gated.started()).toBe(1); // the later write never reached the disk's sync: it was refused first
+        expect(database.writeFault?.()).toMatch(/restart the server/);
+        expect(await checkReadiness(database, 1_000, { migrationsKnownApplied: true })).toMatchObject({
+          ok: false,
+          reason: 'database',
+        });
+      } finally {
+        await database.close();
+      }
+    });
+
+    test('a file database syncs its own WAL; an in-memory one has none; a missing WAL is an error, not a guess', async () => {
+      const test = await testDatabase(tmp.dir, 'sync-default');
+      let given: WalSync | null | undefined;
+      const database = await openDatabase({
+        ...test.options,
+        walSync: (real) => {
+          given = real;
+          return real;
+        },
+      });
+      try {
+        await writeTransaction(database, (trx) => addUser(trx, 'synced'));
+        expect(given).not.toBeNull();
+      } finally {
+        await database.close();
+      }
+      const memory = await openDatabase({
+        databasePath: ':memory:',
+        walSync: (real) => {
+          given = real;
+          return real;
+        },
+      });
+      await memory.close();
+      expect(given).toBeNull();
+      const missing = fileWalSync(path.join(tmp.dir, 'never-opened.db'));
+      await expect(missing.sync()).rejects.toMatchObject({ code: 'ENOENT' });
     });
   });
 

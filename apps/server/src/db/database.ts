@@ -1,6 +1,7 @@
 /**
  * Opening the database, migrated to the latest version, behind Kysely so every query is shared by both backends:
- *  - SQLite (better-sqlite3), the embedded default: WAL, foreign keys, a busy timeout, synchronous=FULL.
+ *  - SQLite (better-sqlite3), the embedded default: WAL, foreign keys, a busy timeout, synchronous=FULL (a group
+ *    commit's sync runs off the event loop: wal-sync.ts).
  *  - PostgreSQL (`pg` pool, opened by drivers.ts) when `databaseUrl` is a postgres:// URL: for several server
  *    instances on one database.
  * `writeTransaction` is the one way to write. SQLite: group commit (group-commit.ts) — each call in its own SAVEPOINT
@@ -17,6 +18,7 @@ import { Kysely, PostgresAdapter, type SelectQueryBuilder, SqliteDialect, sql } 
 import { type CrashHook, crashHookFromEnv } from './crash-hook';
 import { openPostgres } from './drivers';
 import { type GroupCommitStats, GroupCommitter } from './group-commit';
+import { fileWalSync, type WalSync } from './wal-sync';
 
 export { DatabaseBusyError, GroupCommitError, groupSizeSummary } from './group-commit';
 
@@ -35,6 +37,8 @@ export interface AppDatabase {
    * This connection's own commits don't change it. What in-memory caches check to know they are still true.
    */
   externalChanges?: () => number;
+  /** SQLite only: why writes fail for good (the WAL could not be synced; the server must restart), or null. */
+  writeFault?: () => string | null;
 }
 
 export interface DatabaseOptions {
@@ -54,6 +58,11 @@ export interface DatabaseOptions {
   maxGroupMs?: number;
   /** SQLite group commit: under load, how long a group may wait for more writers before it opens (default 1). */
   maxGatherMs?: number;
+  /**
+   * SQLite: what makes each group commit durable off the event loop (default: `fileWalSync` of the file; an in-memory
+   * database has none). Tests wrap it to delay or fail it; null commits at synchronous=FULL on the loop instead.
+   */
+  walSync?: (defaults: WalSync | null) => WalSync | null;
   /** Tests: the crash hook (default: from IAP_TEST_CRASH_AT / IAP_TEST_CRASH_ARM, never in production). */
   crashHook?: CrashHook | null;
   /** PostgreSQL: most connections this process opens (pg pool `max`). Default 10. */
@@ -105,6 +114,7 @@ export function isPostgresUrl(value: string | null | undefined): value is string
 /** Open (creating the SQLite file and its folder if needed), configure and migrate the database. */
 export async function openDatabase(options: DatabaseOptions): Promise<AppDatabase> {
   const crashHook = options.crashHook === undefined ? crashHookFromEnv() : options.crashHook;
+  let walSync: WalSync | null = null;
   const sqlite = isPostgresUrl(options.databaseUrl) ? null : openSqliteFile(options);
   const { db, dialect } = sqlite
     ? { db: sqliteKysely(sqlite), dialect: 'sqlite' as const }
@@ -128,9 +138,13 @@ export async function openDatabase(options: DatabaseOptions): Promise<AppDatabas
       }
       // From now on the loop never waits long on a lock: writes retry off the loop (group-commit.ts).
       sqlite.pragma(`busy_timeout = ${SQLITE_STALL_MS}`);
+      const defaults =
+        sqlite.pragma('journal_mode', { simple: true }) === 'wal' ? fileWalSync(sqlite.name) : null;
+      walSync = options.walSync ? options.walSync(defaults) : defaults;
       committers.set(
         db,
         new GroupCommitter(db, {
+          flush: walSync && (() => (walSync as WalSync).sync()),
           busyTimeoutMs: options.busyTimeoutMs ?? 5_000,
           ...(options.maxGroupSize === undefined ? {} : { maxGroupSize: options.maxGroupSize }),
           ...(options.maxGroupMs === undefined ? {} : { maxGroupMs: options.maxGroupMs }),
@@ -144,9 +158,11 @@ export async function openDatabase(options: DatabaseOptions): Promise<AppDatabas
     }
   } catch (error) {
     await db.destroy();
+    await walSync?.close();
     throw error;
   }
   let closed = false;
+  const committer = committers.get(db);
   const dataVersion = sqlite?.prepare('pragma data_version').pluck();
   return {
     db,
@@ -155,8 +171,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<AppDatabas
       if (closed) return;
       closed = true;
       await db.destroy();
+      await walSync?.close();
     },
     ...(dataVersion ? { externalChanges: () => dataVersion.get() as number } : {}),
+    ...(committer ? { writeFault: () => committer.fault() } : {}),
   };
 }
 

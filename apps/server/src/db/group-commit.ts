@@ -18,7 +18,14 @@
  *     whose I/O finished in the same turn join it; a lone request waits for nothing but that turn. Under load (the
  *     last group had company) it first gathers, lock-free, until as many writers are queued as last time, for at
  *     most `maxGatherMs` (1 ms). Requests also queue while a COMMIT's fsync runs, and the next group takes them all.
- *  6. Another process (the ops CLI, `pnpm seed`) holding the write lock never blocks the event loop for long:
+ *  6. The group's fsync runs off the event loop when `flush` is given (a file database): the COMMIT runs at
+ *     synchronous=NORMAL (SQLite writes the WAL but syncs nothing), then `flush` fdatasyncs the WAL on libuv's thread
+ *     pool — the one sync synchronous=FULL would have run inside that COMMIT, so what is answered is exactly as
+ *     durable. The connection stays held until it returns (reads wait, as in 4), no member settles before it, and
+ *     other requests' parsing, validation and Toss calls run meanwhile. A failed flush fails the group and every
+ *     later write (`fault()` says why; /readyz reports it): after a failed fsync the file's state is unknown, so the
+ *     server must restart and read it again rather than answer from pages that may never reach the disk.
+ *  7. Another process (the ops CLI, `pnpm seed`) holding the write lock never blocks the event loop for long:
  *     `BEGIN IMMEDIATE` waits at most the connection's short busy timeout, then the group gives the connection back
  *     (reads go on) and retries with backoff, off the event loop, until `busyTimeoutMs`; then every queued member
  *     fails with `DatabaseBusyError` (retryable, nothing written).
@@ -61,6 +68,8 @@ export interface GroupCommitOptions {
   /** Under load, how long a group may wait for the writers on their way (see `gather`). Default 1. */
   maxGatherMs?: number;
   crashHook?: CrashHook | null;
+  /** Makes a committed group durable off the event loop (wal-sync.ts); absent: the COMMIT syncs (synchronous=FULL). */
+  flush?: (() => Promise<void>) | null;
 }
 
 /** Counts of the groups committed so far: what the bench and `/metrics` report. */
@@ -90,6 +99,8 @@ export class GroupCommitter {
   /** While a group gathers: called on each arrival (`false`) and at the time bound (`true`). */
   private gathered: ((done: boolean) => void) | null = null;
   readonly stats: GroupCommitStats;
+  /** Set when a flush failed: every later write fails with it (see 6). */
+  private broken: GroupCommitError | null = null;
   /** Called after each committed group with its size (metrics). */
   onGroup: ((size: number) => void) | null = null;
 
@@ -138,6 +149,10 @@ export class GroupCommitter {
    * queued member fails with `DatabaseBusyError` (nobody got in; later arrivals start afresh).
    */
   private async commitGroup(group: Member[]): Promise<void> {
+    if (this.broken) {
+      group.push(...this.queue.splice(0));
+      throw this.broken;
+    }
     const started = performance.now();
     for (let attempt = 0; ; attempt++) {
       const ran = await this.db.connection().execute((conn) => this.runGroup(conn, group));
@@ -171,11 +186,42 @@ export class GroupCommitter {
     });
   }
 
+  /** Why writes fail for good (a flush failed), or null. */
+  fault(): string | null {
+    return this.broken?.message ?? null;
+  }
+
+  /**
+   * The group on the held connection, then (with `flush`) its sync before the connection is given back. SQLite
+   * refuses to change `synchronous` inside a transaction, so NORMAL is set before BEGIN and FULL restored after it.
+   */
+  private async runGroup(conn: Conn, group: Member[]): Promise<boolean> {
+    const flush = this.options.flush;
+    if (flush) await sql`pragma synchronous = normal`.execute(conn);
+    let committed: boolean;
+    try {
+      committed = await this.commitMembers(conn, group);
+    } finally {
+      if (flush) await sql`pragma synchronous = full`.execute(conn);
+    }
+    if (!committed) return false;
+    try {
+      await flush?.();
+    } catch (error) {
+      this.broken = new GroupCommitError(
+        new Error(`the WAL could not be synced (restart the server): ${error}`),
+      );
+      throw this.broken;
+    }
+    this.count(group.length);
+    return true;
+  }
+
   /**
    * BEGIN, the members one by one in savepoints, COMMIT. False (nothing done) if another process holds the write
    * lock; throws (failing the whole group) if it cannot commit.
    */
-  private async runGroup(conn: Conn, group: Member[]): Promise<boolean> {
+  private async commitMembers(conn: Conn, group: Member[]): Promise<boolean> {
     try {
       await sql`begin immediate`.execute(conn);
     } catch (error) {
@@ -201,7 +247,6 @@ export class GroupCommitter {
       await sql`rollback`.execute(conn).catch(() => undefined);
       throw new GroupCommitError(error);
     }
-    this.count(group.length);
     return true;
   }
 

@@ -1,6 +1,6 @@
 /**
- * Readiness: is this instance able to serve purchases right now? The database answers (within a time limit) and
- * every migration this code knows is applied. Liveness (`/healthz`) does no I/O and is answered in server.ts.
+ * Readiness: is this instance able to serve purchases right now? The database answers (within a time limit), can
+ * still make writes durable (SQLite: no failed WAL sync), and every migration this code knows is applied. Liveness (`/healthz`) does no I/O and is answered in server.ts.
  * Cheap under any probe rate: once every migration has been seen applied the migration table is never read again
  * (migrations are not un-applied), concurrent probes share one check, and an answer is reused for `cacheMs`.
  * The answer says only the reason (`database`, `migrations`, `draining`); the detail (a driver error, the pending
@@ -37,6 +37,8 @@ export async function checkReadiness(
   });
   const check = (async (): Promise<Readiness> => {
     try {
+      const fault = database.writeFault?.();
+      if (fault) return { ok: false, reason: 'database', detail: fault };
       if (options.migrationsKnownApplied) {
         await sql`select 1`.execute(database.db);
         return { ok: true };
