@@ -12,9 +12,11 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { checkLedger, type LedgerReport } from './ledger-check';
 import {
+  type Client,
   expectReason,
   jsonClient,
   type LoadResult,
+  mergeLoads,
   mockControl,
   runLoad,
   runPool,
@@ -87,90 +89,181 @@ export function groupsBetween(before: GroupSnapshot | null, after: GroupSnapshot
   return { groups, mean: (after.sum - before.sum) / groups, p99 };
 }
 
-/** Warm-up, the timed run (with CPU, RSS and group sizes over it), then the C=1 run; request i is order i. */
-async function measure(
-  server: Running,
-  c: number,
-  o: FulfillOptions,
-  send: (i: number) => Promise<string | null>,
-) {
-  await runLoad(o.warmup, c, (i) => send(o.orders + o.serial + i));
-  const pid = server.child.pid;
-  let rssPeakBytes = usage(pid)?.rssBytes ?? null;
-  const sampler = setInterval(() => {
-    rssPeakBytes = Math.max(rssPeakBytes ?? 0, usage(pid)?.rssBytes ?? 0);
-  }, 100);
-  const [groupsBefore, cpuBefore] = [await groupSnapshot(server.metricsUrl), usage(pid)?.cpuMs];
-  const load = await runLoad(o.orders, c, send);
-  const cpuAfter = usage(pid)?.cpuMs;
-  clearInterval(sampler);
-  const groups = groupsBetween(groupsBefore, await groupSnapshot(server.metricsUrl));
-  const serial = await runLoad(o.serial, 1, (i) => send(o.orders + i));
-  const cpuMsPerRequest =
-    cpuBefore !== undefined && cpuAfter !== undefined ? (cpuAfter - cpuBefore) / o.orders : null;
-  return { concurrency: c, load, serial, cpuMsPerRequest, rssPeakBytes, groups };
+/** A target started and warmed up: timed passes on it, then its C=1 run and (a server) its ledger check. */
+export interface StartedTarget {
+  /** `count` timed orders from order `from`, with the target's CPU time over exactly that window. */
+  timed(from: number, count: number): Promise<TimedPass>;
+  /** The C=1 run; RSS and group sizes over every timed pass; then a server target is stopped and its ledger checked. */
+  finish(passes: TimedPass[]): Promise<TargetResult>;
+  stop(): Promise<void>;
 }
 
-/** Start a fresh target, then fulfill warm-up, timed and C=1 orders on it; a server target then has its ledger checked. */
-export async function runTarget(
-  kind: TargetKind,
-  concurrency: number,
-  o: FulfillOptions,
-): Promise<TargetResult> {
-  const client = jsonClient(concurrency);
-  const db = path.join(o.tmpDir, `${kind}-c${concurrency}${o.profileDir ? '-profiled' : ''}.db`);
+interface TimedPass {
+  load: LoadResult;
+  cpuMs: number | null;
+}
+
+/** Several timed passes as one: their requests and times added, their latencies pooled. */
+export function pooled(passes: TimedPass[]): { load: LoadResult; cpuMsPerRequest: number | null } {
+  const load = mergeLoads(passes.map((p) => p.load));
+  const cpu = passes.map((p) => p.cpuMs);
+  const cpuMs = cpu.every((ms) => ms !== null) ? cpu.reduce((a, b) => a + (b as number), 0) : null;
+  return { load, cpuMsPerRequest: cpuMs === null ? null : cpuMs / load.requests };
+}
+
+/**
+ * Start `kind` at concurrency `c` and warm it up. Order i is request i: 0..orders-1 are the timed ones (in passes),
+ * then the C=1 ones, then the warm-up.
+ */
+export async function startTarget(kind: TargetKind, c: number, o: FulfillOptions): Promise<StartedTarget> {
+  const client = jsonClient(c);
+  const db = path.join(o.tmpDir, `${kind}-c${c}${o.profileDir ? '-profiled' : ''}.db`);
   const mock = kind === 'mtls' ? await startMock(o.certDir) : null;
+  const stopAll = async () => {
+    client.close();
+    await server?.child.stop();
+    await mock?.child.stop();
+  };
   let server: Running | undefined;
   try {
-    const total = o.orders + o.serial + o.warmup;
-    let codes = Array.from({ length: o.users }, (_, i) => `bench-${i + 1}`);
-    let orders: { id: string; user: number }[] = Array.from({ length: total }, (_, i) => ({
-      id: randomUUID(),
-      user: i % o.users,
-    }));
-    if (mock) {
-      const ctl = mockControl(client, mock.controlUrl);
-      const users = await runPool(o.users, 4, () => ctl.createUser());
-      codes = users.map((u) => u.authorizationCode);
-      orders = await runPool(total, 4, async (i) => ({
-        id: await ctl.createOrder(users[i % o.users]!.userKey),
-        user: i % o.users,
-      }));
-    }
+    const orders = await orderPlan(o, mock ? mockControl(client, mock.controlUrl) : null);
     // The baseline writes into a file the server made: its migrations (every index a grant updates) and its catalog.
     if (kind === 'baseline') await (await inprocServer(db)).close();
-    const started =
+    server =
       kind === 'baseline'
         ? await startBaseline(db)
         : mock
           ? await startMain(mock, db)
           : await startInproc(db, o.profileDir);
-    server = started;
-    if (kind === 'baseline') {
-      const send = async (i: number) => {
-        const body = { orderId: orders[i]!.id, sku: 'coin_100' };
-        const res = await client.request('POST', `${started.url}/fulfill`, body, {
-          'x-user-id': `u${orders[i]!.user}`,
-        });
-        return res.body?.reason === 'GRANTED' ? null : `HTTP ${res.status} ${JSON.stringify(res.body)}`;
-      };
-      return { kind, ...(await measure(started, concurrency, o, send)) };
-    }
-    const api = serverApi(client, started.url);
-    const tokens = await runPool(codes.length, 4, (i) => api.login(codes[i]!));
-    const send = async (i: number) =>
-      expectReason(await api.fulfill(tokens[orders[i]!.user]!, orders[i]!.id), 'GRANTED');
-    const measured = await measure(started, concurrency, o, send);
-    const coins = await api.coins(tokens);
-    await started.child.stop();
-    const ledger = checkLedger(
-      db,
-      orders.map((order) => order.id),
-    );
-    return { kind, ...measured, ledger, balanceOk: coins === ledger.grantedOrders * 100 };
+    const send =
+      kind === 'baseline' ? baselineSend(client, server, orders) : await serverSend(client, server, orders);
+    await runLoad(o.warmup, c, (i) => send.fulfill(o.orders + o.serial + i));
+    return measuredTarget(kind, c, o, { server, db, orders, send, stopAll });
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+/** The orders (and the login codes of their users): made up for the in-process partner, created in toss-mock. */
+async function orderPlan(o: FulfillOptions, ctl: ReturnType<typeof mockControl> | null) {
+  const total = o.orders + o.serial + o.warmup;
+  if (!ctl) {
+    const codes = Array.from({ length: o.users }, (_, i) => `bench-${i + 1}`);
+    return {
+      codes,
+      list: Array.from({ length: total }, (_, i) => ({ id: randomUUID(), user: i % o.users })),
+    };
+  }
+  const users = await runPool(o.users, 4, () => ctl.createUser());
+  const list = await runPool(total, 4, async (i) => ({
+    id: await ctl.createOrder(users[i % o.users]!.userKey),
+    user: i % o.users,
+  }));
+  return { codes: users.map((u) => u.authorizationCode), list };
+}
+
+type Orders = Awaited<ReturnType<typeof orderPlan>>;
+interface Sender {
+  fulfill(i: number): Promise<string | null>;
+  /** Server targets: the COIN balance the users read back (me.inventory), summed. */
+  coins?: () => Promise<number>;
+}
+
+function baselineSend(client: Client, server: Running, orders: Orders): Sender {
+  return {
+    fulfill: async (i) => {
+      const body = { orderId: orders.list[i]!.id, sku: 'coin_100' };
+      const res = await client.request('POST', `${server.url}/fulfill`, body, {
+        'x-user-id': `u${orders.list[i]!.user}`,
+      });
+      return res.body?.reason === 'GRANTED' ? null : `HTTP ${res.status} ${JSON.stringify(res.body)}`;
+    },
+  };
+}
+
+async function serverSend(client: Client, server: Running, orders: Orders): Promise<Sender> {
+  const api = serverApi(client, server.url);
+  const tokens = await runPool(orders.codes.length, 4, (i) => api.login(orders.codes[i]!));
+  return {
+    fulfill: async (i) =>
+      expectReason(await api.fulfill(tokens[orders.list[i]!.user]!, orders.list[i]!.id), 'GRANTED'),
+    coins: () => api.coins(tokens),
+  };
+}
+
+function measuredTarget(
+  kind: TargetKind,
+  c: number,
+  o: FulfillOptions,
+  t: { server: Running; db: string; orders: Orders; send: Sender; stopAll: () => Promise<void> },
+): StartedTarget {
+  const pid = t.server.child.pid;
+  let rssPeakBytes = usage(pid)?.rssBytes ?? null;
+  let groupsBefore: Promise<GroupSnapshot | null> | null = null;
+  const sampler = setInterval(() => {
+    rssPeakBytes = Math.max(rssPeakBytes ?? 0, usage(pid)?.rssBytes ?? 0);
+  }, 100);
+  return {
+    async timed(from, count) {
+      groupsBefore ??= groupSnapshot(t.server.metricsUrl);
+      await groupsBefore;
+      const cpuBefore = usage(pid)?.cpuMs;
+      const load = await runLoad(count, c, (i) => t.send.fulfill(from + i));
+      const cpuAfter = usage(pid)?.cpuMs;
+      return { load, cpuMs: cpuBefore !== undefined && cpuAfter !== undefined ? cpuAfter - cpuBefore : null };
+    },
+    async finish(passes) {
+      clearInterval(sampler);
+      const groups = groupsBetween(await groupsBefore, await groupSnapshot(t.server.metricsUrl));
+      const serial = await runLoad(o.serial, 1, (i) => t.send.fulfill(o.orders + i));
+      const result = { kind, concurrency: c, ...pooled(passes), serial, rssPeakBytes, groups };
+      if (!t.send.coins) return result;
+      const coins = await t.send.coins();
+      await t.server.child.stop();
+      const ledger = checkLedger(
+        t.db,
+        t.orders.list.map((order) => order.id),
+      );
+      return { ...result, ledger, balanceOk: coins === ledger.grantedOrders * 100 };
+    },
+    async stop() {
+      clearInterval(sampler);
+      await t.stopAll();
+    },
+  };
+}
+
+/** One target on its own: start, every timed order in one pass, finish. */
+export async function runTarget(kind: TargetKind, c: number, o: FulfillOptions): Promise<TargetResult> {
+  const target = await startTarget(kind, c, o);
+  try {
+    return await target.finish([await target.timed(0, o.orders)]);
   } finally {
-    client.close();
-    await server?.child.stop();
-    await mock?.child.stop();
+    await target.stop();
+  }
+}
+
+/**
+ * The baseline and the in-process server at `c`, both started and warmed up, timed in turn — baseline, server,
+ * server, baseline, half the orders each pass — so a drift of the machine's speed during the phase (this VM's disk
+ * and CPU drift by a third within a minute) weighs on both sides alike. Each side's passes are pooled.
+ */
+export async function runPair(c: number, o: FulfillOptions): Promise<[TargetResult, TargetResult]> {
+  const baseline = await startTarget('baseline', c, o);
+  try {
+    const server = await startTarget('inproc', c, o);
+    try {
+      const half = Math.floor(o.orders / 2);
+      const b1 = await baseline.timed(0, half);
+      const s1 = await server.timed(0, half);
+      const s2 = await server.timed(half, o.orders - half);
+      const b2 = await baseline.timed(half, o.orders - half);
+      return [await baseline.finish([b1, b2]), await server.finish([s1, s2])];
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    await baseline.stop();
   }
 }

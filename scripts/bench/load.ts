@@ -61,7 +61,7 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
 
-export type LoadResult = Awaited<ReturnType<typeof runLoad>>;
+export type LoadResult = ReturnType<typeof loadResult>;
 
 /** `count` requests at `concurrency`, each timed; `send(i)` returns null when the answer is the expected one. */
 export async function runLoad(
@@ -81,10 +81,30 @@ export async function runLoad(
     failed += 1;
     if (failures.length < 5) failures.push(problem);
   });
-  const elapsedMs = performance.now() - started;
+  return loadResult({ requests: count, failed, elapsedMs: performance.now() - started, failures }, latencies);
+}
+
+function loadResult(
+  counts: { requests: number; failed: number; elapsedMs: number; failures: string[] },
+  latencies: number[],
+) {
   latencies.sort((a, b) => a - b);
   const [p50Ms, p99Ms] = [percentile(latencies, 50), percentile(latencies, 99)];
-  return { requests: count, failed, elapsedMs, rps: count / (elapsedMs / 1000), p50Ms, p99Ms, failures };
+  return { ...counts, rps: counts.requests / (counts.elapsedMs / 1000), p50Ms, p99Ms, latencies };
+}
+
+/** Timed runs as one: requests, failures and time added (req/s over their sum), latencies pooled for the percentiles. */
+export function mergeLoads(loads: LoadResult[]): LoadResult {
+  const sum = (pick: (l: LoadResult) => number) => loads.reduce((total, l) => total + pick(l), 0);
+  return loadResult(
+    {
+      requests: sum((l) => l.requests),
+      failed: sum((l) => l.failed),
+      elapsedMs: sum((l) => l.elapsedMs),
+      failures: loads.flatMap((l) => l.failures).slice(0, 5),
+    },
+    loads.flatMap((l) => l.latencies),
+  );
 }
 
 /** A process's CPU time so far (user + system, ms; USER_HZ is 100) and its resident memory (bytes), from /proc. */

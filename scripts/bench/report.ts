@@ -100,7 +100,9 @@ function fulfillSection(r: BenchResults): string[] {
     `## Fulfill: ${o.orders} distinct paid orders per target`,
     '',
     `A fresh process and SQLite file per target (synchronous=${r.synchronous} on both sides), ${o.warmup} warm-up ` +
-      `requests first; C=1: ${o.serial} more orders one at a time. Ratios: against the baseline at the same C.`,
+      `requests first; C=1: ${o.serial} more orders one at a time. The baseline and the in-process server at each C ` +
+      'run side by side, timed in turn (baseline, server, server, baseline; half the orders a pass, pooled). ' +
+      'Ratios: against the baseline at the same C.',
     '',
     '| target | C | req/s | p50 ms | p99 ms | C=1 p50 / p99 ms | CPU ms/req | writes per COMMIT, mean / p99 | peak RSS | vs baseline, req/s | vs baseline, CPU |',
     '| --- | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: |',

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../../lib/processes.mjs';
 import type { ChaosResult } from '../chaos';
-import { groupsBetween, type TargetKind, type TargetResult } from '../fulfill';
+import { groupsBetween, pooled, type TargetKind, type TargetResult } from '../fulfill';
 import type { LedgerReport } from '../ledger-check';
 import { type LoadResult, percentile } from '../load';
 import { type BenchResults, correctness, exitCode, markdown, targets, violations } from '../report';
@@ -28,6 +28,7 @@ const load = (rps: number, p99Ms = 5): LoadResult => ({
   p50Ms: 1,
   p99Ms,
   failures: [],
+  latencies: [],
 });
 const target = (
   kind: TargetKind,
@@ -178,6 +179,32 @@ describe('the targets of issue 24, judged side by side', () => {
 });
 
 describe('figures', () => {
+  it('passes timed in turn are pooled: requests and times added, latencies merged for the percentiles', () => {
+    const pass = (ms: number[], elapsedMs: number, cpuMs: number) => ({
+      load: {
+        requests: ms.length,
+        failed: 0,
+        elapsedMs,
+        rps: 0,
+        p50Ms: 0,
+        p99Ms: 0,
+        failures: [],
+        latencies: ms,
+      },
+      cpuMs,
+    });
+    const fast = Array.from({ length: 99 }, () => 1);
+    const both = pooled([pass(fast, 1_000, 300), pass([50], 1_000, 100)]);
+    expect(both.load.requests).toBe(100);
+    expect(both.load.rps).toBe(50); // 100 requests over 2 s, not the mean of two rates
+    expect([both.load.p50Ms, both.load.p99Ms]).toEqual([1, 1]);
+    expect(pooled([pass(fast.slice(0, 98), 1_000, 0), pass([50, 60], 1_000, 0)]).load.p99Ms).toBe(50);
+    expect(both.cpuMsPerRequest).toBe(4);
+    expect(
+      pooled([pass(fast, 1_000, 300), { ...pass([50], 1_000, 0), cpuMs: null }]).cpuMsPerRequest,
+    ).toBeNull();
+  });
+
   it('percentiles use the nearest rank: p99 of 1..100 is 99, not an average', () => {
     const samples = Array.from({ length: 100 }, (_, i) => i + 1);
     expect([percentile(samples, 50), percentile(samples, 99), percentile([], 99)]).toEqual([50, 99, 0]);
