@@ -8,6 +8,7 @@ import { createInterface } from 'node:readline';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createManualClock } from '../src/clock';
+import { openDatabase } from '../src/db/database';
 import { createLogger } from '../src/log';
 import {
   apiClient,
@@ -93,6 +94,38 @@ describe('/readyz', () => {
     }
   });
 });
+
+if (testBackend === 'sqlite')
+  test('after a failed WAL sync every call is refused, reads included, and /readyz says database, until a restart', async () => {
+    const { clock } = capturedLog();
+    const test = await testDatabase(tmp.dir, 'sync-fault');
+    let failing = false;
+    const database = await openDatabase({
+      ...test.options,
+      walSync: (real) =>
+        real && {
+          sync: () => (failing ? Promise.reject(new Error('EIO: i/o error, fdatasync')) : real.sync()),
+          close: () => real.close(),
+        },
+    });
+    const server = await startServer(testConfig(mock.mock, test), { clock, database });
+    try {
+      const user = await loginUser(server.api, mock.control);
+      const inventory = () => server.api.query('me.inventory', undefined, user.token);
+      expect((await inventory()).status).toBe(200);
+      failing = true;
+      const { orderId } = await mock.control.order(user.userKey, 'coin_100');
+      const fulfill = await server.api.mutation('iap.fulfill', { orderId, sku: 'coin_100' }, user.token);
+      expect([fulfill.status, fulfill.error?.data.appCode]).toEqual([500, 'INTERNAL']);
+      failing = false; // the disk is back: nothing is trusted until the server restarts
+      expect((await inventory()).error?.data.appCode).toBe('INTERNAL');
+      clock.advance(5_000);
+      const ready = await fetch(`${server.url}/readyz`);
+      expect([ready.status, await ready.text()]).toEqual([503, '{"ok":false,"reason":"database"}']);
+    } finally {
+      await server.close();
+    }
+  });
 
 test('the catalog reload failing every second while the database is down is logged once', async () => {
   const { log, events } = capturedLog();

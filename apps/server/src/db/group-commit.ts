@@ -23,8 +23,9 @@
  *     pool — the one sync synchronous=FULL would have run inside that COMMIT, so what is answered is exactly as
  *     durable. The connection stays held until it returns (reads wait, as in 4), no member settles before it, and
  *     other requests' parsing, validation and Toss calls run meanwhile. A failed flush fails the group and every
- *     later write (`fault()` says why; /readyz reports it): after a failed fsync the file's state is unknown, so the
- *     server must restart and read it again rather than answer from pages that may never reach the disk.
+ *     later write (`fault()` says why; /readyz reports it and trpc.ts refuses every call, reads included): after a
+ *     failed fsync the file's state is unknown, so the server must restart rather than answer from pages that may
+ *     never reach the disk.
  *  7. Another process (the ops CLI, `pnpm seed`) holding the write lock never blocks the event loop for long:
  *     `BEGIN IMMEDIATE` waits at most the connection's short busy timeout, then the group gives the connection back
  *     (reads go on) and retries with backoff, off the event loop, until `busyTimeoutMs`; then every queued member
