@@ -17,7 +17,7 @@
  *     It starts on the next turn of the event loop after its first member arrives (`setImmediate`), so the requests
  *     whose I/O finished in the same turn join it; a lone request waits for nothing but that turn. Under load (the
  *     last group had company) it first gathers, lock-free, until as many writers are queued as last time, for at
- *     most `maxGatherMs` (1 ms). Requests also queue while a COMMIT's fsync runs, and the next group takes them all.
+ *     most `maxGatherMs` (1 ms). Requests also queue while a group's sync runs, and the next group takes them all.
  *  6. The group's fsync runs off the event loop when `flush` is given (a file database): the COMMIT runs at
  *     synchronous=NORMAL (SQLite writes the WAL but syncs nothing), then `flush` fdatasyncs the WAL on libuv's thread
  *     pool — the one sync synchronous=FULL would have run inside that COMMIT, so what is answered is exactly as

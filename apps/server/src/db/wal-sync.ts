@@ -4,7 +4,6 @@
  * synchronous=NORMAL, which in WAL mode differs from FULL by exactly that one sync) and before any member is answered.
  * You probably don't need to edit this file.
  */
-import { statSync } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -15,33 +14,34 @@ export interface WalSync {
 }
 
 /**
- * The WAL of the SQLite file at `databasePath`. The file is opened once and again only if it was replaced (a new
- * inode: every connection closed and a new one created it); each time it is opened its folder is synced too, as
- * SQLite does when it creates the WAL, so the file's name is as durable as its contents.
+ * The WAL of the SQLite file at `databasePath`, opened at the first sync (its folder synced then too, as SQLite does
+ * when it creates the WAL, so the file's name is as durable as its contents). Opened once: SQLite removes or replaces
+ * a WAL only when the last connection to the database closes, and the server's own connection stays open until
+ * `close()`, so no per-sync check of the file is needed.
  */
 export function fileWalSync(databasePath: string): WalSync {
   const walPath = `${path.resolve(databasePath)}-wal`;
-  let opened: { handle: FileHandle; inode: number } | null = null;
+  let opened: Promise<FileHandle> | null = null;
 
-  async function reopen(inode: number): Promise<FileHandle> {
-    await opened?.handle.close();
-    opened = null;
+  async function openWal(): Promise<FileHandle> {
     const handle = await open(walPath, 'r+');
-    opened = { handle, inode: (await handle.stat()).ino };
-    if (opened.inode !== inode) throw new Error(`${walPath} was replaced while it was being opened`);
     await syncFolder(path.dirname(walPath));
     return handle;
   }
 
   return {
     async sync() {
-      const inode = statSync(walPath).ino;
-      const handle = opened?.inode === inode ? opened.handle : await reopen(inode);
+      opened ??= openWal();
+      const handle = await opened.catch((error) => {
+        opened = null; // no WAL to open: nothing is synced, the next call tries again
+        throw error;
+      });
       await handle.datasync();
     },
     async close() {
-      await opened?.handle.close();
+      const handle = await opened?.catch(() => null);
       opened = null;
+      await handle?.close();
     },
   };
 }
