@@ -30,6 +30,7 @@ const db = new Database(process.env.DATABASE_PATH, { fileMustExist: true });
 db.pragma('journal_mode = WAL');
 db.pragma('foreign_keys = ON');
 db.pragma('busy_timeout = 5000');
+db.pragma('temp_store = MEMORY'); // the server's (its group commit's savepoints need it; no effect here)
 const synchronous = process.env.BENCH_SQLITE_SYNCHRONOUS ?? ''; // the server's level, never a guess
 if (!/^(OFF|NORMAL|FULL|EXTRA)$/i.test(synchronous)) throw new Error(`bad synchronous "${synchronous}"`);
 db.pragma(`synchronous = ${synchronous}`);

@@ -173,6 +173,32 @@ if (testBackend === 'sqlite') {
       }
     });
 
+    test("a group's savepoint journal stays in memory (a temp file cost every insert 2-3x)", async () => {
+      const test = await testDatabase(tmp.dir, 'temp-store');
+      const database = await test.open();
+      try {
+        // 2 = MEMORY: past 64 KiB the members' sub-journal would otherwise spill to a temp file on the event loop.
+        const { rows } = await sql<{ temp_store: number }>`pragma temp_store`.execute(database.db);
+        expect(rows).toEqual([{ temp_store: 2 }]);
+        // A group far over 64 KiB of changed pages, one member failing: the others commit, it alone rolls back.
+        const big = 'x'.repeat(8_000);
+        const outcomes = await Promise.allSettled(
+          Array.from({ length: 40 }, (_, i) =>
+            writeTransaction(database, async (trx) => {
+              await addUser(trx, `${i}-${big}`);
+              if (i === 7) throw new Error('member 7 fails');
+            }),
+          ),
+        );
+        expect(outcomes.filter((o) => o.status === 'rejected')).toHaveLength(1);
+        const keys = await database.db.selectFrom('users').select('user_key').execute();
+        expect(keys).toHaveLength(39);
+        expect(keys.some((k) => k.user_key.startsWith('7-'))).toBe(false);
+      } finally {
+        await database.close();
+      }
+    });
+
     test('a read issued while a group is open returns only committed rows', async () => {
       const test = await testDatabase(tmp.dir, 'read-open-group');
       const database = await test.open();
