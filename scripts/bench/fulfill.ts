@@ -57,6 +57,8 @@ export interface TargetResult {
   cpuMsPerRequest: number | null;
   rssPeakBytes: number | null;
   groups: GroupSizes | null;
+  /** A baseline: the server target it was timed in turn with (its ratios are against this baseline). */
+  pairedWith?: TargetKind;
   /** Server targets only. */
   ledger?: LedgerReport;
   balanceOk?: boolean;
@@ -115,9 +117,16 @@ export function pooled(passes: TimedPass[]): { load: LoadResult; cpuMsPerRequest
  * Start `kind` at concurrency `c` and warm it up. Order i is request i: 0..orders-1 are the timed ones (in passes),
  * then the C=1 ones, then the warm-up.
  */
-export async function startTarget(kind: TargetKind, c: number, o: FulfillOptions): Promise<StartedTarget> {
+export async function startTarget(
+  kind: TargetKind,
+  c: number,
+  o: FulfillOptions,
+  /** A baseline: the server target it is timed beside (names its file). */
+  beside?: TargetKind,
+): Promise<StartedTarget> {
   const client = jsonClient(c);
-  const db = path.join(o.tmpDir, `${kind}-c${c}${o.profileDir ? '-profiled' : ''}.db`);
+  const name = `${kind}${beside ? `-for-${beside}` : ''}-c${c}${o.profileDir ? '-profiled' : ''}`;
+  const db = path.join(o.tmpDir, `${name}.db`);
   const mock = kind === 'mtls' ? await startMock(o.certDir) : null;
   const stopAll = async () => {
     client.close();
@@ -245,21 +254,25 @@ export async function runTarget(kind: TargetKind, c: number, o: FulfillOptions):
 }
 
 /**
- * The baseline and the in-process server at `c`, both started and warmed up, timed in turn — baseline, server,
+ * The baseline and a server target (`kind`) at `c`, both started and warmed up, timed in turn — baseline, server,
  * server, baseline, half the orders each pass — so a drift of the machine's speed during the phase (this VM's disk
  * and CPU drift by a third within a minute) weighs on both sides alike. Each side's passes are pooled.
  */
-export async function runPair(c: number, o: FulfillOptions): Promise<[TargetResult, TargetResult]> {
-  const baseline = await startTarget('baseline', c, o);
+export async function runPair(
+  c: number,
+  o: FulfillOptions,
+  kind: Exclude<TargetKind, 'baseline'> = 'inproc',
+): Promise<[TargetResult, TargetResult]> {
+  const baseline = await startTarget('baseline', c, o, kind);
   try {
-    const server = await startTarget('inproc', c, o);
+    const server = await startTarget(kind, c, o);
     try {
       const half = Math.floor(o.orders / 2);
       const b1 = await baseline.timed(0, half);
       const s1 = await server.timed(0, half);
       const s2 = await server.timed(half, o.orders - half);
       const b2 = await baseline.timed(half, o.orders - half);
-      return [await baseline.finish([b1, b2]), await server.finish([s1, s2])];
+      return [{ ...(await baseline.finish([b1, b2])), pairedWith: kind }, await server.finish([s1, s2])];
     } finally {
       await server.stop();
     }

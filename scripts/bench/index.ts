@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { repoRoot } from '../lib/processes.mjs';
 import { runChaos } from './chaos';
-import { runPair, runTarget, type TargetKind } from './fulfill';
+import { runPair, runTarget } from './fulfill';
 import { runRead } from './read';
 import { type BenchResults, exitCode, markdown, summary, violations } from './report';
 import { serverSynchronous, setLogDir } from './servers';
@@ -92,15 +92,16 @@ async function main(): Promise<number> {
   try {
     if (runs('fulfill')) {
       const o = { ...options, ...dirs };
-      const target = async (kind: TargetKind, c: number) => {
-        const result = await attempt(`fulfill: ${kind}, C=${c}`, () => runTarget(kind, c, o));
-        if (result) r.fulfill.push(result);
-      };
-      for (const c of [8, 32]) {
-        const pair = await attempt(`fulfill: baseline and server in turn, C=${c}`, () => runPair(c, o));
+      for (const [kind, c] of [
+        ['inproc', 8],
+        ['inproc', 32],
+        ['mtls', 8],
+      ] as const) {
+        const pair = await attempt(`fulfill: baseline and ${kind} in turn, C=${c}`, () =>
+          runPair(c, o, kind),
+        );
         if (pair) r.fulfill.push(...pair);
       }
-      await target('mtls', 8);
       const profileDir = path.join(tmpDir, 'profile');
       if (
         flags.profile &&

@@ -173,6 +173,25 @@ describe('the targets of issue 24, judged side by side', () => {
     });
   });
 
+  it('compare a server target with the baseline timed in turn with it', () => {
+    const run = results({
+      fulfill: [
+        target('baseline', 8, 2000, { pairedWith: 'inproc' }),
+        target('inproc', 8, 1100),
+        target('baseline', 8, 1000, { pairedWith: 'mtls', cpuMsPerRequest: 0.5 }),
+        target('mtls', 8, 700),
+      ],
+    });
+    const verdicts = Object.fromEntries(targets(run).map((t) => [t.target, t.value]));
+    expect(verdicts['server, partner API in-process, C=8: ≥ 0.5× baseline req/s']).toBe(0.55);
+    expect(verdicts['server, toss-mock over mTLS, C=8: ≥ 0.4× baseline req/s']).toBe(0.7);
+    expect(verdicts['partner in-process, C=8: CPU per request ≥ 0.33× baseline']).toBe(0.4);
+    const rows = markdown(run)
+      .split('\n')
+      .filter((line) => line.startsWith('| server, toss-mock over mTLS | 8 |'));
+    expect(rows[0]).toMatch(/\| 0\.7× \| 0\.5× \|$/);
+  });
+
   it('leave out what the run did not measure', () => {
     expect(targets(results({ fulfill: [] }))).toEqual([]);
   });
