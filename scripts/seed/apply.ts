@@ -20,6 +20,8 @@ export interface DatabaseEnv {
   DATABASE_URL?: string | undefined;
   DATABASE_PATH?: string | undefined;
   DATABASE_POOL_SIZE?: string | undefined;
+  /** Tests: where the server's settings files are read from (`none`: none). */
+  AIT_IAP_SETTINGS_ROOT?: string | undefined;
 }
 
 /** A failed sync, with the database it was aimed at (for the message). Nothing was written. */

@@ -7,6 +7,7 @@
  *   pnpm seed --check <dump.json> compare a getProductItemList() dump from the Toss app with the mirror
  * Env: CATALOG_PATH (default <repo>/catalog/products.json), DATABASE_PATH (default <repo>/.dev/app.db) or
  *      DATABASE_URL (postgres://…, as the server reads it), MOCK_TOSS_CONTROL_URL (default http://127.0.0.1:3101).
+ *      What the environment leaves unset comes from the server's settings files (`seedSettings`).
  * Exit codes: 0 ok; 1 invalid catalog, drift, or a failed write; 2 bad usage or an unreadable dump.
  * You probably don't need to edit this file.
  */
@@ -14,6 +15,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatViolation } from '@ait-iap/iap-contract';
+import { loadSettings, pathVariables, resolveSettingPath } from '../../apps/server/src/settings-files';
 import {
   type CatalogSyncResult,
   DatabaseSyncError,
@@ -38,6 +40,21 @@ export interface SeedIo {
 
 const usage = `usage: pnpm seed [--validate | --sheet | --check <dump.json>]`;
 
+/**
+ * The variables seed runs with: the environment it was given (a relative path from where the command was typed),
+ * then, for what that leaves unset, the server's own settings files — apps/server/.env, .env, and a running
+ * `pnpm dev`'s .dev/stack.env — so it writes the catalog where the server and the ops CLI read it (one loader,
+ * apps/server/src/settings-files.ts), and reaches the mock that stack started.
+ */
+export function seedSettings(io: Pick<SeedIo, 'env' | 'cwd'>) {
+  const given: Record<string, string | undefined> = { ...io.env };
+  for (const name of pathVariables) {
+    const value = given[name];
+    if (value?.trim()) given[name] = resolveSettingPath(value, io.cwd);
+  }
+  return loadSettings({ env: given });
+}
+
 function show(file: string): string {
   const relative = path.relative(repoRoot, file);
   return relative.startsWith('..') || path.isAbsolute(relative) ? file : relative;
@@ -59,7 +76,7 @@ function describeMock(result: MockRefresh): string {
 }
 
 export async function runSeed(args: string[], io: SeedIo): Promise<number> {
-  const { env, log, error } = io;
+  const { log, error } = io;
   let values: { help?: boolean; validate?: boolean; sheet?: boolean; check?: string };
   try {
     ({ values } = parseArgs({
@@ -100,8 +117,12 @@ export async function runSeed(args: string[], io: SeedIo): Promise<number> {
   }
   const dumpPath = values.check ? path.resolve(io.cwd, values.check) : undefined;
 
+  const settings = seedSettings(io);
+  for (const note of settings.notes) error(`– ${note}`);
+  const env = settings.env;
+
   // 1. Validate everything before touching anything.
-  const catalogPath = path.resolve(io.cwd, env.CATALOG_PATH || defaultCatalogPath);
+  const catalogPath = env.CATALOG_PATH || defaultCatalogPath;
   const validated = await validateCatalogFile(catalogPath, repoRoot);
   if (!validated.ok) {
     const count = validated.violations.length;
@@ -153,16 +174,16 @@ export async function runSeed(args: string[], io: SeedIo): Promise<number> {
 
   // 2. Write: the database in one transaction, then the mock.
   log(`✓ ${show(catalogPath)}: valid, ${summary}`);
-  // The server's rules pick the database (DATABASE_URL=postgres://… wins); a relative DATABASE_PATH is taken from
-  // where the user typed the command.
+  // The server's rules pick the database (DATABASE_URL=postgres://… wins).
   let label: string;
   let result: CatalogSyncResult;
   try {
     ({ label, result } = await syncDatabase(
       {
         DATABASE_URL: env.DATABASE_URL,
-        DATABASE_PATH: path.resolve(io.cwd, env.DATABASE_PATH || defaultDatabasePath),
+        DATABASE_PATH: env.DATABASE_PATH || defaultDatabasePath,
         DATABASE_POOL_SIZE: env.DATABASE_POOL_SIZE,
+        AIT_IAP_SETTINGS_ROOT: env.AIT_IAP_SETTINGS_ROOT,
       },
       catalog,
     ));

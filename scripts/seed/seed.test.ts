@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { startTossMock } from '@ait-iap/toss-mock';
 import { sql } from 'kysely';
@@ -143,6 +144,43 @@ describe('pnpm seed (which database)', () => {
     expect(run.out.join('\n')).toContain(`✓ ${file}: inserted 5`);
     expect(existsSync(file)).toBe(true);
     expect(existsSync(env.DATABASE_PATH!)).toBe(false);
+  });
+});
+
+describe("pnpm seed (the server's settings files)", () => {
+  it("fills what the environment leaves unset from them: a running pnpm dev's database and mock", async () => {
+    const mock = await startTossMock({
+      port: 0,
+      controlPort: 0,
+      certDir: path.join(tmp.dir, 'certs'),
+      catalogPath: env.CATALOG_PATH!,
+    });
+    try {
+      const root = path.join(tmp.dir, 'root');
+      await mkdir(path.join(root, '.dev'), { recursive: true });
+      await mkdir(path.join(root, 'apps', 'server'), { recursive: true });
+      // The server's own .env names the database (relative to its folder); the live stack names the mock.
+      await writeFile(path.join(root, 'apps', 'server', '.env'), 'DATABASE_PATH=../../server.db\n');
+      await writeFile(
+        path.join(root, '.dev', 'stack.env'),
+        `DEV_STACK_PID=${process.pid}\nDATABASE_PATH=${path.join(root, 'stack.db')}\n` +
+          `MOCK_TOSS_CONTROL_URL=${mock.controlUrl}\n`,
+      );
+      const run = await seed([], { CATALOG_PATH: env.CATALOG_PATH!, AIT_IAP_SETTINGS_ROOT: root });
+      expect(run.code).toBe(0);
+      expect(run.out.join('\n')).toContain(`✓ ${path.join(root, 'server.db')}: inserted 5`);
+      expect(run.out.join('\n')).toMatch(/Toss mock: reloaded, 5 products/);
+      expect(existsSync(path.join(root, 'stack.db'))).toBe(false);
+
+      // What the environment sets still wins; a stack.env whose pnpm dev is gone is ignored, with a note.
+      await writeFile(path.join(root, '.dev', 'stack.env'), 'DEV_STACK_PID=999999999\n');
+      const given = await seed([], { ...env, AIT_IAP_SETTINGS_ROOT: root });
+      expect(given.code).toBe(0);
+      expect(given.out.join('\n')).toContain(`✓ ${env.DATABASE_PATH}: inserted 5`);
+      expect(given.err.join('\n')).toMatch(/ignoring \.dev\/stack\.env .*is not running/);
+    } finally {
+      await mock.close();
+    }
   });
 });
 

@@ -39,7 +39,10 @@ export interface SeedRun {
   err: string[];
 }
 
-/** Run the seed CLI in-process with captured output. */
+/**
+ * Run the seed CLI in-process with captured output. The server's settings files are not read (a developer's
+ * apps/server/.env or running `pnpm dev` must not reach a test) unless `env` names a folder for them.
+ */
 export async function seed(
   args: string[],
   env: Record<string, string>,
@@ -48,7 +51,7 @@ export async function seed(
   const out: string[] = [];
   const err: string[] = [];
   const code = await runSeed(args, {
-    env,
+    env: { AIT_IAP_SETTINGS_ROOT: 'none', ...env },
     cwd: process.cwd(),
     log: (line) => out.push(line),
     error: (line) => err.push(line),

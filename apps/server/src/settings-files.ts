@@ -17,7 +17,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseEnv } from 'node:util';
 import { type Config, loadConfig, repoRoot } from './config';
-import { describePostgresUrl } from './db/database';
+import { describePostgresUrl } from './db/url';
 
 /** The variables that name files: resolved to absolute paths here. */
 export const pathVariables = [

@@ -21,6 +21,7 @@ import { type GroupCommitStats, GroupCommitter } from './group-commit';
 import { fileWalSync, type WalSync } from './wal-sync';
 
 export { DatabaseBusyError, GroupCommitError, groupSizeSummary } from './group-commit';
+export { describePostgresUrl } from './url';
 
 import { migrateToLatest } from './migrations';
 import type { Database, Db, Tx } from './schema';
@@ -94,16 +95,6 @@ export function databaseOptions(config: {
           : {}),
       }
     : { databasePath: config.databasePath };
-}
-
-/** `host:port/dbname` of a postgres:// URL, without the user or password (for logs). */
-export function describePostgresUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    return `${parsed.host || parsed.searchParams.get('host') || 'localhost'}${parsed.pathname}`;
-  } catch {
-    return 'unparsable URL';
-  }
 }
 
 /** True for the URLs that select PostgreSQL (`classifyDatabaseUrl` has refused malformed ones by then). */

@@ -53,3 +53,13 @@ export function classifyDatabaseUrl(raw: string): DatabaseUrlClass {
   }
   return { kind: 'sqlite', path: value };
 }
+
+/** `host:port/dbname` of a postgres:// URL, without the user or password (for logs). */
+export function describePostgresUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.host || parsed.searchParams.get('host') || 'localhost'}${parsed.pathname}`;
+  } catch {
+    return 'unparsable URL';
+  }
+}
