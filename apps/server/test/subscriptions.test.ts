@@ -183,7 +183,12 @@ describe('Toss ending a subscription ends access', () => {
 
     const changes = lines.filter((line) => line.event === 'subscription.reported');
     expect(changes).toHaveLength(1);
-    expect(changes[0]).toMatchObject({ orderId: user.orderId, ended: true, to: { status: 'EXPIRED' } });
+    expect(changes[0]).toMatchObject({
+      orderId: user.orderId,
+      sku: 'premium_monthly',
+      ended: true,
+      to: { status: 'EXPIRED' },
+    });
     expect(JSON.stringify(changes[0])).not.toContain(String(user.userKey));
 
     // Reporting the same thing again changes nothing.

@@ -21,10 +21,12 @@ import type {
   SyncSubscriptionsInput,
   SyncSubscriptionsOutput,
 } from '@ait-iap/iap-contract';
+import type { Selectable } from 'kysely';
 import type { SessionUser } from '../auth/sessions';
 import { findProduct } from '../catalog/products';
 import { isoAt } from '../clock';
 import { lockLedgerRows, writeTransaction } from '../db/database';
+import type { EntitlementsTable, Tx } from '../db/schema';
 import { hashUserKey } from '../log';
 import { type FulfillDeps, fulfill } from './fulfill';
 import { derivedPeriodOf } from './subscription-periods';
@@ -108,129 +110,206 @@ export function boundedPeriod(input: {
   return { expiresMs, graceMs, ended: false, capped: reported > ceiling };
 }
 
+type Refused = Extract<ReportOutcome, { kind: 'refused' }>;
+const refused = (reason: SubscriptionSyncRefusal): Refused => ({ kind: 'refused', reason });
+
+/** One report, as the header's steps: the order, still paid with Toss, the new period written, one log line. */
 async function applyReport(deps: FulfillDeps, user: User, report: Report): Promise<ReportOutcome> {
-  const { database, log } = deps;
-  const { orderId, subscription } = report;
-  const order = await database.db
+  const order = await reportedOrder(deps, user, report.orderId);
+  if ('kind' in order) return order;
+  const paid = await stillPaid(deps, user, report.orderId, order.sku);
+  if (paid) return paid;
+  const change = await writeTransaction(deps.database, (trx) =>
+    writeReportedPeriod(deps, trx, user, order.sku, report),
+  );
+  if (change.kind !== 'changed') return change;
+  logReported(deps, user, report, order.sku, change);
+  return { kind: 'updated' };
+}
+
+/** 1. The order, if it is this user's GRANTED subscription; else why the report is refused. */
+async function reportedOrder(
+  deps: FulfillDeps,
+  user: User,
+  orderId: string,
+): Promise<{ sku: string } | Refused> {
+  const order = await deps.database.db
     .selectFrom('orders')
     .select(['user_id', 'sku', 'state', 'product_type'])
     .where('order_id', '=', orderId)
     .executeTakeFirst();
   // Another user's order reads exactly like an unknown one: the answer must not confirm it exists.
-  if (!order || order.user_id !== user.userId) return { kind: 'refused', reason: 'ORDER_NOT_FOUND' };
-  if (order.product_type !== 'SUBSCRIPTION') return { kind: 'refused', reason: 'NOT_A_SUBSCRIPTION' };
-  if (order.state === 'REVOKED') return { kind: 'refused', reason: 'REVOKED' };
-  if (order.state !== 'GRANTED') return { kind: 'refused', reason: 'NOT_GRANTED' };
+  if (!order || order.user_id !== user.userId) return refused('ORDER_NOT_FOUND');
+  if (order.product_type !== 'SUBSCRIPTION') return refused('NOT_A_SUBSCRIPTION');
+  if (order.state === 'REVOKED') return refused('REVOKED');
+  if (order.state !== 'GRANTED') return refused('NOT_GRANTED');
+  return { sku: order.sku };
+}
 
-  // Still paid? A refund found here revokes the grant through the one fulfillment function, as iap.sync does.
-  const { output } = await fulfill(deps, {
-    user,
-    orderId,
-    sku: order.sku,
-    source: 'sync',
-    recheckGranted: true,
-  });
+/**
+ * 2. Still paid? A refund found here revokes the grant through the one fulfillment function, as iap.sync does.
+ * Null when Toss says it is; else what to answer (Toss unreachable → deferred).
+ */
+async function stillPaid(
+  deps: FulfillDeps,
+  user: User,
+  orderId: string,
+  sku: string,
+): Promise<ReportOutcome | null> {
+  const { output } = await fulfill(deps, { user, orderId, sku, source: 'sync', recheckGranted: true });
   if (output.retryable) return { kind: 'deferred' };
-  if (output.reason === 'REFUNDED' || output.reason === 'REVOKED')
-    return { kind: 'refused', reason: 'REVOKED' };
-  if (output.reason !== 'ALREADY_GRANTED') return { kind: 'refused', reason: 'NOT_GRANTED' };
+  if (output.reason === 'REFUNDED' || output.reason === 'REVOKED') return refused('REVOKED');
+  if (output.reason !== 'ALREADY_GRANTED') return refused('NOT_GRANTED');
+  return null;
+}
 
-  const change = await writeTransaction(database, async (trx) => {
-    // PostgreSQL: hold this user's ledger (as grants and revokes do) so a concurrent refund or renewal can't
-    // interleave between the read below and the entitlement update. SQLite: BEGIN IMMEDIATE already does.
-    await lockLedgerRows(database, trx, user.userId);
-    const row = await trx
-      .selectFrom('orders')
-      .select(['state', 'user_id'])
-      .where('order_id', '=', orderId)
-      .executeTakeFirst();
-    if (row?.state !== 'GRANTED' || row.user_id !== user.userId)
-      return { kind: 'refused' as const, reason: 'REVOKED' as const };
-    const product = await findProduct(trx, order.sku);
-    const rows = await trx
-      .selectFrom('entitlements')
-      .selectAll()
-      .where('user_id', '=', user.userId)
-      .where('sku', '=', order.sku)
-      .where('type', '=', 'SUBSCRIPTION')
-      .where('revoked_at', 'is', null)
-      .execute();
-    const target = rows.find((r) => r.order_id === orderId);
-    if (!product || !target) return { kind: 'refused' as const, reason: 'NOT_GRANTED' as const };
+type EntitlementRow = Selectable<EntitlementsTable>;
 
-    const now = deps.clock.now();
-    const at = isoAt(now);
-    const derived = await derivedPeriodOf(trx, user.userId, product, orderId);
-    if (!derived) return { kind: 'refused' as const, reason: 'NOT_GRANTED' as const };
-    const paidEnd = derived.expiresAt;
-    const currentExpires = parseTime(target.expires_at) ?? paidEnd;
-    const current = {
-      expiresMs: currentExpires,
-      graceMs: parseTime(target.grace_expires_at) ?? currentExpires,
-    };
-    const next = boundedPeriod({
-      now,
-      current,
-      paidEnd,
-      gracePeriodDays: product.grace_period_days,
-      report: subscription,
-    });
-    const autoRenew = subscription.isAutoRenew ? 1 : 0;
-    // The reported order and the periods before it (earlier renewals of the same subscription, or older,
-    // already-ended subscriptions of this SKU). A later subscription of the same SKU is left alone.
-    const scope = rows.filter((r) => r.starts_at <= target.starts_at);
-    let changedRows = 0;
-    for (const entitlement of scope) {
-      const isTarget = entitlement.order_id === orderId;
-      const expiresMs = parseTime(entitlement.expires_at) ?? currentExpires;
-      const graceMs = parseTime(entitlement.grace_expires_at) ?? expiresMs;
-      const newExpires = isTarget ? next.expiresMs : Math.min(expiresMs, next.expiresMs);
-      const newGrace = isTarget ? next.graceMs : Math.min(graceMs, next.graceMs);
-      const fields = {
-        expires_at: isoAt(newExpires),
-        grace_expires_at: isoAt(newGrace),
-        ...(isTarget ? { toss_status: subscription.status, auto_renew: autoRenew } : {}),
-      };
-      const same =
-        fields.expires_at === entitlement.expires_at &&
-        fields.grace_expires_at === entitlement.grace_expires_at &&
-        (!isTarget ||
-          (entitlement.toss_status === subscription.status && entitlement.auto_renew === autoRenew));
-      if (same) continue;
-      await trx
-        .updateTable('entitlements')
-        .set({ ...fields, toss_reported_at: at })
-        .where('id', '=', entitlement.id)
-        .execute();
-      changedRows += 1;
-    }
-    if (changedRows === 0) return { kind: 'unchanged' as const };
-    return {
-      kind: 'changed' as const,
-      sku: order.sku,
-      rows: changedRows,
-      from: {
-        expiresAt: target.expires_at,
-        graceExpiresAt: target.grace_expires_at,
-        status: target.toss_status,
-        autoRenew: target.auto_renew === null ? null : target.auto_renew === 1,
-      },
-      to: {
-        expiresAt: isoAt(next.expiresMs),
-        graceExpiresAt: isoAt(next.graceMs),
-        status: subscription.status,
-        autoRenew: subscription.isAutoRenew,
-      },
-      ended: next.ended,
-      capped: next.capped,
-    };
+interface PeriodChange {
+  kind: 'changed';
+  rows: number;
+  from: {
+    expiresAt: string | null;
+    graceExpiresAt: string | null;
+    status: string | null;
+    autoRenew: boolean | null;
+  };
+  to: { expiresAt: string; graceExpiresAt: string; status: SubscriptionStatus; autoRenew: boolean };
+  ended: boolean;
+  capped: boolean;
+}
+
+/** 3-4. In the write transaction: re-read the order, bound the reported period, update the rows it covers. */
+async function writeReportedPeriod(
+  deps: FulfillDeps,
+  trx: Tx,
+  user: User,
+  sku: string,
+  report: Report,
+): Promise<PeriodChange | { kind: 'unchanged' } | Refused> {
+  const { orderId, subscription } = report;
+  // PostgreSQL: hold this user's ledger (as grants and revokes do) so a concurrent refund or renewal can't
+  // interleave between the read below and the entitlement update. SQLite: BEGIN IMMEDIATE already does.
+  await lockLedgerRows(deps.database, trx, user.userId);
+  const row = await trx
+    .selectFrom('orders')
+    .select(['state', 'user_id'])
+    .where('order_id', '=', orderId)
+    .executeTakeFirst();
+  if (row?.state !== 'GRANTED' || row.user_id !== user.userId) return refused('REVOKED');
+  const product = await findProduct(trx, sku);
+  const rows = await trx
+    .selectFrom('entitlements')
+    .selectAll()
+    .where('user_id', '=', user.userId)
+    .where('sku', '=', sku)
+    .where('type', '=', 'SUBSCRIPTION')
+    .where('revoked_at', 'is', null)
+    .execute();
+  const target = rows.find((r) => r.order_id === orderId);
+  if (!product || !target) return refused('NOT_GRANTED');
+  const now = deps.clock.now();
+  const derived = await derivedPeriodOf(trx, user.userId, product, orderId);
+  if (!derived) return refused('NOT_GRANTED');
+  const currentExpires = parseTime(target.expires_at) ?? derived.expiresAt;
+  const next = boundedPeriod({
+    now,
+    current: { expiresMs: currentExpires, graceMs: parseTime(target.grace_expires_at) ?? currentExpires },
+    paidEnd: derived.expiresAt,
+    gracePeriodDays: product.grace_period_days,
+    report: subscription,
   });
-  if (change.kind !== 'changed') return change;
-  log.info('subscription.reported', {
+  // The reported order and the periods before it (earlier renewals of the same subscription, or older,
+  // already-ended subscriptions of this SKU). A later subscription of the same SKU is left alone.
+  const scope = rows.filter((r) => r.starts_at <= target.starts_at);
+  const changed = await updatePeriods(trx, scope, {
     orderId,
+    currentExpires,
+    next,
+    subscription,
+    at: isoAt(now),
+  });
+  return changed === 0 ? { kind: 'unchanged' } : periodChange(target, next, subscription, changed);
+}
+
+/** What changed, for the log line: the reported order's row before and after. */
+function periodChange(
+  target: EntitlementRow,
+  next: ReturnType<typeof boundedPeriod>,
+  subscription: SubscriptionInfo,
+  rows: number,
+): PeriodChange {
+  return {
+    kind: 'changed',
+    rows,
+    from: {
+      expiresAt: target.expires_at,
+      graceExpiresAt: target.grace_expires_at,
+      status: target.toss_status,
+      autoRenew: target.auto_renew === null ? null : target.auto_renew === 1,
+    },
+    to: {
+      expiresAt: isoAt(next.expiresMs),
+      graceExpiresAt: isoAt(next.graceMs),
+      status: subscription.status,
+      autoRenew: subscription.isAutoRenew,
+    },
+    ended: next.ended,
+    capped: next.capped,
+  };
+}
+
+/**
+ * The reported order's row takes the new period and Toss's status; an earlier row only ever shrinks to it. Rows
+ * already so are not written. Returns how many were.
+ */
+async function updatePeriods(
+  trx: Tx,
+  scope: EntitlementRow[],
+  change: {
+    orderId: string;
+    currentExpires: number;
+    next: Period;
+    subscription: SubscriptionInfo;
+    at: string;
+  },
+): Promise<number> {
+  const { orderId, currentExpires, next, subscription, at } = change;
+  const autoRenew = subscription.isAutoRenew ? 1 : 0;
+  let changedRows = 0;
+  for (const entitlement of scope) {
+    const isTarget = entitlement.order_id === orderId;
+    const expiresMs = parseTime(entitlement.expires_at) ?? currentExpires;
+    const graceMs = parseTime(entitlement.grace_expires_at) ?? expiresMs;
+    const fields = {
+      expires_at: isoAt(isTarget ? next.expiresMs : Math.min(expiresMs, next.expiresMs)),
+      grace_expires_at: isoAt(isTarget ? next.graceMs : Math.min(graceMs, next.graceMs)),
+      ...(isTarget ? { toss_status: subscription.status, auto_renew: autoRenew } : {}),
+    };
+    const same =
+      fields.expires_at === entitlement.expires_at &&
+      fields.grace_expires_at === entitlement.grace_expires_at &&
+      (!isTarget ||
+        (entitlement.toss_status === subscription.status && entitlement.auto_renew === autoRenew));
+    if (same) continue;
+    await trx
+      .updateTable('entitlements')
+      .set({ ...fields, toss_reported_at: at })
+      .where('id', '=', entitlement.id)
+      .execute();
+    changedRows += 1;
+  }
+  return changedRows;
+}
+
+/** One JSON log line per order whose rows changed. */
+function logReported(deps: FulfillDeps, user: User, report: Report, sku: string, change: PeriodChange) {
+  const { subscription } = report;
+  deps.log.info('subscription.reported', {
+    orderId: report.orderId,
     userId: user.userId,
     userKeyHash: hashUserKey(user.userKey),
-    sku: change.sku,
+    sku,
     isAccessible: subscription.isAccessible,
     reportedExpiresAt: reportedIso(subscription.expiresAt),
     from: change.from,
@@ -240,5 +319,4 @@ async function applyReport(deps: FulfillDeps, user: User, report: Report): Promi
     capped: change.capped,
     rows: change.rows,
   });
-  return { kind: 'updated' };
 }
