@@ -31,6 +31,21 @@ async function productRows() {
   }
 }
 
+/** A Toss mock on free ports reading this test's catalog, for the length of `body`. */
+async function withMock(body: (mock: Awaited<ReturnType<typeof startTossMock>>) => Promise<void>) {
+  const mock = await startTossMock({
+    port: 0,
+    controlPort: 0,
+    certDir: path.join(tmp.dir, 'certs'),
+    catalogPath: env.CATALOG_PATH!,
+  });
+  try {
+    await body(mock);
+  } finally {
+    await mock.close();
+  }
+}
+
 describe('pnpm seed (database)', () => {
   it('inserts every SKU on the first run, and changes nothing on the second', async () => {
     const first = await seed([], env);
@@ -149,13 +164,7 @@ describe('pnpm seed (which database)', () => {
 
 describe("pnpm seed (the server's settings files)", () => {
   it("fills what the environment leaves unset from them: a running pnpm dev's database and mock", async () => {
-    const mock = await startTossMock({
-      port: 0,
-      controlPort: 0,
-      certDir: path.join(tmp.dir, 'certs'),
-      catalogPath: env.CATALOG_PATH!,
-    });
-    try {
+    await withMock(async (mock) => {
       const root = path.join(tmp.dir, 'root');
       await mkdir(path.join(root, '.dev'), { recursive: true });
       await mkdir(path.join(root, 'apps', 'server'), { recursive: true });
@@ -178,21 +187,13 @@ describe("pnpm seed (the server's settings files)", () => {
       expect(given.code).toBe(0);
       expect(given.out.join('\n')).toContain(`✓ ${env.DATABASE_PATH}: inserted 5`);
       expect(given.err.join('\n')).toMatch(/ignoring \.dev\/stack\.env .*is not running/);
-    } finally {
-      await mock.close();
-    }
+    });
   });
 });
 
 describe('pnpm seed (Toss mock)', () => {
   it("makes a running mock reload the catalog, so a new product is listed by the mock's Toss", async () => {
-    const mock = await startTossMock({
-      port: 0,
-      controlPort: 0,
-      certDir: path.join(tmp.dir, 'certs'),
-      catalogPath: env.CATALOG_PATH!,
-    });
-    try {
+    await withMock(async (mock) => {
       const json = catalogJson();
       json.products.push({ ...json.products[0]!, sku: 'gem_10', name: '보석 10개' });
       await writeJson(env.CATALOG_PATH!, json);
@@ -203,9 +204,7 @@ describe('pnpm seed (Toss mock)', () => {
         catalog: { products: number };
       };
       expect(state.catalog.products).toBe(6);
-    } finally {
-      await mock.close();
-    }
+    });
   });
 
   it('skips the mock with a note when none is running, and still succeeds', async () => {
