@@ -5,9 +5,29 @@
  * MOCK_TOSS_STATUS_READING (grant-failed), MOCK_TOSS_REVEAL_SKU (false), MOCK_TOSS_GRANT_DEADLINE_MS (30000),
  * MOCK_TOSS_HOST (127.0.0.1).
  */
-import { defaultStatusReading, StatusReading } from '@ait-iap/iap-contract';
+import { defaultStatusReading, StatusReading, statusReadings } from '@ait-iap/iap-contract';
 import { z } from 'zod';
 import { defaultCatalogPath, defaultCertDir, startTossMock } from './server';
+
+const usage = `usage: pnpm toss:mock   (no arguments; set by environment)
+  MOCK_TOSS_PORT               partner API, HTTPS with client certificates (default 3100)
+  MOCK_TOSS_CONTROL_PORT       control API, HTTP (default 3101)
+  MOCK_TOSS_HOST               interface both listen on (default 127.0.0.1)
+  MOCK_TOSS_CERT_DIR           dev CA + certs, created on first run (default ${defaultCertDir})
+  MOCK_TOSS_CATALOG            the console mirror (default ${defaultCatalogPath})
+  MOCK_TOSS_STATUS_READING     ${statusReadings.join(' | ')} (default ${defaultStatusReading}; README "Status readings")
+  MOCK_TOSS_REVEAL_SKU         true | 1: add the undocumented sku to get-order-status (default false)
+  MOCK_TOSS_GRANT_DEADLINE_MS  how long the host waits for the grant callback's answer (default 30000)`;
+
+const args = process.argv.slice(2).filter((arg) => arg !== '--');
+if (args.includes('--help') || args.includes('-h')) {
+  console.log(usage);
+  process.exit(0);
+}
+if (args.length > 0) {
+  console.error(`toss-mock: unknown argument ${args[0]} (settings come from the environment)\n${usage}`);
+  process.exit(2);
+}
 
 const Port = z.coerce.number().int().min(0).max(65_535);
 const Env = z.object({

@@ -6,12 +6,15 @@ import { tempDir } from './helpers';
 const packageDir = join(import.meta.dirname, '..');
 const tsx = join(packageDir, 'node_modules/.bin/tsx');
 
-function runCli(env: Record<string, string>): {
+function runCli(
+  env: Record<string, string>,
+  args: string[] = [],
+): {
   child: ChildProcess;
   output: () => string;
   exited: Promise<number>;
 } {
-  const child = spawn(tsx, ['src/cli.ts'], { cwd: packageDir, env: { ...process.env, ...env } });
+  const child = spawn(tsx, ['src/cli.ts', ...args], { cwd: packageDir, env: { ...process.env, ...env } });
   let output = '';
   child.stdout?.on('data', (d: Buffer) => {
     output += d.toString();
@@ -24,6 +27,18 @@ function runCli(env: Record<string, string>): {
 }
 
 describe('pnpm toss:mock (src/cli.ts)', () => {
+  it('--help lists every variable and reading and starts nothing; an argument it does not take is refused', async () => {
+    const help = runCli({ MOCK_TOSS_PORT: 'not-a-port' }, ['--help']);
+    expect(await help.exited).toBe(0);
+    for (const name of ['MOCK_TOSS_PORT', 'MOCK_TOSS_STATUS_READING', 'MOCK_TOSS_GRANT_DEADLINE_MS'])
+      expect(help.output()).toContain(name);
+    expect(help.output()).toContain('grant-failed | payment-completed | purchased');
+    expect(help.output()).not.toContain('partner API (mTLS)');
+    const wrong = runCli({}, ['--port', '3100']);
+    expect(await wrong.exited).toBe(2);
+    expect(wrong.output()).toContain('unknown argument --port');
+  });
+
   it('starts both APIs from the environment (grant-failed reading by default), creates the certs, stops on SIGTERM', async () => {
     const tmp = await tempDir();
     const cli = runCli({
