@@ -17,7 +17,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseEnv } from 'node:util';
 import { type Config, loadConfig, repoRoot } from './config';
-import { describePostgresUrl } from './db/url';
+import { classifyDatabaseUrl, describePostgresUrl } from './db/url';
 
 /** The variables that name files: resolved to absolute paths here. */
 export const pathVariables = [
@@ -65,6 +65,16 @@ function isPathVariable(name: string): boolean {
   return (pathVariables as readonly string[]).includes(name);
 }
 
+/**
+ * A variable's value with its path made absolute against `base`. DATABASE_URL only when it names a SQLite file:
+ * anything config.ts refuses (`mysql:x`, a libpq string) must reach it as written, not as a path that would pass.
+ */
+function resolveVariable(name: string, value: string, base: string): string {
+  if (!isPathVariable(name)) return value;
+  if (name === 'DATABASE_URL' && classifyDatabaseUrl(value).kind !== 'sqlite') return value;
+  return resolveSettingPath(value, base);
+}
+
 /** `value` as an absolute path against `base`, leaving URLs (postgres://, file://) and `:memory:` alone. */
 export function resolveSettingPath(value: string, base: string): string {
   const trimmed = value.trim();
@@ -105,7 +115,7 @@ export function loadSettings(
   const isAlive = options.isAlive ?? processAlive;
   const env: Record<string, string | undefined> = {};
   for (const [name, value] of Object.entries(processEnv)) {
-    env[name] = value !== undefined && isPathVariable(name) ? resolveSettingPath(value, repoRoot) : value;
+    env[name] = value === undefined ? value : resolveVariable(name, value, repoRoot);
   }
   const loaded: LoadedSettings = { env, sourceOf: {}, files: [], notes: [] };
   if (override === 'none') return loaded;
@@ -125,7 +135,7 @@ export function loadSettings(
     for (const [name, value] of Object.entries(values)) {
       if (name === STACK_PID_VARIABLE) continue;
       if (env[name] !== undefined && env[name]?.trim() !== '') continue;
-      env[name] = isPathVariable(name) ? resolveSettingPath(value, path.dirname(file)) : value;
+      env[name] = resolveVariable(name, value, path.dirname(file));
       loaded.sourceOf[name] = label;
     }
   }

@@ -137,6 +137,18 @@ describe('one configuration', { timeout: 120_000 }, () => {
     expect(env.TOSS_MTLS_CA).toBe(path.join(repoRoot, 'ca/ca.pem'));
   });
 
+  test('a DATABASE_URL the server refuses is refused from a settings file too, never taken as a relative path', () => {
+    const root = settingsRoot({ 'apps/server/.env': 'DATABASE_URL=mysql:shop\n' });
+    const loaded = loadSettings({ env: {}, root });
+    expect(loaded.env.DATABASE_URL).toBe('mysql:shop');
+    expect(() => loadSettingsConfig({ env: {}, root })).toThrow(/DATABASE_URL: "mysql:" is not supported/);
+    // A SQLite file named by DATABASE_URL is still a path against the file's folder.
+    const file = settingsRoot({ 'apps/server/.env': 'DATABASE_URL=file:data/app.db\n' });
+    expect(loadSettings({ env: {}, root: file }).env.DATABASE_URL).toBe(
+      `file:${path.join(file, 'apps/server/data/app.db')}`,
+    );
+  });
+
   test('a stack file left by a pnpm dev that is gone is ignored, and said so', () => {
     const root = settingsRoot({ '.dev/stack.env': 'DEV_STACK_PID=4242\nDATABASE_PATH=/tmp/stale.db\n' });
     const loaded = loadSettings({ env: {}, root, isAlive: () => false });
