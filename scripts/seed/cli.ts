@@ -15,7 +15,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatViolation } from '@ait-iap/iap-contract';
-import { loadSettings, pathVariables, resolveSettingPath } from '../../apps/server/src/settings-files';
+import { loadSettings } from '../../apps/server/src/settings-files';
 import {
   type CatalogSyncResult,
   DatabaseSyncError,
@@ -30,7 +30,7 @@ import { validateCatalogFile } from './validate';
 
 export interface SeedIo {
   env: Record<string, string | undefined>;
-  /** Where relative paths given by the user are resolved (pnpm's INIT_CWD: where the user typed the command). */
+  /** Where a relative `--check` path is resolved (pnpm's INIT_CWD: where the user typed the command). */
   cwd: string;
   log: (line: string) => void;
   error: (line: string) => void;
@@ -41,18 +41,20 @@ export interface SeedIo {
 const usage = `usage: pnpm seed [--validate | --sheet | --check <dump.json>]`;
 
 /**
- * The variables seed runs with: the environment it was given (a relative path from where the command was typed),
- * then, for what that leaves unset, the server's own settings files — apps/server/.env, .env, and a running
- * `pnpm dev`'s .dev/stack.env — so it writes the catalog where the server and the ops CLI read it (one loader,
- * apps/server/src/settings-files.ts), and reaches the mock that stack started.
+ * The variables seed runs with, read as the server and the ops CLI read them (one loader,
+ * apps/server/src/settings-files.ts): the environment, then apps/server/.env, .env and a running `pnpm dev`'s
+ * .dev/stack.env for what it leaves unset, relative paths against the repository root (environment) or the file's
+ * folder. So seed writes the catalog where that server reads, and reaches the mock that stack started.
  */
-export function seedSettings(io: Pick<SeedIo, 'env' | 'cwd'>) {
-  const given: Record<string, string | undefined> = { ...io.env };
-  for (const name of pathVariables) {
-    const value = given[name];
-    if (value?.trim()) given[name] = resolveSettingPath(value, io.cwd);
-  }
-  return loadSettings({ env: given });
+export function seedSettings(io: Pick<SeedIo, 'env'>) {
+  return loadSettings({ env: io.env });
+}
+
+/** ` (apps/server/.env)`: which settings file chose the database, when one did (the environment or the default: ''). */
+function databaseSource(settings: ReturnType<typeof seedSettings>): string {
+  const { env, sourceOf } = settings;
+  const source = env.DATABASE_URL?.trim() ? sourceOf.DATABASE_URL : sourceOf.DATABASE_PATH;
+  return source ? ` (${source})` : '';
 }
 
 function show(file: string): string {
@@ -194,7 +196,7 @@ export async function runSeed(args: string[], io: SeedIo): Promise<number> {
   }
   const changes = result.inserted.length + result.updated.length + result.deactivated.length;
   log(
-    `✓ ${show(label)}: ${[
+    `✓ ${show(label)}${databaseSource(settings)}: ${[
       list('inserted', result.inserted),
       list('updated', result.updated),
       list('deactivated', result.deactivated),

@@ -177,7 +177,9 @@ describe("pnpm seed (the server's settings files)", () => {
       );
       const run = await seed([], { CATALOG_PATH: env.CATALOG_PATH!, AIT_IAP_SETTINGS_ROOT: root });
       expect(run.code).toBe(0);
-      expect(run.out.join('\n')).toContain(`✓ ${path.join(root, 'server.db')}: inserted 5`);
+      expect(run.out.join('\n')).toContain(
+        `✓ ${path.join(root, 'server.db')} (apps/server/.env): inserted 5`,
+      );
       expect(run.out.join('\n')).toMatch(/Toss mock: reloaded, 5 products/);
       expect(existsSync(path.join(root, 'stack.db'))).toBe(false);
 

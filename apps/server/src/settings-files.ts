@@ -1,7 +1,7 @@
 /**
- * Where the settings come from — ONE loader for the server (`main.ts`), the ops CLI (`ops/cli.ts`, `dist/ops.js`) and
- * the reconcile job, so all three read the same database and the same Toss. In order, the first that sets a variable
- * wins:
+ * Where the settings come from — ONE loader for the server (`main.ts`), the ops CLI (`ops/cli.ts`, `dist/ops.js`),
+ * the reconcile job and `pnpm seed` (scripts/seed/cli.ts), so all of them read the same database and the same Toss.
+ * In order, the first that sets a variable wins:
  *   1. the process environment
  *   2. apps/server/.env
  *   3. .env at the repository root
