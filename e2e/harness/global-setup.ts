@@ -63,6 +63,9 @@ export default async function globalSetup(config: FullConfig): Promise<() => Pro
     TOSS_ENVIRONMENT: 'production',
     // A PostgreSQL URL in the caller's environment would win over DATABASE_PATH: keep e2e on its own SQLite file.
     DATABASE_URL: undefined,
+    // Nor may a developer's apps/server/.env, .env or running pnpm dev (.dev/stack.env) fill in what is unset here:
+    // an omitted variable is omitted, and DATABASE_URL above stays unset instead of coming from a file.
+    AIT_IAP_SETTINGS_ROOT: 'none',
     // Fail fast on partner faults so a failed grant answers well inside the grant deadline.
     TOSS_TIMEOUT_MS: '1500',
     TOSS_RETRIES: '1',

@@ -102,8 +102,10 @@ export async function ops(
     FORCE_COLOR: '0',
     NO_COLOR: '1',
   };
-  // A PostgreSQL URL in the caller's environment would win over DATABASE_PATH (the e2e server ignores it too).
+  // A PostgreSQL URL in the caller's environment would win over DATABASE_PATH (the e2e server ignores it too), and
+  // so would one from a settings file: the CLI reads none of them (AIT_IAP_SETTINGS_ROOT=none), as the server.
   delete env.DATABASE_URL;
+  env.AIT_IAP_SETTINGS_ROOT = 'none';
   try {
     const { stdout } = await promisify(execFile)(
       'pnpm',

@@ -173,7 +173,7 @@ if (testBackend === 'sqlite') {
       }
     });
 
-    test("a group's savepoint journal stays in memory (a temp file cost every insert 2-3x)", async () => {
+    test('temp_store is MEMORY (the savepoint journal spilled to a temp file), and a member still rolls back alone', async () => {
       const test = await testDatabase(tmp.dir, 'temp-store');
       const database = await test.open();
       try {

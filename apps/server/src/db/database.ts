@@ -199,6 +199,8 @@ function openSqliteFile(options: DatabaseOptions): BetterSqlite3.Database {
   // in a sub-journal, so one member can be rolled back alone. Past 64 KiB (a group of a few grants) that sub-journal
   // spills to a temp file, a system call for each page, on the event loop: each insert cost 2-3x. In memory it is a
   // page copy, bounded by the pages one group changes, and never needed after a restart (the WAL is the record).
+  // The pragma also keeps SQLite's other temporary storage (a sort or temp index too big for the cache) in memory;
+  // this schema's queries are indexed and paged, so none of them builds a large one.
   sqlite.pragma('temp_store = MEMORY');
   return sqlite;
 }
