@@ -401,6 +401,41 @@ if (testBackend === 'sqlite') {
       await database.close();
     });
 
+    test("a purchase's traces wait for the lock like every write (an autocommit gave up after 20 ms)", async () => {
+      const test = await testDatabase(tmp.dir, 'lock-traces');
+      const database = await openDatabase({ ...test.options, busyTimeoutMs: 20_000 });
+      const server = await startServer(testConfig(mock.mock, test), { database });
+      try {
+        const { authorizationCode } = await mock.control.newUser();
+        const login = await server.api.mutation<{ token: string }>('auth.login', {
+          authorizationCode,
+          referrer: 'DEFAULT',
+        });
+        const token = login.data?.token as string;
+        const holder = await holdWriteLock(test.options.databasePath as string);
+        const begin = server.api.mutation<{ intentId: string }>(
+          'iap.beginPurchase',
+          { sku: 'coin_100' },
+          token,
+        );
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        expect(holder.holding()).toBe(true);
+        await holder.release();
+        const { intentId } = (await begin).data ?? {};
+        expect(intentId).toBeTruthy();
+        const report = await server.api.mutation(
+          'iap.reportPurchase',
+          { intentId, sku: 'coin_100', outcome: 'ERROR', errorCode: 'USER_CANCELED' },
+          token,
+        );
+        expect(report.data).toEqual({ ok: true });
+        const rows = await database.db.selectFrom('purchase_reports').select('intent_id').execute();
+        expect(rows).toEqual([{ intent_id: intentId }]);
+      } finally {
+        await server.close();
+      }
+    });
+
     test('a login while the lock outlasts the bound never calls Toss (the one-time code stays usable)', async () => {
       const test = await testDatabase(tmp.dir, 'lock-login');
       const database = await openDatabase({ ...test.options, busyTimeoutMs: 300 });

@@ -22,6 +22,7 @@ import type {
 } from '@ait-iap/iap-contract';
 import { isoAt } from '../clock';
 import type { AppDeps } from '../context';
+import { writeTransaction } from '../db/database';
 import type { Tx } from '../db/schema';
 
 export const maxIntentsPerUser = 20;
@@ -64,19 +65,20 @@ export async function beginPurchase(
   user: User,
   input: BeginPurchaseInput,
 ): Promise<BeginPurchaseOutput> {
-  const db = deps.database.db;
   const intentId = randomUUID();
-  await db
-    .insertInto('purchase_intents')
-    .values({
-      id: intentId,
-      user_id: user.userId,
-      sku: input.sku,
-      app_version: input.appVersion ?? null,
-      created_at: isoAt(deps.clock.now()),
-    })
-    .execute();
-  await keepNewest(db, 'purchase_intents', user.userId, maxIntentsPerUser);
+  await writeTransaction(deps.database, async (trx) => {
+    await trx
+      .insertInto('purchase_intents')
+      .values({
+        id: intentId,
+        user_id: user.userId,
+        sku: input.sku,
+        app_version: input.appVersion ?? null,
+        created_at: isoAt(deps.clock.now()),
+      })
+      .execute();
+    await keepNewest(trx, 'purchase_intents', user.userId, maxIntentsPerUser);
+  });
   return { intentId };
 }
 
@@ -85,31 +87,33 @@ export async function reportPurchase(
   user: User,
   input: ReportPurchaseInput,
 ): Promise<ReportPurchaseOutput> {
-  const db = deps.database.db;
-  // Only the user's own intent is linked; an unknown or foreign id is kept out (and the answer is the same).
-  const intent = input.intentId
-    ? await db
-        .selectFrom('purchase_intents')
-        .select('id')
-        .where('id', '=', input.intentId)
-        .where('user_id', '=', user.userId)
-        .executeTakeFirst()
-    : undefined;
-  await db
-    .insertInto('purchase_reports')
-    .values({
-      id: randomUUID(),
-      user_id: user.userId,
-      intent_id: intent?.id ?? null,
-      order_id: input.orderId ?? null,
-      sku: input.sku,
-      outcome: input.outcome,
-      error_code: input.errorCode ?? null,
-      server_reason: input.serverReason ?? null,
-      created_at: isoAt(deps.clock.now()),
-    })
-    .execute();
-  await keepNewest(db, 'purchase_reports', user.userId, maxReportsPerUser);
+  const intent = await writeTransaction(deps.database, async (trx) => {
+    // Only the user's own intent is linked; an unknown or foreign id is kept out (and the answer is the same).
+    const linked = input.intentId
+      ? await trx
+          .selectFrom('purchase_intents')
+          .select('id')
+          .where('id', '=', input.intentId)
+          .where('user_id', '=', user.userId)
+          .executeTakeFirst()
+      : undefined;
+    await trx
+      .insertInto('purchase_reports')
+      .values({
+        id: randomUUID(),
+        user_id: user.userId,
+        intent_id: linked?.id ?? null,
+        order_id: input.orderId ?? null,
+        sku: input.sku,
+        outcome: input.outcome,
+        error_code: input.errorCode ?? null,
+        server_reason: input.serverReason ?? null,
+        created_at: isoAt(deps.clock.now()),
+      })
+      .execute();
+    await keepNewest(trx, 'purchase_reports', user.userId, maxReportsPerUser);
+    return linked;
+  });
   const level = input.outcome === 'OUTBOX_DROPPED' ? 'warn' : 'info';
   deps.log[level]('purchase.reported', {
     userId: user.userId,
@@ -274,7 +278,10 @@ export async function listDroppedOrders(
   }));
 }
 
-/** Housekeeping (reconcile): intents and reports older than `before` are of no use to the settlement check. */
+/**
+ * Housekeeping (reconcile), inside its write transaction: intents and reports older than `before` are of no use to
+ * the settlement check.
+ */
 export async function expireTraces(db: Tx, before: string): Promise<void> {
   await db.deleteFrom('purchase_reports').where('created_at', '<', before).execute();
   await db.deleteFrom('purchase_intents').where('created_at', '<', before).execute();

@@ -20,7 +20,7 @@
 import { sql } from 'kysely';
 import { findProduct } from '../catalog/products';
 import { isoAt } from '../clock';
-import { exclusiveJob } from '../db/database';
+import { exclusiveJob, writeTransaction } from '../db/database';
 import { type FulfillDeps, fulfill } from './fulfill';
 import { expireTraces } from './intents';
 import { expireReconcileRuns, recordReconcileRun } from './reconcile-runs';
@@ -94,11 +94,10 @@ export async function reconcile(deps: FulfillDeps, options: ReconcileOptions): P
   const startedAt = isoAt(deps.clock.now());
   const run = await exclusiveJob(deps.database, 'ait-iap:reconcile', () => reconcileNow(deps, options));
   if (run.ran) {
-    await recordReconcileRun(deps.database.db, {
-      startedAt,
-      finishedAt: isoAt(deps.clock.now()),
-      result: run.result,
-    });
+    const finishedAt = isoAt(deps.clock.now());
+    await writeTransaction(deps.database, (trx) =>
+      recordReconcileRun(trx, { startedAt, finishedAt, result: run.result }),
+    );
     return run.result;
   }
   deps.log.info('reconcile.skipped', { reason: 'another instance is running it' });
@@ -135,15 +134,17 @@ async function recheck(
     });
   });
   if (rows.length > 0) {
-    await deps.database.db
-      .updateTable('orders')
-      .set({ checked_at: isoAt(deps.clock.now()) })
-      .where(
-        'order_id',
-        'in',
-        rows.map((row) => row.order_id),
-      )
-      .execute();
+    await writeTransaction(deps.database, (trx) =>
+      trx
+        .updateTable('orders')
+        .set({ checked_at: isoAt(deps.clock.now()) })
+        .where(
+          'order_id',
+          'in',
+          rows.map((row) => row.order_id),
+        )
+        .execute(),
+    );
   }
   return results;
 }
@@ -401,10 +402,11 @@ async function housekeeping(
   deps: FulfillDeps,
   window: { since: string; horizonSince: string },
 ): Promise<void> {
-  const db = deps.database.db;
-  await db.deleteFrom('sessions').where('expires_at', '<', window.since).execute();
-  await expireTraces(db, window.horizonSince);
-  await expireReconcileRuns(db, window.horizonSince);
+  await writeTransaction(deps.database, async (trx) => {
+    await trx.deleteFrom('sessions').where('expires_at', '<', window.since).execute();
+    await expireTraces(trx, window.horizonSince);
+    await expireReconcileRuns(trx, window.horizonSince);
+  });
 }
 
 /** One `reconcile.done` line, a warn per stuck order, and one warn listing held orders. */
