@@ -14,7 +14,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { formatViolation } from '@ait-iap/iap-contract';
+import { type Catalog, formatViolation } from '@ait-iap/iap-contract';
 import { loadSettings } from '../../apps/server/src/settings-files';
 import {
   type CatalogSyncResult,
@@ -77,8 +77,11 @@ function describeMock(result: MockRefresh): string {
   }
 }
 
-export async function runSeed(args: string[], io: SeedIo): Promise<number> {
-  const { log, error } = io;
+type Mode = '--validate' | '--sheet' | '--check' | 'write';
+type Parsed = { help: true } | { mode: Mode; dumpPath?: string } | { usageError: string };
+
+/** The command line: one mode at most (none = write), `--check` with its dump path (relative to where it was typed). */
+function parseSeedArgs(args: string[], cwd: string): Parsed {
   let values: { help?: boolean; validate?: boolean; sheet?: boolean; check?: string };
   try {
     ({ values } = parseArgs({
@@ -93,38 +96,39 @@ export async function runSeed(args: string[], io: SeedIo): Promise<number> {
       },
     }));
   } catch (e) {
-    error(e instanceof Error ? e.message : String(e));
-    error(usage);
-    return 2;
+    return { usageError: e instanceof Error ? e.message : String(e) };
   }
-  if (values.help) {
-    log(usage);
-    return 0;
-  }
-  const modes = [
+  if (values.help) return { help: true };
+  const picked = [
     values.validate && '--validate',
     values.sheet && '--sheet',
     values.check !== undefined && '--check',
-  ];
-  const picked = modes.filter((m): m is string => typeof m === 'string');
-  if (picked.length > 1) {
-    error(`pick one of ${picked.join(', ')}`);
+  ].filter((m): m is Mode => typeof m === 'string');
+  if (picked.length > 1) return { usageError: `pick one of ${picked.join(', ')}` };
+  if (values.check === '')
+    return { usageError: '--check needs the path of a getProductItemList() dump (JSON)' };
+  return values.check
+    ? { mode: '--check', dumpPath: path.resolve(cwd, values.check) }
+    : { mode: picked[0] ?? 'write' };
+}
+
+export async function runSeed(args: string[], io: SeedIo): Promise<number> {
+  const { log, error } = io;
+  const parsed = parseSeedArgs(args, io.cwd);
+  if ('help' in parsed) {
+    log(usage);
+    return 0;
+  }
+  if ('usageError' in parsed) {
+    error(parsed.usageError);
     error(usage);
     return 2;
   }
-  const mode = picked[0];
-  if (values.check === '') {
-    error('--check needs the path of a getProductItemList() dump (JSON)');
-    return 2;
-  }
-  const dumpPath = values.check ? path.resolve(io.cwd, values.check) : undefined;
-
   const settings = seedSettings(io);
   for (const note of settings.notes) error(`– ${note}`);
-  const env = settings.env;
 
   // 1. Validate everything before touching anything.
-  const catalogPath = env.CATALOG_PATH || defaultCatalogPath;
+  const catalogPath = settings.env.CATALOG_PATH || defaultCatalogPath;
   const validated = await validateCatalogFile(catalogPath, repoRoot);
   if (!validated.ok) {
     const count = validated.violations.length;
@@ -136,47 +140,70 @@ export async function runSeed(args: string[], io: SeedIo): Promise<number> {
   const { catalog } = validated;
   const visible = catalog.products.filter((p) => p.visible).length;
   const summary = `${catalog.products.length} products (${visible} visible), fee ${catalog.feeRateBps / 100}%`;
-
-  if (mode === '--validate') {
-    log(`✓ ${show(catalogPath)}: valid, ${summary}`);
-    return 0;
-  }
-  if (mode === '--sheet') {
-    log(formatSheet(catalog));
-    return 0;
-  }
-  if (dumpPath) {
-    let dump: unknown;
-    try {
-      dump = JSON.parse(await readFile(dumpPath, 'utf8'));
-    } catch (e) {
-      error(`✗ cannot read the dump ${dumpPath}: ${e instanceof Error ? e.message : String(e)}`);
-      return 2;
-    }
-    const report = checkDrift(catalog, dump);
-    if (!report.ok) {
-      error(`✗ ${report.error}`);
-      return 2;
-    }
-    if (report.sandboxSkus.length > 0) {
-      log(`– set aside the sandbox app's test products: ${report.sandboxSkus.join(', ')}`);
-    }
-    log(`Compared ${report.compared} products listed by Toss with ${show(catalogPath)} (${summary}).`);
-    if (report.drift.length === 0) {
-      log('✓ no drift: the console and the mirror agree');
+  const valid = { catalog, catalogPath, summary };
+  switch (parsed.mode) {
+    case '--validate':
+      log(`✓ ${show(catalogPath)}: valid, ${summary}`);
       return 0;
-    }
-    error(
-      `✗ ${report.drift.length} difference${report.drift.length === 1 ? '' : 's'} between Toss and the mirror:`,
-    );
-    for (const item of report.drift) error(`  ${formatDrift(item)}`);
-    error('Fix the console or catalog/products.json (then `pnpm seed`), and check again.');
-    return 1;
+    case '--sheet':
+      log(formatSheet(catalog));
+      return 0;
+    case '--check':
+      return checkAgainstDump(io, valid, parsed.dumpPath as string);
+    case 'write':
+      return writeCatalog(io, valid, settings);
   }
+}
 
-  // 2. Write: the database in one transaction, then the mock.
-  log(`✓ ${show(catalogPath)}: valid, ${summary}`);
-  // The server's rules pick the database (DATABASE_URL=postgres://… wins).
+interface ValidCatalog {
+  catalog: Catalog;
+  catalogPath: string;
+  /** "5 products (4 visible), fee 5%" */
+  summary: string;
+}
+
+/** `--check <dump>`: what Toss lists against the mirror. 0 no drift, 1 drift, 2 an unreadable or refused dump. */
+async function checkAgainstDump(io: SeedIo, valid: ValidCatalog, dumpPath: string): Promise<number> {
+  const { log, error } = io;
+  let dump: unknown;
+  try {
+    dump = JSON.parse(await readFile(dumpPath, 'utf8'));
+  } catch (e) {
+    error(`✗ cannot read the dump ${dumpPath}: ${e instanceof Error ? e.message : String(e)}`);
+    return 2;
+  }
+  const report = checkDrift(valid.catalog, dump);
+  if (!report.ok) {
+    error(`✗ ${report.error}`);
+    return 2;
+  }
+  if (report.sandboxSkus.length > 0) {
+    log(`– set aside the sandbox app's test products: ${report.sandboxSkus.join(', ')}`);
+  }
+  log(
+    `Compared ${report.compared} products listed by Toss with ${show(valid.catalogPath)} (${valid.summary}).`,
+  );
+  if (report.drift.length === 0) {
+    log('✓ no drift: the console and the mirror agree');
+    return 0;
+  }
+  error(
+    `✗ ${report.drift.length} difference${report.drift.length === 1 ? '' : 's'} between Toss and the mirror:`,
+  );
+  for (const item of report.drift) error(`  ${formatDrift(item)}`);
+  error('Fix the console or catalog/products.json (then `pnpm seed`), and check again.');
+  return 1;
+}
+
+/** 2. Write: the database in one transaction (the server's rules pick it: DATABASE_URL=postgres://… wins), then the mock. */
+async function writeCatalog(
+  io: SeedIo,
+  valid: ValidCatalog,
+  settings: ReturnType<typeof seedSettings>,
+): Promise<number> {
+  const { log, error } = io;
+  const { env } = settings;
+  log(`✓ ${show(valid.catalogPath)}: valid, ${valid.summary}`);
   let label: string;
   let result: CatalogSyncResult;
   try {
@@ -187,7 +214,7 @@ export async function runSeed(args: string[], io: SeedIo): Promise<number> {
         DATABASE_POOL_SIZE: env.DATABASE_POOL_SIZE,
         AIT_IAP_SETTINGS_ROOT: env.AIT_IAP_SETTINGS_ROOT,
       },
-      catalog,
+      valid.catalog,
     ));
   } catch (e) {
     const where = e instanceof DatabaseSyncError ? show(e.label) : 'database';
