@@ -15,15 +15,6 @@ export interface CatalogSyncResult {
   unchanged: string[];
 }
 
-/** The variables that pick the server's database, as the server reads them (`DATABASE_URL=postgres://…` wins). */
-export interface DatabaseEnv {
-  DATABASE_URL?: string | undefined;
-  DATABASE_PATH?: string | undefined;
-  DATABASE_POOL_SIZE?: string | undefined;
-  /** Tests: where the server's settings files are read from (`none`: none). */
-  AIT_IAP_SETTINGS_ROOT?: string | undefined;
-}
-
 /** A failed sync, with the database it was aimed at (for the message). Nothing was written. */
 export class DatabaseSyncError extends Error {
   constructor(
@@ -35,22 +26,22 @@ export class DatabaseSyncError extends Error {
 }
 
 /**
- * Open the database the server would open for these variables (its own settings loader — these variables, then
- * apps/server/.env, .env and a running `pnpm dev`'s .dev/stack.env — and `openDatabase`: SQLite file, or PostgreSQL), creating and migrating it if needed; sync the catalog; close it. The server's modules are loaded
- * here, lazily, so `--sheet` and `--check` never load a database driver.
+ * Open the database the server would open with these settings (`env`: what `loadSettings` merged; the server's own
+ * `loadConfig` and `openDatabase`: SQLite file, or PostgreSQL), creating and migrating it if needed; sync the catalog;
+ * close it. The server's database modules are loaded here, lazily, so `--sheet` and `--check` never load a driver.
  */
 export async function syncDatabase(
-  env: DatabaseEnv,
+  env: Record<string, string | undefined>,
   catalog: Catalog,
 ): Promise<{ label: string; result: CatalogSyncResult }> {
-  const { loadSettingsConfig } = await import('../../apps/server/src/settings-files');
+  const { loadConfig } = await import('../../apps/server/src/config');
   const { databaseOptions, describePostgresUrl, openDatabase } = await import(
     '../../apps/server/src/db/database'
   );
   const { syncCatalog } = await import('../../apps/server/src/catalog/sync');
   let label = 'database';
   try {
-    const options = databaseOptions(loadSettingsConfig({ env: { ...env } }).config);
+    const options = databaseOptions(loadConfig(env));
     label = options.databaseUrl
       ? `PostgreSQL ${describePostgresUrl(options.databaseUrl)}`
       : (options.databasePath ?? label);

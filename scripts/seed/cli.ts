@@ -7,7 +7,7 @@
  *   pnpm seed --check <dump.json> compare a getProductItemList() dump from the Toss app with the mirror
  * Env: CATALOG_PATH (default <repo>/catalog/products.json), DATABASE_PATH (default <repo>/.dev/app.db) or
  *      DATABASE_URL (postgres://…, as the server reads it), MOCK_TOSS_CONTROL_URL (default http://127.0.0.1:3101).
- *      What the environment leaves unset comes from the server's settings files (`seedSettings`).
+ *      What the environment leaves unset comes from the server's settings files (see `runSeed`).
  * Exit codes: 0 ok; 1 invalid catalog, drift, or a failed write; 2 bad usage or an unreadable dump.
  * You probably don't need to edit this file.
  */
@@ -15,7 +15,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { type Catalog, formatViolation } from '@ait-iap/iap-contract';
-import { loadSettings } from '../../apps/server/src/settings-files';
+import { fileThatSet, type LoadedSettings, loadSettings } from '../../apps/server/src/settings-files';
 import {
   type CatalogSyncResult,
   DatabaseSyncError,
@@ -24,7 +24,7 @@ import {
   syncDatabase,
 } from './apply';
 import { checkDrift, formatDrift } from './drift';
-import { defaultCatalogPath, defaultDatabasePath, defaultMockControlUrl, repoRoot } from './paths';
+import { defaultCatalogPath, defaultMockControlUrl, repoRoot } from './paths';
 import { formatSheet } from './sheet';
 import { validateCatalogFile } from './validate';
 
@@ -40,20 +40,9 @@ export interface SeedIo {
 
 const usage = `usage: pnpm seed [--validate | --sheet | --check <dump.json>]`;
 
-/**
- * The variables seed runs with, read as the server and the ops CLI read them (one loader,
- * apps/server/src/settings-files.ts): the environment, then apps/server/.env, .env and a running `pnpm dev`'s
- * .dev/stack.env for what it leaves unset, relative paths against the repository root (environment) or the file's
- * folder. So seed writes the catalog where that server reads, and reaches the mock that stack started.
- */
-export function seedSettings(io: Pick<SeedIo, 'env'>) {
-  return loadSettings({ env: io.env });
-}
-
-/** ` (apps/server/.env)`: which settings file chose the database, when one did (the environment or the default: ''). */
-function databaseSource(settings: ReturnType<typeof seedSettings>): string {
-  const { env, sourceOf } = settings;
-  const source = env.DATABASE_URL?.trim() ? sourceOf.DATABASE_URL : sourceOf.DATABASE_PATH;
+/** ` (apps/server/.env)`: the settings file that chose the database, when one did ('' for the environment or default). */
+function databaseSource(settings: LoadedSettings): string {
+  const source = fileThatSet(settings, settings.env.DATABASE_URL?.trim() ? 'DATABASE_URL' : 'DATABASE_PATH');
   return source ? ` (${source})` : '';
 }
 
@@ -78,7 +67,11 @@ function describeMock(result: MockRefresh): string {
 }
 
 type Mode = '--validate' | '--sheet' | '--check' | 'write';
-type Parsed = { help: true } | { mode: Mode; dumpPath?: string } | { usageError: string };
+type Parsed =
+  | { help: true }
+  | { mode: Exclude<Mode, '--check'> }
+  | { mode: '--check'; dumpPath: string }
+  | { usageError: string };
 
 /** The command line: one mode at most (none = write), `--check` with its dump path (relative to where it was typed). */
 function parseSeedArgs(args: string[], cwd: string): Parsed {
@@ -105,11 +98,11 @@ function parseSeedArgs(args: string[], cwd: string): Parsed {
     values.check !== undefined && '--check',
   ].filter((m): m is Mode => typeof m === 'string');
   if (picked.length > 1) return { usageError: `pick one of ${picked.join(', ')}` };
-  if (values.check === '')
-    return { usageError: '--check needs the path of a getProductItemList() dump (JSON)' };
-  return values.check
-    ? { mode: '--check', dumpPath: path.resolve(cwd, values.check) }
-    : { mode: picked[0] ?? 'write' };
+  if (values.check !== undefined)
+    return values.check
+      ? { mode: '--check', dumpPath: path.resolve(cwd, values.check) }
+      : { usageError: '--check needs the path of a getProductItemList() dump (JSON)' };
+  return { mode: values.validate ? '--validate' : values.sheet ? '--sheet' : 'write' };
 }
 
 export async function runSeed(args: string[], io: SeedIo): Promise<number> {
@@ -124,7 +117,10 @@ export async function runSeed(args: string[], io: SeedIo): Promise<number> {
     error(usage);
     return 2;
   }
-  const settings = seedSettings(io);
+  // The settings as the server and the ops CLI read them (one loader, apps/server/src/settings-files.ts): the
+  // environment, then apps/server/.env, .env and a running `pnpm dev`'s .dev/stack.env for what it leaves unset. So
+  // seed writes the catalog where that server reads, and reaches the mock that stack started.
+  const settings = loadSettings({ env: io.env });
   for (const note of settings.notes) error(`– ${note}`);
 
   // 1. Validate everything before touching anything.
@@ -149,7 +145,7 @@ export async function runSeed(args: string[], io: SeedIo): Promise<number> {
       log(formatSheet(catalog));
       return 0;
     case '--check':
-      return checkAgainstDump(io, valid, parsed.dumpPath as string);
+      return checkAgainstDump(io, valid, parsed.dumpPath);
     case 'write':
       return writeCatalog(io, valid, settings);
   }
@@ -196,26 +192,14 @@ async function checkAgainstDump(io: SeedIo, valid: ValidCatalog, dumpPath: strin
 }
 
 /** 2. Write: the database in one transaction (the server's rules pick it: DATABASE_URL=postgres://… wins), then the mock. */
-async function writeCatalog(
-  io: SeedIo,
-  valid: ValidCatalog,
-  settings: ReturnType<typeof seedSettings>,
-): Promise<number> {
+async function writeCatalog(io: SeedIo, valid: ValidCatalog, settings: LoadedSettings): Promise<number> {
   const { log, error } = io;
   const { env } = settings;
   log(`✓ ${show(valid.catalogPath)}: valid, ${valid.summary}`);
   let label: string;
   let result: CatalogSyncResult;
   try {
-    ({ label, result } = await syncDatabase(
-      {
-        DATABASE_URL: env.DATABASE_URL,
-        DATABASE_PATH: env.DATABASE_PATH || defaultDatabasePath,
-        DATABASE_POOL_SIZE: env.DATABASE_POOL_SIZE,
-        AIT_IAP_SETTINGS_ROOT: env.AIT_IAP_SETTINGS_ROOT,
-      },
-      valid.catalog,
-    ));
+    ({ label, result } = await syncDatabase(env, valid.catalog));
   } catch (e) {
     const where = e instanceof DatabaseSyncError ? show(e.label) : 'database';
     error(`✗ ${where}: sync failed, nothing changed: ${e instanceof Error ? e.message : e}`);

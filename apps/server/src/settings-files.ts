@@ -151,13 +151,18 @@ export function loadSettingsConfig(options: Parameters<typeof loadSettings>[0] =
   return { config: loadConfig(settings.env), settings };
 }
 
+/** The settings file that set the first of `variables` a file set (`apps/server/.env`, …); undefined: none did. */
+export function fileThatSet(settings: LoadedSettings, ...variables: string[]): string | undefined {
+  return variables.map((v) => settings.sourceOf[v]).find((s) => s !== undefined);
+}
+
 /**
  * One line saying what a tool is about to talk to: the environment, the database (never a password) and the Toss URL,
  * each with the file that set it. `ops: environment sandbox · database /repo/.dev/app.db (.dev/stack.env (pnpm dev)) · …`
  */
 export function describeSettings(name: string, config: Config, settings: LoadedSettings): string {
   const from = (...variables: string[]) => {
-    const source = variables.map((v) => settings.sourceOf[v]).find((s) => s !== undefined);
+    const source = fileThatSet(settings, ...variables);
     const set = variables.some((v) => settings.env[v]?.trim());
     return source ? ` (from ${source})` : set ? ' (from the environment)' : ' (default)';
   };

@@ -1,6 +1,7 @@
 /**
  * Readiness: is this instance able to serve purchases right now? The database answers (within a time limit), can
- * still make writes durable (SQLite: no failed WAL sync), and every migration this code knows is applied. Liveness (`/healthz`) does no I/O and is answered in server.ts.
+ * still make writes durable (SQLite: no failed WAL sync), and every migration this code knows is applied. Liveness
+ * (`/healthz`) does no I/O and is answered in server.ts.
  * Cheap under any probe rate: once every migration has been seen applied the migration table is never read again
  * (migrations are not un-applied), concurrent probes share one check, and an answer is reused for `cacheMs`.
  * The answer says only the reason (`database`, `migrations`, `draining`); the detail (a driver error, the pending
