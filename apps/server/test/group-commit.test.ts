@@ -269,8 +269,14 @@ if (testBackend === 'sqlite') {
       const database = await openDatabase({ ...test.options, walSync: gated.wrap });
       try {
         const answered: string[] = [];
+        const levels: number[] = [];
         const writes = ['gate-a', 'gate-b'].map((key) =>
-          writeTransaction(database, (trx) => addUser(trx, key)).then(() => answered.push(key)),
+          writeTransaction(database, async (trx) => {
+            // Inside the group the COMMIT will run at NORMAL (1): the sync is ours, not SQLite's (else it is twice).
+            const { rows } = await sql<{ synchronous: number }>`pragma synchronous`.execute(trx);
+            levels.push(rows[0]?.synchronous ?? -1);
+            await addUser(trx, key);
+          }).then(() => answered.push(key)),
         );
         await gated.firstStart;
         const read = database.db
@@ -285,6 +291,7 @@ if (testBackend === 'sqlite') {
         expect(answered.slice(0, 2).sort()).toEqual(['gate-a', 'gate-b']);
         expect(answered[2]).toBe('read 2');
         expect(gated.started()).toBe(1);
+        expect(levels).toEqual([1, 1]);
         const level = await sql<{ synchronous: number }>`pragma synchronous`.execute(database.db);
         expect(level.rows[0]?.synchronous).toBe(2); // FULL, for anything written outside a group
       } finally {
