@@ -92,7 +92,7 @@ export function groupsBetween(before: GroupSnapshot | null, after: GroupSnapshot
 }
 
 /** A target started and warmed up: timed passes on it, then its C=1 run and (a server) its ledger check. */
-export interface StartedTarget {
+interface StartedTarget {
   /** `count` timed orders from order `from`, with the target's CPU time over exactly that window. */
   timed(from: number, count: number): Promise<TimedPass>;
   /** The C=1 run; RSS and group sizes over every timed pass; then a server target is stopped and its ledger checked. */
@@ -117,7 +117,7 @@ export function pooled(passes: TimedPass[]): { load: LoadResult; cpuMsPerRequest
  * Start `kind` at concurrency `c` and warm it up. Order i is request i: 0..orders-1 are the timed ones (in passes),
  * then the C=1 ones, then the warm-up.
  */
-export async function startTarget(
+async function startTarget(
   kind: TargetKind,
   c: number,
   o: FulfillOptions,
@@ -255,8 +255,9 @@ export async function runTarget(kind: TargetKind, c: number, o: FulfillOptions):
 
 /**
  * The baseline and a server target (`kind`) at `c`, both started and warmed up, timed in turn — baseline, server,
- * server, baseline, half the orders each pass — so a drift of the machine's speed during the phase (this VM's disk
- * and CPU drift by a third within a minute) weighs on both sides alike. Each side's passes are pooled.
+ * server, baseline, half the orders each pass — so a drift of the machine's speed during the phase (this VM's bare
+ * baseline measured 911 to 1,308 req/s at C=8 in runs minutes apart) weighs on both sides alike. Each side's passes
+ * are pooled.
  */
 export async function runPair(
   c: number,

@@ -110,8 +110,8 @@ function fulfillSection(r: BenchResults): string[] {
     `## Fulfill: ${o.orders} distinct paid orders per target`,
     '',
     `A fresh process and SQLite file per target (synchronous=${r.synchronous} on both sides), ${o.warmup} warm-up ` +
-      `requests first; C=1: ${o.serial} more orders one at a time. Each server target runs side by side with a ` +
-      'baseline of its own, timed in turn (baseline, server, server, baseline; half the orders a pass, pooled). ' +
+      `requests first; C=1: ${o.serial} more orders one at a time. Each server target runs beside a baseline of ` +
+      'its own (both started), timed in turn (baseline, server, server, baseline; half the orders a pass, pooled). ' +
       'Ratios: against that baseline, the row above.',
     '',
     '| target | C | req/s | p50 ms | p99 ms | C=1 p50 / p99 ms | CPU ms/req | writes per COMMIT, mean / p99 | peak RSS | vs baseline, req/s | vs baseline, CPU |',
