@@ -21,7 +21,6 @@ import type {
   SyncSubscriptionsInput,
   SyncSubscriptionsOutput,
 } from '@ait-iap/iap-contract';
-import type { Selectable } from 'kysely';
 import type { SessionUser } from '../auth/sessions';
 import { findProduct } from '../catalog/products';
 import { isoAt } from '../clock';
@@ -163,21 +162,7 @@ async function stillPaid(
   return null;
 }
 
-type EntitlementRow = Selectable<EntitlementsTable>;
-
-interface PeriodChange {
-  kind: 'changed';
-  rows: number;
-  from: {
-    expiresAt: string | null;
-    graceExpiresAt: string | null;
-    status: string | null;
-    autoRenew: boolean | null;
-  };
-  to: { expiresAt: string; graceExpiresAt: string; status: SubscriptionStatus; autoRenew: boolean };
-  ended: boolean;
-  capped: boolean;
-}
+type PeriodChange = ReturnType<typeof periodChange>;
 
 /** 3-4. In the write transaction: re-read the order, bound the reported period, update the rows it covers. */
 async function writeReportedPeriod(
@@ -234,13 +219,13 @@ async function writeReportedPeriod(
 
 /** What changed, for the log line: the reported order's row before and after. */
 function periodChange(
-  target: EntitlementRow,
+  target: EntitlementsTable,
   next: ReturnType<typeof boundedPeriod>,
   subscription: SubscriptionInfo,
   rows: number,
-): PeriodChange {
+) {
   return {
-    kind: 'changed',
+    kind: 'changed' as const,
     rows,
     from: {
       expiresAt: target.expires_at,
@@ -265,7 +250,7 @@ function periodChange(
  */
 async function updatePeriods(
   trx: Tx,
-  scope: EntitlementRow[],
+  scope: EntitlementsTable[],
   change: {
     orderId: string;
     currentExpires: number;
