@@ -1,9 +1,7 @@
 #!/usr/bin/env -S npx tsx
 /**
- * `pnpm toss:mock`: run the mock alone. Reads MOCK_TOSS_PORT (3100), MOCK_TOSS_CONTROL_PORT (3101),
- * MOCK_TOSS_CERT_DIR (<repo>/.dev/certs), MOCK_TOSS_CATALOG (<repo>/catalog/products.json),
- * MOCK_TOSS_STATUS_READING (grant-failed), MOCK_TOSS_REVEAL_SKU (false), MOCK_TOSS_GRANT_DEADLINE_MS (30000),
- * MOCK_TOSS_HOST (127.0.0.1).
+ * `pnpm toss:mock`: run the mock alone, set by environment only; `usage` below lists every variable and its default
+ * (`pnpm toss:mock -- --help` prints it).
  */
 import { defaultStatusReading, StatusReading, statusReadings } from '@ait-iap/iap-contract';
 import { z } from 'zod';
