@@ -16,11 +16,13 @@ import {
   expectReason,
   jsonClient,
   type LoadResult,
-  mergeLoads,
   mockControl,
+  pooled,
   runLoad,
   runPool,
   serverApi,
+  type TimedPass,
+  timedPass,
   usage,
 } from './load';
 import { inprocServer } from './server-inproc';
@@ -98,19 +100,6 @@ interface StartedTarget {
   /** The C=1 run; RSS and group sizes over every timed pass; then a server target is stopped and its ledger checked. */
   finish(passes: TimedPass[]): Promise<TargetResult>;
   stop(): Promise<void>;
-}
-
-interface TimedPass {
-  load: LoadResult;
-  cpuMs: number | null;
-}
-
-/** Several timed passes as one: their requests and times added, their latencies pooled. */
-export function pooled(passes: TimedPass[]): { load: LoadResult; cpuMsPerRequest: number | null } {
-  const load = mergeLoads(passes.map((p) => p.load));
-  const cpu = passes.map((p) => p.cpuMs);
-  const cpuMs = cpu.every((ms) => ms !== null) ? cpu.reduce((a, b) => a + (b as number), 0) : null;
-  return { load, cpuMsPerRequest: cpuMs === null ? null : cpuMs / load.requests };
 }
 
 /**
@@ -217,10 +206,7 @@ function measuredTarget(
     async timed(from, count) {
       groupsBefore ??= groupSnapshot(t.server.metricsUrl);
       await groupsBefore;
-      const cpuBefore = usage(pid)?.cpuMs;
-      const load = await runLoad(count, c, (i) => t.send.fulfill(from + i));
-      const cpuAfter = usage(pid)?.cpuMs;
-      return { load, cpuMs: cpuBefore !== undefined && cpuAfter !== undefined ? cpuAfter - cpuBefore : null };
+      return timedPass(pid, count, c, (i) => t.send.fulfill(from + i));
     },
     async finish(passes) {
       clearInterval(sampler);

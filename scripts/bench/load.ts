@@ -107,6 +107,32 @@ export function mergeLoads(loads: LoadResult[]): LoadResult {
   );
 }
 
+/** One timed pass of a closed loop against a process, with that process's CPU time over exactly that window. */
+export interface TimedPass {
+  load: LoadResult;
+  cpuMs: number | null;
+}
+
+export async function timedPass(
+  pid: number,
+  requests: number,
+  concurrency: number,
+  send: (i: number) => Promise<string | null>,
+): Promise<TimedPass> {
+  const before = usage(pid)?.cpuMs;
+  const load = await runLoad(requests, concurrency, send);
+  const after = usage(pid)?.cpuMs;
+  return { load, cpuMs: before !== undefined && after !== undefined ? after - before : null };
+}
+
+/** Several timed passes as one: their requests and times added, their latencies pooled. */
+export function pooled(passes: TimedPass[]): { load: LoadResult; cpuMsPerRequest: number | null } {
+  const load = mergeLoads(passes.map((p) => p.load));
+  const cpu = passes.map((p) => p.cpuMs);
+  const cpuMs = cpu.every((ms) => ms !== null) ? cpu.reduce((a, b) => a + (b as number), 0) : null;
+  return { load, cpuMsPerRequest: cpuMs === null ? null : cpuMs / load.requests };
+}
+
 /** A process's CPU time so far (user + system, ms; USER_HZ is 100) and its resident memory (bytes), from /proc. */
 export function usage(pid: number): { cpuMs: number; rssBytes: number } | null {
   try {

@@ -7,7 +7,18 @@
  */
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { type Answer, dataOf, jsonClient, type LoadResult, runLoad, runPool, serverApi, usage } from './load';
+import {
+  type Answer,
+  dataOf,
+  jsonClient,
+  type LoadResult,
+  pooled,
+  runLoad,
+  runPool,
+  serverApi,
+  type TimedPass,
+  timedPass,
+} from './load';
 import { type Running, startBaseline, startInproc } from './servers';
 
 export interface ReadSide {
@@ -60,12 +71,8 @@ export async function runRead(o: { requests: number; warmup: number; users: numb
         const res = await answer;
         return res.status === 200 && dataOf(res) ? null : `HTTP ${res.status}`;
       };
-      const pass = async (target: Running, send: (i: number) => Promise<Answer>) => {
-        const before = usage(target.child.pid)?.cpuMs;
-        const load = await runLoad(Math.ceil(o.requests / 2), concurrency, (i) => check(send(i)));
-        const after = usage(target.child.pid)?.cpuMs;
-        return { load, cpu: before !== undefined && after !== undefined ? after - before : null };
-      };
+      const pass = (target: Running, send: (i: number) => Promise<Answer>) =>
+        timedPass(target.child.pid, Math.ceil(o.requests / 2), concurrency, (i) => check(send(i)));
       await runLoad(o.warmup, concurrency, (i) => check(plan.bare(i)));
       await runLoad(o.warmup, concurrency, (i) => check(plan.server(i)));
       const [bare1, server1, server2, bare2] = [
@@ -74,13 +81,14 @@ export async function runRead(o: { requests: number; warmup: number; users: numb
         await pass(server, plan.server),
         await pass(bare, plan.bare),
       ];
-      const side = (a: typeof bare1, b: typeof bare1): ReadSide => {
-        const requests = a.load.requests + b.load.requests;
+      // Both passes pooled for req/s and CPU; latency from the later one (as the report says).
+      const side = (a: TimedPass, b: TimedPass): ReadSide => {
+        const both = pooled([a, b]);
         return {
-          rps: requests / ((a.load.elapsedMs + b.load.elapsedMs) / 1000),
+          rps: both.load.rps,
           load: b.load,
-          cpuMsPerRequest: a.cpu !== null && b.cpu !== null ? (a.cpu + b.cpu) / requests : null,
-          failed: a.load.failed + b.load.failed,
+          cpuMsPerRequest: both.cpuMsPerRequest,
+          failed: both.load.failed,
         };
       };
       results.push({

@@ -3,9 +3,9 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../../lib/processes.mjs';
 import type { ChaosResult } from '../chaos';
-import { groupsBetween, pooled, type TargetKind, type TargetResult } from '../fulfill';
+import { groupsBetween, type TargetKind, type TargetResult } from '../fulfill';
 import type { LedgerReport } from '../ledger-check';
-import { type LoadResult, percentile } from '../load';
+import { type LoadResult, percentile, pooled } from '../load';
 import { type BenchResults, correctness, exitCode, markdown, targets, violations } from '../report';
 import type { StormResult } from '../storm';
 
