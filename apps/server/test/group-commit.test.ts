@@ -308,8 +308,14 @@ if (testBackend === 'sqlite') {
         const outcomes = await Promise.allSettled(
           ['eio-a', 'eio-b'].map((key) => writeTransaction(database, (trx) => addUser(trx, key))),
         );
-        for (const outcome of outcomes)
+        for (const outcome of outcomes) {
           expect((outcome as PromiseRejectedResult).reason).toBeInstanceOf(GroupCommitError);
+          // Committed to the WAL but not known durable: not "nothing written", and no retry helps before a restart.
+          expect((outcome as PromiseRejectedResult).reason).toMatchObject({
+            name: 'WalSyncError',
+            retryable: false,
+          });
+        }
         await expect(writeTransaction(database, (trx) => addUser(trx, 'later'))).rejects.toThrow(
           /WAL could not be synced .*EIO/,
         );

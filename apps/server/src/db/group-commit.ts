@@ -52,10 +52,22 @@ export class DatabaseBusyError extends AppError {
 
 /** The group's COMMIT failed (or SQLite aborted its transaction): nothing in the group was written. */
 export class GroupCommitError extends Error {
-  readonly retryable = true;
-  constructor(cause: unknown) {
-    super(`write not committed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  readonly retryable: boolean = true;
+  constructor(cause: unknown, what = 'write not committed') {
+    super(`${what}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
     this.name = 'GroupCommitError';
+  }
+}
+
+/**
+ * The group's COMMIT returned but the WAL's sync failed (see 6): its rows are in the WAL and may or may not reach the
+ * disk, so whether they were written is unknown until a restart, and no later write is tried until then.
+ */
+export class WalSyncError extends GroupCommitError {
+  override readonly retryable = false;
+  constructor(cause: unknown) {
+    super(cause, 'write not known durable: the WAL could not be synced (restart the server)');
+    this.name = 'WalSyncError';
   }
 }
 
@@ -209,9 +221,7 @@ export class GroupCommitter {
     try {
       await flush?.();
     } catch (error) {
-      this.broken = new GroupCommitError(
-        new Error(`the WAL could not be synced (restart the server): ${error}`),
-      );
+      this.broken = new WalSyncError(error);
       throw this.broken;
     }
     this.count(group.length);
