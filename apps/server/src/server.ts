@@ -122,6 +122,10 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     },
     async reconcileOnce(options = {}) {
       try {
+        // After a failed WAL sync nothing more is written until a restart (db/group-commit.ts 6): not the reconcile's
+        // bookkeeping either, some of which is a bare write outside the group commit (fulfill-call.ts `finish`).
+        const fault = deps.database.writeFault?.();
+        if (fault) throw new Error(`reconcile skipped: ${fault}`);
         const report = await reconcile(deps, {
           ...config.reconcile,
           ...(options.signal ? { signal: options.signal } : {}),

@@ -122,6 +122,13 @@ if (testBackend === 'sqlite')
       clock.advance(5_000);
       const ready = await fetch(`${server.url}/readyz`);
       expect([ready.status, await ready.text()]).toEqual([503, '{"ok":false,"reason":"database"}']);
+      // Nor does the reconcile job write anything (its answers for orders record attempts outside the group commit).
+      const attempts = () => database.db.selectFrom('fulfillment_attempts').select('id').execute();
+      const before = (await attempts()).length;
+      await expect(server.server.reconcileOnce()).rejects.toThrow(
+        /reconcile skipped: .*WAL could not be synced/,
+      );
+      expect((await attempts()).length).toBe(before);
     } finally {
       await server.close();
     }
