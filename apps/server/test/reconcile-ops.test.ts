@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { loadCatalogFile, syncCatalog } from '../src/catalog/sync';
-import { systemClock } from '../src/clock';
+import { isoAt, systemClock } from '../src/clock';
 import { writeTransaction } from '../src/db/database';
 import { addWalletEntry } from '../src/fulfillment/grants';
 import { reconcile } from '../src/fulfillment/reconcile';
@@ -162,6 +162,72 @@ describe('reconcile', () => {
       true,
     );
     expect((await reconcile(deps(), options)).held).toEqual([]);
+  });
+
+  test('housekeeping deletes expired sessions and traces and runs past the refund horizon, in one write, and keeps the rest', async () => {
+    const day = 86_400_000;
+    const ago = (days: number) => isoAt(Date.now() - days * day);
+    const userId = randomUUID();
+    const tag = (name: string) => `${name}-${userId.slice(0, 8)}`;
+    await writeTransaction(deps().database, async (trx) => {
+      await trx
+        .insertInto('users')
+        .values({ id: userId, user_key: tag('k'), created_at: ago(300), updated_at: ago(300) })
+        .execute();
+      const session = (id: string, expires: string) =>
+        ({
+          id: tag(id),
+          token_hash: tag(id),
+          user_id: userId,
+          created_at: ago(300),
+          expires_at: expires,
+          revoked_at: null,
+          environment: 'sandbox',
+        }) as const;
+      await trx
+        .insertInto('sessions')
+        .values([session('s-old', ago(40)), session('s-live', ago(-1))])
+        .execute();
+      const intent = (id: string, at: string) => ({
+        id: tag(id),
+        user_id: userId,
+        sku: 'coin_100',
+        app_version: null,
+        created_at: at,
+      });
+      await trx
+        .insertInto('purchase_intents')
+        .values([intent('i-old', ago(200)), intent('i-new', ago(1))])
+        .execute();
+      const report = (id: string, at: string) => ({
+        ...{
+          id: tag(id),
+          user_id: userId,
+          intent_id: null,
+          order_id: null,
+          sku: 'coin_100',
+          outcome: 'ERROR' as const,
+        },
+        ...{ error_code: null, server_reason: null, created_at: at },
+      });
+      await trx
+        .insertInto('purchase_reports')
+        .values([report('r-old', ago(200)), report('r-new', ago(1))])
+        .execute();
+      await trx
+        .insertInto('reconcile_runs')
+        .values({ id: tag('run-old'), started_at: ago(200), finished_at: ago(200), result: '{}' })
+        .execute();
+    });
+    await reconcile(deps(), { ...options, refundHorizonDays: 180 });
+    const ids = async (table: 'sessions' | 'purchase_intents' | 'purchase_reports' | 'reconcile_runs') =>
+      (await deps().database.db.selectFrom(table).select('id').execute())
+        .map((r) => r.id)
+        .filter((id) => id.endsWith(userId.slice(0, 8)));
+    expect(await ids('sessions')).toEqual([tag('s-live')]);
+    expect(await ids('purchase_intents')).toEqual([tag('i-new')]);
+    expect(await ids('purchase_reports')).toEqual([tag('r-new')]);
+    expect(await ids('reconcile_runs')).toEqual([]);
   });
 });
 
