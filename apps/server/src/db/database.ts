@@ -116,33 +116,11 @@ export async function openDatabase(options: DatabaseOptions): Promise<AppDatabas
   try {
     // PostgreSQL: Kysely's migrator holds a session advisory lock (pg_advisory_lock) and runs the pending migrations
     // in one transaction, so instances starting together migrate once; the others wait, then find nothing to do.
-    // SQLite: Kysely takes no lock there, so two processes opening a new file together would both run 001. Hold the
-    // write lock (BEGIN IMMEDIATE, waiting up to busy_timeout) around the whole migration instead.
     if (sqlite) {
-      sqlite.exec('BEGIN IMMEDIATE');
-      try {
-        await migrateToLatest(db as unknown as Kysely<unknown>);
-        sqlite.exec('COMMIT');
-      } catch (error) {
-        if (sqlite.inTransaction) sqlite.exec('ROLLBACK');
-        throw error;
-      }
-      // From now on the loop never waits long on a lock: writes retry off the loop (group-commit.ts).
-      sqlite.pragma(`busy_timeout = ${SQLITE_STALL_MS}`);
-      const defaults =
-        sqlite.pragma('journal_mode', { simple: true }) === 'wal' ? fileWalSync(sqlite.name) : null;
-      walSync = options.walSync ? options.walSync(defaults) : defaults;
-      committers.set(
-        db,
-        new GroupCommitter(db, {
-          flush: walSync && (() => (walSync as WalSync).sync()),
-          busyTimeoutMs: options.busyTimeoutMs ?? 5_000,
-          ...(options.maxGroupSize === undefined ? {} : { maxGroupSize: options.maxGroupSize }),
-          ...(options.maxGroupMs === undefined ? {} : { maxGroupMs: options.maxGroupMs }),
-          ...(options.maxGatherMs === undefined ? {} : { maxGatherMs: options.maxGatherMs }),
-          crashHook,
-        }),
-      );
+      await migrateSqlite(sqlite, db);
+      const writes = sqliteWrites(sqlite, db, options, crashHook);
+      walSync = writes.walSync;
+      committers.set(db, writes.committer);
     } else {
       await migrateToLatest(db as unknown as Kysely<unknown>);
       if (crashHook) crashHooks.set(db, crashHook);
@@ -167,6 +145,44 @@ export async function openDatabase(options: DatabaseOptions): Promise<AppDatabas
     ...(dataVersion ? { externalChanges: () => dataVersion.get() as number } : {}),
     ...(committer ? { writeFault: () => committer.fault() } : {}),
   };
+}
+
+/**
+ * SQLite: Kysely takes no lock there, so two processes opening a new file together would both run 001. Hold the
+ * write lock (BEGIN IMMEDIATE, waiting up to busy_timeout) around the whole migration instead.
+ */
+async function migrateSqlite(sqlite: BetterSqlite3.Database, db: Db): Promise<void> {
+  sqlite.exec('BEGIN IMMEDIATE');
+  try {
+    await migrateToLatest(db as unknown as Kysely<unknown>);
+    sqlite.exec('COMMIT');
+  } catch (error) {
+    if (sqlite.inTransaction) sqlite.exec('ROLLBACK');
+    throw error;
+  }
+}
+
+/** How a migrated SQLite database is written from now on: the group committer, and the WAL sync it runs per group. */
+function sqliteWrites(
+  sqlite: BetterSqlite3.Database,
+  db: Db,
+  options: DatabaseOptions,
+  crashHook: CrashHook | null,
+): { committer: GroupCommitter; walSync: WalSync | null } {
+  // From now on the loop never waits long on a lock: writes retry off the loop (group-commit.ts).
+  sqlite.pragma(`busy_timeout = ${SQLITE_STALL_MS}`);
+  const defaults =
+    sqlite.pragma('journal_mode', { simple: true }) === 'wal' ? fileWalSync(sqlite.name) : null;
+  const walSync = options.walSync ? options.walSync(defaults) : defaults;
+  const committer = new GroupCommitter(db, {
+    flush: walSync && (() => walSync.sync()),
+    busyTimeoutMs: options.busyTimeoutMs ?? 5_000,
+    ...(options.maxGroupSize === undefined ? {} : { maxGroupSize: options.maxGroupSize }),
+    ...(options.maxGroupMs === undefined ? {} : { maxGroupMs: options.maxGroupMs }),
+    ...(options.maxGatherMs === undefined ? {} : { maxGatherMs: options.maxGatherMs }),
+    crashHook,
+  });
+  return { committer, walSync };
 }
 
 /**
